@@ -1,0 +1,131 @@
+//! The command-line arguments every lab shares (clap derive), and their checks.
+
+use crate::regions::{self, RegionInfo};
+use clap::{Args, ValueEnum};
+
+/// How a lab prints its results.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// Tables and explanations for a person at a terminal.
+    Table,
+    /// One JSON document on stdout; explanations and progress go to stderr.
+    Json,
+}
+
+/// Arguments shared by every lab; each lab flattens this into its own `clap::Parser`.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Region that holds the keys, volumes and snapshots
+    #[arg(long, value_name = "REGION", default_value = "ap-northeast-1", value_parser = regions::parse)]
+    pub source_region: &'static RegionInfo,
+
+    /// Region the snapshots are copied to
+    #[arg(long, value_name = "REGION", default_value = "us-west-2", value_parser = regions::parse)]
+    pub dest_region: &'static RegionInfo,
+
+    /// Named profile from ~/.aws/config (otherwise the standard credential chain)
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Answer yes to every confirmation and take the defaults (for scripts)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Show what would be created or changed, and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Output format
+    #[arg(long, value_enum, default_value_t = OutputFormat::Table)]
+    pub output: OutputFormat,
+
+    /// Prefix for every alias and Name tag the labs make, e.g. `alice-` (to stay clear of existing names)
+    #[arg(long, value_name = "PREFIX", default_value = "", value_parser = parse_prefix)]
+    pub name_prefix: String,
+
+    /// Longest time to wait for AWS to finish something (replica, volume, snapshot, copy)
+    #[arg(long, value_name = "MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=2880))]
+    pub max_wait_minutes: u64,
+
+    /// More detail: -v shows each AWS call's outcome, -vv the SDK's own logs
+    #[arg(long, short = 'v', action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+impl CommonArgs {
+    /// Checks that concern more than one argument.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.source_region.code == self.dest_region.code {
+            return Err(format!(
+                "--dest-region must differ from --source-region (both are {}): the labs copy snapshots across regions",
+                self.source_region
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks `--name-prefix`: it goes into alias names, which allow letters, digits, `_` and `-`.
+pub fn parse_prefix(text: &str) -> Result<String, String> {
+    if text.len() > 32 {
+        return Err("a name prefix has at most 32 characters".into());
+    }
+    if let Some(bad) = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        return Err(format!(
+            "'{bad}' cannot appear in a KMS alias name; use letters, digits, '-' and '_'"
+        ));
+    }
+    if text.to_ascii_lowercase().starts_with("aws") {
+        return Err("a prefix may not start with 'aws': AWS reserves those alias names".into());
+    }
+    Ok(text.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        common: CommonArgs,
+    }
+
+    #[test]
+    fn defaults_are_tokyo_to_oregon() {
+        let cli = Cli::try_parse_from(["lab"]).unwrap();
+        assert_eq!(cli.common.source_region.code, "ap-northeast-1");
+        assert_eq!(cli.common.dest_region.code, "us-west-2");
+        assert!(cli.common.validate().is_ok());
+    }
+
+    #[test]
+    fn same_region_twice_is_refused() {
+        let cli = Cli::try_parse_from(["lab", "--dest-region", "ap-northeast-1"]).unwrap();
+        let error = cli.common.validate().unwrap_err();
+        assert!(error.contains("must differ"), "{error}");
+    }
+
+    #[test]
+    fn bad_region_is_a_parse_error_naming_the_value() {
+        let error = Cli::try_parse_from(["lab", "--source-region", "tokyo"])
+            .err()
+            .unwrap();
+        assert!(
+            error.to_string().contains("'tokyo' is not a region code"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn prefixes_are_checked() {
+        assert_eq!(parse_prefix("alice-").unwrap(), "alice-");
+        assert!(parse_prefix("al ice").unwrap_err().contains("' '"));
+        assert!(parse_prefix("aws-x").is_err());
+        assert!(parse_prefix(&"x".repeat(33)).is_err());
+    }
+}

@@ -1,0 +1,477 @@
+//! Errors a learner can act on: AWS errors with code, message and request id; usage errors;
+//! refusals; failed verification. Each maps to its own exit code and gets a hint.
+
+use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+use std::fmt;
+use std::process::ExitCode;
+
+/// Exit codes, documented in the README: scripts can tell the outcomes apart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    Success = 0,
+    /// Anything not classified below (a bug, an I/O error).
+    Failure = 1,
+    /// Bad arguments, or a prompt needed where none can be shown.
+    Usage = 2,
+    /// AWS (or the emulator) answered with an error, or could not be reached.
+    Aws = 3,
+    /// The lab ran, but what exists does not match what the walkthrough expects.
+    VerificationFailed = 4,
+    /// The account's state stops the lab: a prerequisite is missing or a name is taken.
+    Refused = 5,
+    /// Interrupted with Ctrl-C.
+    Interrupted = 130,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        ExitCode::from(status as u8)
+    }
+}
+
+/// The arguments or the situation need the user to change how they run the lab.
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+impl std::error::Error for UsageError {}
+
+/// The account's state stops the lab (conflict, missing prerequisite); `hint` says the way out.
+#[derive(Debug)]
+pub struct Refusal {
+    pub reason: String,
+    pub hint: String,
+}
+
+impl fmt::Display for Refusal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reason)
+    }
+}
+impl std::error::Error for Refusal {}
+
+/// Some verification checks failed; the table above the error shows which.
+#[derive(Debug)]
+pub struct VerificationFailed {
+    pub failed: usize,
+    pub total: usize,
+}
+
+impl fmt::Display for VerificationFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "verification failed: {} of {} checks did not pass (marked ✗ above)",
+            self.failed, self.total
+        )
+    }
+}
+impl std::error::Error for VerificationFailed {}
+
+/// What went wrong in one AWS call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AwsFailure {
+    /// The service answered with an error code.
+    Service {
+        code: String,
+        message: String,
+        request_id: Option<String>,
+    },
+    /// The request never got an answer: connection refused, DNS, TLS.
+    Unreachable { detail: String },
+    /// No answer in time.
+    Timeout { detail: String },
+    /// The SDK could not build or read the request or answer (credentials, a malformed reply).
+    Other { detail: String },
+}
+
+/// One failed AWS call: which operation, and what went wrong.
+#[derive(Debug, Clone)]
+pub struct AwsError {
+    /// `service:Operation`, e.g. `kms:CreateKey`.
+    pub operation: &'static str,
+    pub failure: AwsFailure,
+}
+
+impl AwsError {
+    /// The AWS error code, for service errors.
+    pub fn code(&self) -> Option<&str> {
+        match &self.failure {
+            AwsFailure::Service { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Classifies an SDK error without losing its code, message or request id.
+    pub fn from_sdk<E>(operation: &'static str, error: &SdkError<E, HttpResponse>) -> Self
+    where
+        E: ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        let failure = match error {
+            SdkError::ServiceError(context) => {
+                let err = context.err();
+                let meta = err.meta();
+                let status = context.raw().status().as_u16();
+                AwsFailure::Service {
+                    code: meta
+                        .code()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| format!("HTTP {status}")),
+                    message: meta
+                        .message()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| "(no message in the response)".to_string()),
+                    request_id: meta
+                        .extra("aws_request_id")
+                        .map(str::to_string)
+                        .or_else(|| header(context.raw(), "x-amzn-requestid"))
+                        .or_else(|| header(context.raw(), "x-amz-request-id")),
+                }
+            }
+            SdkError::TimeoutError(_) => AwsFailure::Timeout {
+                detail: error_chain(error),
+            },
+            SdkError::DispatchFailure(dispatch) if dispatch.is_timeout() => AwsFailure::Timeout {
+                detail: error_chain(error),
+            },
+            SdkError::DispatchFailure(dispatch) if dispatch.is_io() => AwsFailure::Unreachable {
+                detail: error_chain(error),
+            },
+            _ => AwsFailure::Other {
+                detail: error_chain(error),
+            },
+        };
+        AwsError { operation, failure }
+    }
+}
+
+/// An error and its sources joined by ": ", without the SDK's debug dump.
+pub fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut current = Some(error);
+    while let Some(err) = current {
+        let text = err.to_string();
+        // Wrappers often repeat their source's text; keep each piece once.
+        if !parts.iter().any(|part| part.contains(&text)) {
+            parts.push(text);
+        }
+        current = err.source();
+    }
+    parts.join(": ")
+}
+
+fn header(response: &HttpResponse, name: &str) -> Option<String> {
+    response.headers().get(name).map(str::to_string)
+}
+
+impl fmt::Display for AwsError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let operation = self.operation;
+        match &self.failure {
+            AwsFailure::Service {
+                code,
+                message,
+                request_id,
+            } => {
+                write!(f, "{operation} failed: {code}: {message}")?;
+                if let Some(id) = request_id {
+                    write!(f, " (request id {id})")?;
+                }
+                Ok(())
+            }
+            AwsFailure::Unreachable { detail } => {
+                write!(f, "{operation} could not reach the endpoint: {detail}")
+            }
+            AwsFailure::Timeout { detail } => write!(f, "{operation} timed out: {detail}"),
+            AwsFailure::Other { detail } => write!(f, "{operation} failed: {detail}"),
+        }
+    }
+}
+impl std::error::Error for AwsError {}
+
+/// `.aws("kms:CreateKey")` turns an SDK result into one whose error keeps code and message.
+pub trait AwsResultExt<T> {
+    fn aws(self, operation: &'static str) -> Result<T, AwsError>;
+}
+
+impl<T, E> AwsResultExt<T> for Result<T, SdkError<E, HttpResponse>>
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    fn aws(self, operation: &'static str) -> Result<T, AwsError> {
+        self.map_err(|error| AwsError::from_sdk(operation, &error))
+    }
+}
+
+/// Where requests go: AWS itself, or an endpoint set by `AWS_ENDPOINT_URL` (or a profile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Aws,
+    /// A loopback endpoint: the local emulator.
+    Local(String),
+    /// Some other endpoint the user configured.
+    Custom(String),
+}
+
+impl Endpoint {
+    /// Classifies an endpoint URL.
+    pub fn from_url(url: Option<&str>) -> Self {
+        match url {
+            None => Endpoint::Aws,
+            Some(url) => {
+                let host = url
+                    .split("://")
+                    .nth(1)
+                    .unwrap_or(url)
+                    .split(['/', ':'])
+                    .next()
+                    .unwrap_or("");
+                if host == "localhost"
+                    || host.starts_with("127.")
+                    || host == "["
+                    || url.contains("[::1]")
+                {
+                    Endpoint::Local(url.to_string())
+                } else {
+                    Endpoint::Custom(url.to_string())
+                }
+            }
+        }
+    }
+
+    /// The endpoint from the environment: the EC2 or KMS override first, then the global one.
+    pub fn from_env() -> Self {
+        let url = [
+            "AWS_ENDPOINT_URL_EC2",
+            "AWS_ENDPOINT_URL_KMS",
+            "AWS_ENDPOINT_URL",
+        ]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()));
+        Endpoint::from_url(url.as_deref())
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(self, Endpoint::Local(_))
+    }
+}
+
+/// What to tell a learner about an AWS failure (FACTS.md, "Errors a learner meets").
+pub fn hint_for(error: &AwsError, endpoint: &Endpoint) -> Option<String> {
+    let text = match &error.failure {
+        AwsFailure::Unreachable { .. } | AwsFailure::Timeout { .. } => match endpoint {
+            Endpoint::Local(url) => format!(
+                "nothing answers at {url}. Start the local emulator with `scripts/emulator.sh start` \
+                 (then `eval \"$(scripts/emulator.sh env)\"`), or unset AWS_ENDPOINT_URL to use AWS"
+            ),
+            Endpoint::Custom(url) => format!("check that the endpoint {url} is up, or unset AWS_ENDPOINT_URL to use AWS"),
+            Endpoint::Aws => "check your network connection; if you meant to use the local emulator, run \
+                              `eval \"$(scripts/emulator.sh env)\"` first"
+                .to_string(),
+        },
+        AwsFailure::Other { detail } if detail.contains("credentials") => no_credentials_hint(),
+        AwsFailure::Other { .. } => return None,
+        AwsFailure::Service { code, .. } => match code.as_str() {
+            "UnauthorizedOperation" | "AccessDeniedException" | "AccessDenied" => format!(
+                "your identity may not call {}: add it to your IAM policy (the README section Permissions lists what the labs need), \
+                 and check the key policy of any KMS key involved",
+                error.operation
+            ),
+            "AuthFailure" | "OptInRequired" => "the region may be an opt-in region not enabled for this account: \
+                enable it under Account settings, or choose another region with --source-region / --dest-region"
+                .to_string(),
+            "UnrecognizedClientException" | "InvalidClientTokenId" | "ExpiredToken" | "ExpiredTokenException"
+            | "InvalidToken" | "SignatureDoesNotMatch" => {
+                "your credentials are invalid or expired: for SSO run `aws sso login --profile NAME`; \
+                 otherwise refresh the keys of your profile"
+                    .to_string()
+            }
+            "KMSInvalidStateException" => "the key is disabled or pending deletion; 01-keys shows each key's state".to_string(),
+            "NotFoundException" => "the key or alias does not exist in that region; run 01-keys to make the lab's keys".to_string(),
+            "AlreadyExistsException" => "the name is taken; if the labs did not make it, choose other names with --name-prefix".to_string(),
+            "LimitExceededException" | "ResourceLimitExceeded" => "an account quota is reached: delete unused resources, or wait for running operations to finish".to_string(),
+            "RequestLimitExceeded" | "ThrottlingException" => "AWS is throttling requests; wait a minute and run the lab again (it resumes where it stopped)".to_string(),
+            "IncorrectState" => "the resource is not ready yet (for example a snapshot still pending); wait and run the lab again".to_string(),
+            "InvalidSnapshot.NotFound" | "InvalidVolume.NotFound" => "it may not exist in the region that was asked, or it was just created: run the lab again in a few seconds".to_string(),
+            _ => return None,
+        },
+    };
+    Some(text)
+}
+
+/// How to get credentials, or how to do without them.
+pub fn no_credentials_hint() -> String {
+    "no AWS credentials were found. To use AWS: `aws configure` (or `aws configure sso` then `aws sso login`) \
+     and pass --profile NAME. To practise for free without an account: `scripts/walkthrough.sh`, or \
+     `scripts/emulator.sh start && eval \"$(scripts/emulator.sh env)\"` and run the lab again"
+        .to_string()
+}
+
+/// The exit status an error chain deserves: the first classified error in it decides.
+pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
+    for cause in error.chain() {
+        if cause.is::<UsageError>() {
+            return ExitStatus::Usage;
+        }
+        if cause.is::<AwsError>() || cause.is::<CredentialsMissing>() {
+            return ExitStatus::Aws;
+        }
+        if cause.is::<VerificationFailed>() {
+            return ExitStatus::VerificationFailed;
+        }
+        if cause.is::<Refusal>() {
+            return ExitStatus::Refused;
+        }
+        if cause.is::<Interrupted>() {
+            return ExitStatus::Interrupted;
+        }
+    }
+    ExitStatus::Failure
+}
+
+/// No credentials could be resolved.
+#[derive(Debug)]
+pub struct CredentialsMissing(pub String);
+
+impl fmt::Display for CredentialsMissing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "could not load AWS credentials: {}", self.0)
+    }
+}
+impl std::error::Error for CredentialsMissing {}
+
+/// The user pressed Ctrl-C.
+#[derive(Debug)]
+pub struct Interrupted;
+
+impl fmt::Display for Interrupted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("interrupted")
+    }
+}
+impl std::error::Error for Interrupted {}
+
+/// Renders an error chain for stderr: the error, its causes, and a hint where one is known.
+pub fn render(error: &anyhow::Error, endpoint: &Endpoint) -> String {
+    let mut text = format!("error: {error}");
+    for cause in error.chain().skip(1) {
+        text.push_str(&format!("\n  caused by: {cause}"));
+    }
+    let hint = error.chain().find_map(|cause| {
+        if let Some(aws) = cause.downcast_ref::<AwsError>() {
+            hint_for(aws, endpoint)
+        } else if let Some(refusal) = cause.downcast_ref::<Refusal>() {
+            Some(refusal.hint.clone())
+        } else if cause.is::<CredentialsMissing>() {
+            Some(no_credentials_hint())
+        } else {
+            None
+        }
+    });
+    if let Some(hint) = hint {
+        text.push_str(&format!("\n  hint: {hint}"));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use anyhow::Context;
+
+    fn service(code: &str) -> AwsError {
+        AwsError {
+            operation: "kms:CreateKey",
+            failure: AwsFailure::Service {
+                code: code.into(),
+                message: "User is not authorized".into(),
+                request_id: Some("req-123".into()),
+            },
+        }
+    }
+
+    #[test]
+    fn aws_errors_render_with_code_message_request_id_context_and_hint() {
+        let error = anyhow::Error::new(service("AccessDeniedException"))
+            .context("creating key Single-region-key in Tokyo (ap-northeast-1)");
+        let text = render(&error, &Endpoint::Aws);
+        assert!(
+            text.starts_with("error: creating key Single-region-key in Tokyo (ap-northeast-1)"),
+            "{text}"
+        );
+        assert!(text.contains("kms:CreateKey failed: AccessDeniedException: User is not authorized (request id req-123)"), "{text}");
+        assert!(
+            text.contains("hint: your identity may not call kms:CreateKey"),
+            "{text}"
+        );
+        assert!(!text.contains("service error"), "{text}");
+        assert_eq!(exit_status_for(&error), ExitStatus::Aws);
+    }
+
+    #[test]
+    fn unreachable_local_endpoint_says_how_to_start_the_emulator() {
+        let error = AwsError {
+            operation: "sts:GetCallerIdentity",
+            failure: AwsFailure::Unreachable {
+                detail: "Connection refused".into(),
+            },
+        };
+        let hint = hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000"))).unwrap();
+        assert!(hint.contains("scripts/emulator.sh start"), "{hint}");
+        let hint = hint_for(&error, &Endpoint::Aws).unwrap();
+        assert!(hint.contains("network"), "{hint}");
+    }
+
+    #[test]
+    fn endpoints_are_classified() {
+        assert_eq!(Endpoint::from_url(None), Endpoint::Aws);
+        assert!(Endpoint::from_url(Some("http://localhost:5000")).is_local());
+        assert!(Endpoint::from_url(Some("http://127.0.0.1:5000/")).is_local());
+        assert!(Endpoint::from_url(Some("http://[::1]:5000")).is_local());
+        assert_eq!(
+            Endpoint::from_url(Some("https://kms.example.com")),
+            Endpoint::Custom("https://kms.example.com".into())
+        );
+    }
+
+    #[test]
+    fn each_error_kind_has_its_exit_status() {
+        let usage = anyhow::Error::new(UsageError("needs --yes".into()));
+        assert_eq!(exit_status_for(&usage), ExitStatus::Usage);
+        let refused: anyhow::Result<()> = Err(Refusal {
+            reason: "taken".into(),
+            hint: "use a prefix".into(),
+        }
+        .into());
+        let refused = refused.context("planning keys").unwrap_err();
+        assert_eq!(exit_status_for(&refused), ExitStatus::Refused);
+        assert!(render(&refused, &Endpoint::Aws).contains("hint: use a prefix"));
+        let failed = anyhow::Error::new(VerificationFailed {
+            failed: 1,
+            total: 6,
+        });
+        assert_eq!(exit_status_for(&failed), ExitStatus::VerificationFailed);
+        assert_eq!(
+            exit_status_for(&anyhow::anyhow!("disk full")),
+            ExitStatus::Failure
+        );
+        let missing = anyhow::Error::new(CredentialsMissing("no providers".into()));
+        assert_eq!(exit_status_for(&missing), ExitStatus::Aws);
+        assert!(render(&missing, &Endpoint::Aws).contains("aws configure"));
+    }
+
+    #[test]
+    fn unknown_codes_still_render_code_and_message_without_a_hint() {
+        let error = service("SomethingNew");
+        assert!(hint_for(&error, &Endpoint::Aws).is_none());
+        assert!(error
+            .to_string()
+            .contains("SomethingNew: User is not authorized"));
+    }
+}

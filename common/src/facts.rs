@@ -1,0 +1,61 @@
+//! Facts the labs teach and prices they estimate, each with its source and the date it was
+//! checked. Learner text takes figures from here, never from memory.
+
+/// One checked fact.
+#[derive(Debug, Clone, Copy)]
+pub struct Fact {
+    pub value: &'static str,
+    pub source: &'static str,
+    pub checked: &'static str,
+}
+
+/// AWS managed keys rotate every year; AWS changed this from about three years in May 2022.
+pub const AWS_MANAGED_ROTATION: Fact = Fact {
+    value: "automatic, every year (about 365 days); cannot be turned off",
+    source: "https://docs.aws.amazon.com/kms/latest/APIReference/API_EnableKeyRotation.html",
+    checked: "2026-11",
+};
+
+/// Customer managed keys: rotation optional, 90 to 2,560 days, 365 by default.
+pub const CUSTOMER_MANAGED_ROTATION: Fact = Fact {
+    value: "optional: you turn it on, every 90 to 2,560 days (365 by default), or rotate on demand",
+    source: "https://docs.aws.amazon.com/kms/latest/developerguide/rotate-keys.html",
+    checked: "2026-11",
+};
+
+/// A multi-region key's id starts with `mrk-`; single- or multi-region is fixed at creation.
+pub const MULTI_REGION_ID: Fact = Fact {
+    value:
+        "key id starts with mrk-; single- or multi-region is chosen at creation and cannot change",
+    source: "https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html",
+    checked: "2026-11",
+};
+
+/// Price of one customer managed key per month, in US dollars: each MRK primary and replica counts.
+pub const CUSTOMER_KEY_USD_PER_MONTH: f64 = 1.0;
+pub const KMS_PRICING: Fact = Fact {
+    value: "customer managed key $1/month each (every multi-region primary and replica counts); AWS managed keys free; keys pending deletion not charged",
+    source: "https://aws.amazon.com/kms/pricing/",
+    checked: "2026-11",
+};
+
+/// Formats a monthly estimate in dollars, marked as an estimate.
+pub fn usd_per_month(amount: f64) -> String {
+    format!("~${amount:.2}/month")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rotation_facts_are_current() {
+        // The walkthrough (2022) says 1,095 days for AWS managed keys; that is out of date.
+        assert!(AWS_MANAGED_ROTATION.value.contains("every year"));
+        assert!(
+            !AWS_MANAGED_ROTATION.value.contains("1095")
+                && !AWS_MANAGED_ROTATION.value.contains("1,095")
+        );
+        assert_eq!(usd_per_month(4.0), "~$4.00/month");
+    }
+}

@@ -1,0 +1,92 @@
+//! The lab order, read from `labs/labs.toml`: the one list that code and docs follow.
+
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// The manifest's text, compiled in so every binary knows the whole course.
+pub const MANIFEST_TOML: &str = include_str!("../../labs/labs.toml");
+
+/// One lab of the course, as the manifest describes it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LabInfo {
+    /// Folder under `labs/` and binary name, e.g. `01-keys`.
+    pub id: String,
+    pub title: String,
+    pub summary: String,
+    /// Ids of the labs that must have run first.
+    #[serde(default)]
+    pub needs: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct Manifest {
+    lab: Vec<LabInfo>,
+}
+
+/// All labs in learning order.
+pub fn labs() -> &'static [LabInfo] {
+    static LABS: OnceLock<Vec<LabInfo>> = OnceLock::new();
+    LABS.get_or_init(|| {
+        toml::from_str::<Manifest>(MANIFEST_TOML)
+            .expect("labs/labs.toml is checked by the tidy test")
+            .lab
+    })
+}
+
+/// The lab with this id; panics on an id the manifest lacks (a programming error, caught by tests).
+pub fn lab(id: &str) -> &'static LabInfo {
+    labs()
+        .iter()
+        .find(|lab| lab.id == id)
+        .unwrap_or_else(|| panic!("lab {id} is not in labs/labs.toml"))
+}
+
+/// The lab that follows `id` in the course, if any.
+pub fn next_after(id: &str) -> Option<&'static LabInfo> {
+    let all = labs();
+    let position = all.iter().position(|lab| lab.id == id)?;
+    all.get(position + 1)
+}
+
+/// The command a learner types to run a lab.
+pub fn command_for(lab: &LabInfo) -> String {
+    format!("cargo run --bin {}", lab.id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_parses_and_ids_are_numbered_in_order() {
+        let all = labs();
+        assert!(!all.is_empty());
+        for (index, lab) in all.iter().enumerate() {
+            let expected_number = format!("{:02}-", index + 1);
+            assert!(
+                lab.id.starts_with(&expected_number),
+                "{} is out of order",
+                lab.id
+            );
+            for need in &lab.needs {
+                let needed = all.iter().position(|l| &l.id == need);
+                assert!(
+                    matches!(needed, Some(n) if n < index),
+                    "{} needs unknown or later lab {need}",
+                    lab.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn next_after_follows_manifest_order() {
+        let all = labs();
+        assert_eq!(
+            next_after(&all[0].id).map(|l| &l.id),
+            all.get(1).map(|l| &l.id)
+        );
+        assert!(next_after(&all[all.len() - 1].id).is_none());
+        assert!(next_after("99-nothing").is_none());
+    }
+}

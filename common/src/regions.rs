@@ -1,0 +1,180 @@
+//! AWS commercial regions the labs know: code, display name, the slug used in alias names, and
+//! whether the region is opt-in. Region arguments are checked against this table.
+
+use std::fmt;
+
+/// A region the labs can work in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegionInfo {
+    pub code: &'static str,
+    /// The name the console shows, e.g. "Tokyo".
+    pub city: &'static str,
+    /// Lower-case city used in alias names, e.g. `oregon` in `Single-region-key-oregon`.
+    pub slug: &'static str,
+    /// Opt-in regions must be enabled for the account before use.
+    pub opt_in: bool,
+}
+
+impl fmt::Display for RegionInfo {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} ({})", self.city, self.code)
+    }
+}
+
+const fn region(
+    code: &'static str,
+    city: &'static str,
+    slug: &'static str,
+    opt_in: bool,
+) -> RegionInfo {
+    RegionInfo {
+        code,
+        city,
+        slug,
+        opt_in,
+    }
+}
+
+/// The commercial (`aws` partition) regions, November 2026.
+pub const REGIONS: &[RegionInfo] = &[
+    region("us-east-1", "N. Virginia", "virginia", false),
+    region("us-east-2", "Ohio", "ohio", false),
+    region("us-west-1", "N. California", "california", false),
+    region("us-west-2", "Oregon", "oregon", false),
+    region("af-south-1", "Cape Town", "capetown", true),
+    region("ap-east-1", "Hong Kong", "hongkong", true),
+    region("ap-east-2", "Taipei", "taipei", true),
+    region("ap-south-1", "Mumbai", "mumbai", false),
+    region("ap-south-2", "Hyderabad", "hyderabad", true),
+    region("ap-southeast-1", "Singapore", "singapore", false),
+    region("ap-southeast-2", "Sydney", "sydney", false),
+    region("ap-southeast-3", "Jakarta", "jakarta", true),
+    region("ap-southeast-4", "Melbourne", "melbourne", true),
+    region("ap-southeast-5", "Malaysia", "malaysia", true),
+    region("ap-southeast-6", "New Zealand", "newzealand", true),
+    region("ap-southeast-7", "Thailand", "thailand", true),
+    region("ap-northeast-1", "Tokyo", "tokyo", false),
+    region("ap-northeast-2", "Seoul", "seoul", false),
+    region("ap-northeast-3", "Osaka", "osaka", false),
+    region("ca-central-1", "Canada Central", "canada", false),
+    region("ca-west-1", "Calgary", "calgary", true),
+    region("eu-central-1", "Frankfurt", "frankfurt", false),
+    region("eu-central-2", "Zurich", "zurich", true),
+    region("eu-west-1", "Ireland", "ireland", false),
+    region("eu-west-2", "London", "london", false),
+    region("eu-west-3", "Paris", "paris", false),
+    region("eu-north-1", "Stockholm", "stockholm", false),
+    region("eu-south-1", "Milan", "milan", true),
+    region("eu-south-2", "Spain", "spain", true),
+    region("il-central-1", "Tel Aviv", "telaviv", true),
+    region("me-central-1", "UAE", "uae", true),
+    region("me-south-1", "Bahrain", "bahrain", true),
+    region("mx-central-1", "Mexico Central", "mexico", true),
+    region("sa-east-1", "São Paulo", "saopaulo", false),
+];
+
+/// Looks a region code up in [`REGIONS`].
+pub fn find(code: &str) -> Option<&'static RegionInfo> {
+    REGIONS.iter().find(|region| region.code == code)
+}
+
+/// Whether `code` has the shape of a region code (`xx-word-N`), known or not.
+fn well_formed(code: &str) -> bool {
+    let parts: Vec<&str> = code.split('-').collect();
+    match parts.as_slice() {
+        [area, .., number] if parts.len() >= 3 => {
+            area.len() == 2
+                && area.chars().all(|c| c.is_ascii_lowercase())
+                && parts[1..parts.len() - 1]
+                    .iter()
+                    .all(|word| !word.is_empty() && word.chars().all(|c| c.is_ascii_lowercase()))
+                && !number.is_empty()
+                && number.chars().all(|c| c.is_ascii_digit())
+        }
+        _ => false,
+    }
+}
+
+/// Parses a region argument; the error says what is wrong and what would be right.
+pub fn parse(text: &str) -> Result<&'static RegionInfo, String> {
+    let code = text.trim();
+    if let Some(region) = find(code) {
+        return Ok(region);
+    }
+    if !well_formed(code) {
+        return Err(format!(
+            "'{code}' is not a region code; codes look like ap-northeast-1 (Tokyo) or us-west-2 (Oregon)"
+        ));
+    }
+    if code.starts_with("us-gov-") || code.starts_with("cn-") || code.contains("-iso") {
+        return Err(format!(
+            "'{code}' is in a separate AWS partition (GovCloud, China or ISO); the labs work in the commercial regions only"
+        ));
+    }
+    let lower = code.to_ascii_lowercase();
+    let suggestion = REGIONS
+        .iter()
+        .find(|region| {
+            region
+                .code
+                .starts_with(lower.rsplit_once('-').map_or("", |(head, _)| head))
+        })
+        .map(|region| format!("; did you mean {}?", region.code))
+        .unwrap_or_default();
+    Err(format!(
+        "'{code}' is not a region the labs know{suggestion} Known regions: {}",
+        REGIONS
+            .iter()
+            .map(|region| region.code)
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn known_regions_parse_with_their_city() {
+        let tokyo = parse("ap-northeast-1").unwrap();
+        assert_eq!(tokyo.to_string(), "Tokyo (ap-northeast-1)");
+        assert_eq!(parse(" us-west-2 ").unwrap().slug, "oregon");
+    }
+
+    #[test]
+    fn malformed_unknown_and_other_partition_regions_are_refused_with_reasons() {
+        let cases = [
+            ("tokyo", "is not a region code"),
+            ("ap-northeast", "is not a region code"),
+            ("AP-NORTHEAST-1", "is not a region code"),
+            ("ap-northeast-9", "not a region the labs know"),
+            ("us-gov-west-1", "separate AWS partition"),
+            ("cn-north-1", "separate AWS partition"),
+            ("", "is not a region code"),
+        ];
+        for (input, expected) in cases {
+            let error = parse(input).expect_err(input);
+            assert!(error.contains(expected), "{input}: {error}");
+        }
+    }
+
+    #[test]
+    fn unknown_region_suggests_a_neighbour() {
+        let error = parse("ap-northeast-9").unwrap_err();
+        assert!(error.contains("did you mean ap-northeast-"), "{error}");
+    }
+
+    #[test]
+    fn region_table_is_consistent() {
+        for region in REGIONS {
+            assert!(well_formed(region.code), "{}", region.code);
+            assert!(
+                region.slug.chars().all(|c| c.is_ascii_lowercase()),
+                "slug {} must fit an alias name",
+                region.slug
+            );
+            assert_eq!(REGIONS.iter().filter(|r| r.code == region.code).count(), 1);
+        }
+    }
+}

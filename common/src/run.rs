@@ -1,0 +1,170 @@
+//! The frame every lab binary runs in: parse arguments, connect, show where the run goes,
+//! run the lab, then print errors with hints and exit with a code that says what happened.
+
+use crate::args::CommonArgs;
+use crate::errors::{exit_status_for, render, Endpoint, ExitStatus, Interrupted};
+use crate::manifest::{self, LabInfo};
+use crate::scenario::Scenario;
+use crate::session::Session;
+use crate::ui::Ui;
+use anyhow::Result;
+use std::future::Future;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+/// A lab's own argument struct: a `clap::Parser` that flattens [`CommonArgs`].
+pub trait LabArgs: clap::Parser {
+    fn common(&self) -> &CommonArgs;
+}
+
+/// Everything a lab's library code needs for one run.
+pub struct LabContext {
+    pub lab: &'static LabInfo,
+    pub args: CommonArgs,
+    pub scenario: Scenario,
+    pub session: Session,
+    pub ui: Arc<Ui>,
+}
+
+impl LabContext {
+    pub fn dry_run(&self) -> bool {
+        self.args.dry_run
+    }
+
+    /// The closing line: which command comes next in the course.
+    pub fn say_next_step(&self) {
+        let mut flags = String::new();
+        if self.args.source_region.code != "ap-northeast-1" {
+            flags.push_str(&format!(
+                " --source-region {}",
+                self.args.source_region.code
+            ));
+        }
+        if self.args.dest_region.code != "us-west-2" {
+            flags.push_str(&format!(" --dest-region {}", self.args.dest_region.code));
+        }
+        if !self.args.name_prefix.is_empty() {
+            flags.push_str(&format!(" --name-prefix {}", self.args.name_prefix));
+        }
+        if let Some(profile) = &self.args.profile {
+            flags.push_str(&format!(" --profile {profile}"));
+        }
+        let text = match manifest::next_after(&self.lab.id) {
+            Some(next) => format!(
+                "Next: {} -- {} ({})",
+                manifest::command_for(next),
+                flags.trim_start(),
+                next.title
+            ),
+            None => "That was the last lab of the course.".to_string(),
+        };
+        self.ui.say(&format!("\n{}", text.replace(" --  (", " (")));
+    }
+}
+
+/// Runs lab `lab_id` with arguments `A`: the whole of a lab's `main`.
+pub fn run_lab<A, F, Fut>(lab_id: &'static str, run: F) -> ExitCode
+where
+    A: LabArgs,
+    F: FnOnce(LabContext, A) -> Fut,
+    Fut: Future<Output = Result<()>>,
+{
+    let args = A::parse();
+    let common = args.common().clone();
+    if let Err(message) = common.validate() {
+        eprintln!("error: {message}");
+        return ExitStatus::Usage.into();
+    }
+    init_logging(common.verbose);
+    let ui = Arc::new(Ui::terminal(common.output, common.yes));
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: could not start the async runtime: {error}");
+            return ExitStatus::Failure.into();
+        }
+    };
+    let lab = manifest::lab(lab_id);
+    let lab_ui = Arc::clone(&ui);
+    let result = runtime.block_on(async move {
+        let work = async {
+            let session = Session::connect(&common).await?;
+            show_banner(&lab_ui, &session, &common);
+            let scenario = Scenario::new(
+                common.source_region,
+                common.dest_region,
+                &common.name_prefix,
+            );
+            let context = LabContext {
+                lab,
+                args: common,
+                scenario,
+                session,
+                ui: Arc::clone(&lab_ui),
+            };
+            run(context, args).await
+        };
+        tokio::select! {
+            result = work => result,
+            _ = tokio::signal::ctrl_c() => Err(Interrupted.into()),
+        }
+    });
+    ui.finish();
+    match result {
+        Ok(()) => ExitStatus::Success.into(),
+        Err(error) => {
+            let status = exit_status_for(&error);
+            eprintln!("{}", render(&error, &Endpoint::from_env()));
+            if status == ExitStatus::Interrupted {
+                eprintln!(
+                    "Everything made so far carries the lab's tags: run {lab_id} again to resume, \
+                     or the cleanup lab to remove it."
+                );
+            }
+            status.into()
+        }
+    }
+}
+
+/// Says where this run goes, before anything is changed.
+pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
+    let account = &session.account;
+    let place = match &session.endpoint {
+        Endpoint::Local(url) => {
+            format!("Local emulator at {url}: free, nothing real is created (emulated account {account}).")
+        }
+        Endpoint::Custom(url) => format!(
+            "Custom endpoint {url}, account {account} as {}.",
+            session.caller_arn
+        ),
+        Endpoint::Aws => format!(
+            "AWS account {account} as {}. Resources made here are real and may cost money.",
+            session.caller_arn
+        ),
+    };
+    ui.say(&place);
+    ui.say(&format!(
+        "Source region: {}   Destination region: {}",
+        args.source_region, args.dest_region
+    ));
+    if args.dry_run {
+        ui.say("Dry run: nothing will be created, changed or deleted.");
+    }
+}
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "error",
+        1 => "info,aws_smithy_runtime=warn,aws_config=warn",
+        _ => "debug",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

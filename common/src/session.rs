@@ -1,0 +1,132 @@
+//! The one place that builds AWS SDK clients: the standard credential chain (or a profile),
+//! the latest behaviour version, standard retries, `AWS_ENDPOINT_URL`, one EC2 and one KMS
+//! client per region, and who the caller is.
+
+use crate::args::CommonArgs;
+use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, Endpoint};
+use crate::regions::RegionInfo;
+use crate::scenario::Side;
+use anyhow::{Context, Result};
+use aws_config::retry::RetryConfig;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_credential_types::provider::ProvideCredentials;
+
+/// The EC2 and KMS clients of one region.
+#[derive(Clone, Debug)]
+pub struct RegionClients {
+    pub region: &'static RegionInfo,
+    pub ec2: aws_sdk_ec2::Client,
+    pub kms: aws_sdk_kms::Client,
+}
+
+impl RegionClients {
+    /// Clients for `region` that share `config`'s credentials, retries and endpoint.
+    pub fn new(config: &SdkConfig, region: &'static RegionInfo) -> Self {
+        let regional = config.to_builder().region(Region::new(region.code)).build();
+        RegionClients {
+            region,
+            ec2: aws_sdk_ec2::Client::new(&regional),
+            kms: aws_sdk_kms::Client::new(&regional),
+        }
+    }
+}
+
+/// A connected run: where requests go, who the caller is, and the clients of both regions.
+pub struct Session {
+    pub endpoint: Endpoint,
+    pub account: String,
+    pub caller_arn: String,
+    pub source: RegionClients,
+    pub destination: RegionClients,
+}
+
+impl Session {
+    /// Loads the configuration, checks credentials and asks STS who the caller is.
+    pub async fn connect(args: &CommonArgs) -> Result<Session> {
+        let config = load_config(args.profile.as_deref()).await;
+        let endpoint = match config.endpoint_url() {
+            Some(url) if std::env::var_os("AWS_ENDPOINT_URL_EC2").is_none() => {
+                Endpoint::from_url(Some(url))
+            }
+            _ => Endpoint::from_env(),
+        };
+        check_credentials(&config, args.profile.as_deref()).await?;
+        let (account, caller_arn) = caller_identity(&config, args.source_region).await?;
+        Ok(Session {
+            endpoint,
+            account,
+            caller_arn,
+            source: RegionClients::new(&config, args.source_region),
+            destination: RegionClients::new(&config, args.dest_region),
+        })
+    }
+
+    pub fn clients(&self, side: Side) -> &RegionClients {
+        match side {
+            Side::Source => &self.source,
+            Side::Destination => &self.destination,
+        }
+    }
+}
+
+/// The shared SDK configuration: standard chain or `profile`, latest behaviour, 5 attempts.
+pub async fn load_config(profile: Option<&str>) -> SdkConfig {
+    let mut loader = aws_config::defaults(BehaviorVersion::latest())
+        // A region is needed to load; every client overrides it with the lab's regions.
+        .region(Region::new("us-east-1"))
+        .retry_config(RetryConfig::standard().with_max_attempts(5));
+    if let Some(profile) = profile {
+        loader = loader.profile_name(profile);
+    }
+    loader.load().await
+}
+
+/// Configuration for the local emulator with fixed dummy credentials (tests and tools).
+pub async fn emulator_config(endpoint_url: &str) -> SdkConfig {
+    let credentials =
+        aws_credential_types::Credentials::new("test", "test", None, None, "emulator");
+    aws_config::defaults(BehaviorVersion::latest())
+        .region(Region::new("us-east-1"))
+        .endpoint_url(endpoint_url)
+        .credentials_provider(credentials)
+        .load()
+        .await
+}
+
+async fn check_credentials(config: &SdkConfig, profile: Option<&str>) -> Result<()> {
+    let for_profile = |detail: String| {
+        match profile {
+        Some(name) => CredentialsMissing(format!(
+            "profile '{name}' gave none (is it in ~/.aws/config? `aws configure list-profiles` lists them): {detail}"
+        )),
+        None => CredentialsMissing(detail),
+    }
+    };
+    let provider = config
+        .credentials_provider()
+        .ok_or_else(|| for_profile("no credentials provider is configured".into()))?;
+    provider
+        .provide_credentials()
+        .await
+        .map_err(|error| for_profile(error_chain(&error)))?;
+    Ok(())
+}
+
+async fn caller_identity(config: &SdkConfig, region: &RegionInfo) -> Result<(String, String)> {
+    let regional = config.to_builder().region(Region::new(region.code)).build();
+    let identity = aws_sdk_sts::Client::new(&regional)
+        .get_caller_identity()
+        .send()
+        .await
+        .aws("sts:GetCallerIdentity")
+        .with_context(|| {
+            format!("checking which account the credentials belong to, in {region}")
+        })?;
+    Ok((
+        identity
+            .account()
+            .unwrap_or("(unknown account)")
+            .to_string(),
+        identity.arn().unwrap_or("(unknown caller)").to_string(),
+    ))
+}

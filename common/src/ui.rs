@@ -1,0 +1,463 @@
+//! The one seam between the labs and the person (or script) running them: explanations,
+//! tables, JSON output, confirmations, choices and progress. Tests build a scripted [`Ui`]
+//! that answers prompts from a list and captures everything printed.
+//!
+//! Rule: a run that would create or delete something asks first; with `--yes` it does not
+//! ask, and with no terminal and no `--yes` it stops at once with a message naming `--yes`.
+
+use crate::args::OutputFormat;
+use crate::errors::UsageError;
+use anyhow::{bail, Result};
+use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
+use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use serde_json::{json, Map, Value};
+use std::collections::VecDeque;
+use std::io::{IsTerminal, Write};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A table of results; rows may carry a verification check.
+#[derive(Debug, Clone, Default)]
+pub struct Report {
+    /// Key of the table in JSON output, e.g. `keys`.
+    pub name: String,
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<ReportRow>,
+}
+
+/// One row: its cells, in column order, and optionally whether it passed verification.
+#[derive(Debug, Clone, Default)]
+pub struct ReportRow {
+    pub cells: Vec<String>,
+    /// `Some(Ok(()))` is ✓; `Some(Err(why))` is ✗ with the reason.
+    pub check: Option<Result<(), String>>,
+}
+
+impl Report {
+    pub fn new(name: &str, title: impl Into<String>, columns: &[&str]) -> Self {
+        Report {
+            name: name.to_string(),
+            title: title.into(),
+            columns: columns.iter().map(|c| c.to_string()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    pub fn row(&mut self, cells: Vec<String>, check: Option<Result<(), String>>) {
+        debug_assert_eq!(
+            cells.len(),
+            self.columns.len(),
+            "row width must match the header"
+        );
+        self.rows.push(ReportRow { cells, check });
+    }
+
+    /// (failed, total) over rows that carry a check.
+    pub fn check_counts(&self) -> (usize, usize) {
+        let checked = self.rows.iter().filter_map(|row| row.check.as_ref());
+        let (failed, total) =
+            checked.fold((0, 0), |(f, t), c| (f + usize::from(c.is_err()), t + 1));
+        (failed, total)
+    }
+
+    fn has_checks(&self) -> bool {
+        self.rows.iter().any(|row| row.check.is_some())
+    }
+
+    /// The table as a person sees it.
+    pub fn render_table(&self) -> String {
+        let mut table = Table::new();
+        table
+            .load_style(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic);
+        let mut header = self.columns.clone();
+        if self.has_checks() {
+            header.push("✓".to_string());
+        }
+        table.set_header(header);
+        for row in &self.rows {
+            let mut cells = row.cells.clone();
+            match &row.check {
+                Some(Ok(())) => cells.push("✓".to_string()),
+                Some(Err(why)) => cells.push(format!("✗ {why}")),
+                None if self.has_checks() => cells.push(String::new()),
+                None => {}
+            }
+            table.add_row(cells);
+        }
+        format!("{}\n{table}", self.title)
+    }
+
+    /// The table as JSON: a list of objects keyed by column name, plus `ok` and `problem`.
+    pub fn to_json(&self) -> Value {
+        let rows: Vec<Value> = self
+            .rows
+            .iter()
+            .map(|row| {
+                let mut object = Map::new();
+                for (column, cell) in self.columns.iter().zip(&row.cells) {
+                    object.insert(json_key(column), Value::String(cell.clone()));
+                }
+                if let Some(check) = &row.check {
+                    object.insert("ok".into(), Value::Bool(check.is_ok()));
+                    if let Err(why) = check {
+                        object.insert("problem".into(), Value::String(why.clone()));
+                    }
+                }
+                Value::Object(object)
+            })
+            .collect();
+        json!({ "title": self.title, "rows": rows })
+    }
+}
+
+/// `Key ID` → `key_id`.
+fn json_key(column: &str) -> String {
+    let mut key = String::new();
+    for c in column.chars() {
+        if c.is_ascii_alphanumeric() {
+            key.push(c.to_ascii_lowercase());
+        } else if !key.ends_with('_') && !key.is_empty() {
+            key.push('_');
+        }
+    }
+    key.trim_end_matches('_').to_string()
+}
+
+/// A scripted answer to one prompt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Yes,
+    No,
+    /// The option at this index.
+    Pick(usize),
+}
+
+/// Answers questions: inquire at a terminal, a list of answers in tests.
+trait Prompter: Send + Sync {
+    fn confirm(&self, question: &str, default: bool) -> Result<bool>;
+    fn select(&self, question: &str, options: &[String], default: usize) -> Result<usize>;
+}
+
+struct InquirePrompter;
+
+impl Prompter for InquirePrompter {
+    fn confirm(&self, question: &str, default: bool) -> Result<bool> {
+        Ok(inquire::Confirm::new(question)
+            .with_default(default)
+            .prompt()?)
+    }
+
+    fn select(&self, question: &str, options: &[String], default: usize) -> Result<usize> {
+        let chosen = inquire::Select::new(question, options.to_vec())
+            .with_starting_cursor(default)
+            .raw_prompt()?;
+        Ok(chosen.index)
+    }
+}
+
+struct ScriptedPrompter {
+    answers: Mutex<VecDeque<Answer>>,
+}
+
+impl ScriptedPrompter {
+    fn next(&self, question: &str) -> Result<Answer> {
+        match self.answers.lock().expect("prompt script lock").pop_front() {
+            Some(answer) => Ok(answer),
+            None => bail!("the test script has no answer left for the prompt {question:?}"),
+        }
+    }
+}
+
+impl Prompter for ScriptedPrompter {
+    fn confirm(&self, question: &str, _default: bool) -> Result<bool> {
+        match self.next(question)? {
+            Answer::Yes => Ok(true),
+            Answer::No => Ok(false),
+            other => bail!("the test script answered {other:?} to the yes/no prompt {question:?}"),
+        }
+    }
+
+    fn select(&self, question: &str, options: &[String], _default: usize) -> Result<usize> {
+        match self.next(question)? {
+            Answer::Pick(index) if index < options.len() => Ok(index),
+            other => bail!(
+                "the test script answered {other:?} to the choice {question:?} of {options:?}"
+            ),
+        }
+    }
+}
+
+/// A writer into shared memory, for capturing output in tests.
+#[derive(Clone, Default)]
+pub struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Captured {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().expect("capture lock")).into_owned()
+    }
+}
+
+impl Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .expect("capture lock")
+            .extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The lab's voice. See the module docs for the rules it enforces.
+pub struct Ui {
+    format: OutputFormat,
+    assume_yes: bool,
+    interactive: bool,
+    out: Mutex<Box<dyn Write + Send>>,
+    err: Mutex<Box<dyn Write + Send>>,
+    prompter: Box<dyn Prompter>,
+    json: Mutex<Map<String, Value>>,
+    progress: MultiProgress,
+}
+
+impl Ui {
+    /// The real terminal: interactive only when stdin and stderr are terminals.
+    pub fn terminal(format: OutputFormat, assume_yes: bool) -> Self {
+        let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+        let progress = if interactive {
+            MultiProgress::with_draw_target(ProgressDrawTarget::stderr())
+        } else {
+            MultiProgress::with_draw_target(ProgressDrawTarget::hidden())
+        };
+        Ui {
+            format,
+            assume_yes,
+            interactive,
+            out: Mutex::new(Box::new(std::io::stdout())),
+            err: Mutex::new(Box::new(std::io::stderr())),
+            prompter: Box::new(InquirePrompter),
+            json: Mutex::new(Map::new()),
+            progress,
+        }
+    }
+
+    /// A Ui for tests: prompts take `answers` in order; returns what goes to stdout and stderr.
+    pub fn scripted(
+        format: OutputFormat,
+        assume_yes: bool,
+        answers: Vec<Answer>,
+    ) -> (Self, Captured, Captured) {
+        let (out, err) = (Captured::default(), Captured::default());
+        let ui = Ui {
+            format,
+            assume_yes,
+            interactive: true,
+            out: Mutex::new(Box::new(out.clone())),
+            err: Mutex::new(Box::new(err.clone())),
+            prompter: Box::new(ScriptedPrompter {
+                answers: Mutex::new(answers.into()),
+            }),
+            json: Mutex::new(Map::new()),
+            progress: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()),
+        };
+        (ui, out, err)
+    }
+
+    /// A Ui that is not at a terminal (like a CI job), capturing its output.
+    pub fn non_interactive(format: OutputFormat, assume_yes: bool) -> (Self, Captured, Captured) {
+        let (mut ui, out, err) = Ui::scripted(format, assume_yes, Vec::new());
+        ui.interactive = false;
+        (ui, out, err)
+    }
+
+    pub fn format(&self) -> OutputFormat {
+        self.format
+    }
+
+    /// Human text goes to stdout, except in JSON mode where stdout carries only the document.
+    fn text_stream(&self) -> &Mutex<Box<dyn Write + Send>> {
+        match self.format {
+            OutputFormat::Table => &self.out,
+            OutputFormat::Json => &self.err,
+        }
+    }
+
+    fn write_line(&self, stream: &Mutex<Box<dyn Write + Send>>, text: &str) {
+        let mut writer = stream.lock().expect("output lock");
+        // A closed pipe (`| head`) is not worth failing a lab over.
+        let _ = self.progress.suspend(|| writeln!(writer, "{text}"));
+    }
+
+    /// A section heading.
+    pub fn heading(&self, text: &str) {
+        self.write_line(self.text_stream(), &format!("\n== {text} =="));
+    }
+
+    /// Explanations and progress notes for the learner.
+    pub fn say(&self, text: &str) {
+        self.write_line(self.text_stream(), text);
+    }
+
+    /// Warnings: always on stderr.
+    pub fn warn(&self, text: &str) {
+        self.write_line(&self.err, &format!("warning: {text}"));
+    }
+
+    /// Shows a table, or adds it to the JSON document under its name.
+    pub fn report(&self, report: &Report) {
+        match self.format {
+            OutputFormat::Table => self.write_line(&self.out, &report.render_table()),
+            OutputFormat::Json => {
+                self.json
+                    .lock()
+                    .expect("json lock")
+                    .insert(report.name.clone(), report.to_json());
+            }
+        }
+    }
+
+    /// Adds a value to the JSON document (ignored in table mode, where `say` covers it).
+    pub fn data(&self, key: &str, value: Value) {
+        if self.format == OutputFormat::Json {
+            self.json
+                .lock()
+                .expect("json lock")
+                .insert(key.to_string(), value);
+        }
+    }
+
+    /// Asks before a change. `--yes` answers yes; no terminal and no `--yes` is a usage error.
+    pub fn confirm(&self, question: &str) -> Result<bool> {
+        if self.assume_yes {
+            self.say(&format!("{question} yes (--yes)"));
+            return Ok(true);
+        }
+        if !self.interactive {
+            return Err(UsageError(format!(
+                "this run would make changes and needs a confirmation, but there is no terminal to ask on: \
+                 re-run with --yes to proceed, or with --dry-run to see the plan ({question})"
+            ))
+            .into());
+        }
+        self.progress
+            .suspend(|| self.prompter.confirm(question, false))
+    }
+
+    /// Lets the learner pick one option; `--yes` or no terminal takes `default`.
+    pub fn choose(&self, question: &str, options: &[String], default: usize) -> Result<usize> {
+        if self.assume_yes || !self.interactive {
+            return Ok(default);
+        }
+        self.progress
+            .suspend(|| self.prompter.select(question, options, default))
+    }
+
+    /// A spinner for something that takes a while; hidden when not at a terminal.
+    pub fn spinner(&self, message: String) -> ProgressBar {
+        let bar = self.progress.add(ProgressBar::new_spinner());
+        bar.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"),
+        );
+        bar.set_message(message);
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    }
+
+    /// Prints the JSON document, in JSON mode; call once at the end of a lab.
+    pub fn finish(&self) {
+        if self.format == OutputFormat::Json {
+            let document =
+                Value::Object(std::mem::take(&mut *self.json.lock().expect("json lock")));
+            let text = serde_json::to_string_pretty(&document).expect("JSON values serialize");
+            self.write_line(&self.out, &text);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Report {
+        let mut report = Report::new("keys", "Keys", &["Alias", "Key ID"]);
+        report.row(
+            vec!["Single-region-key".into(), "1234".into()],
+            Some(Ok(())),
+        );
+        report.row(
+            vec!["Multi-region-key".into(), "mrk-1".into()],
+            Some(Err("state Disabled".into())),
+        );
+        report
+    }
+
+    #[test]
+    fn tables_show_checks_and_json_keeps_them() {
+        let report = sample();
+        let table = report.render_table();
+        assert!(
+            table.contains("✓") && table.contains("✗ state Disabled"),
+            "{table}"
+        );
+        assert_eq!(report.check_counts(), (1, 2));
+        let json = report.to_json();
+        assert_eq!(json["rows"][0]["key_id"], "1234");
+        assert_eq!(json["rows"][1]["ok"], false);
+        assert_eq!(json["rows"][1]["problem"], "state Disabled");
+    }
+
+    #[test]
+    fn json_mode_keeps_stdout_for_the_document() {
+        let (ui, out, err) = Ui::scripted(OutputFormat::Json, true, vec![]);
+        ui.say("explaining");
+        ui.report(&sample());
+        ui.finish();
+        let document: Value =
+            serde_json::from_str(&out.text()).expect("stdout is one JSON document");
+        assert_eq!(document["keys"]["rows"][1]["alias"], "Multi-region-key");
+        assert!(err.text().contains("explaining"));
+    }
+
+    #[test]
+    fn confirm_follows_yes_terminal_and_script() {
+        let (ui, _, _) = Ui::non_interactive(OutputFormat::Table, false);
+        let error = ui.confirm("Create 4 keys?").unwrap_err();
+        assert!(error.to_string().contains("--yes"), "{error}");
+        assert!(error.is::<UsageError>());
+
+        let (ui, out, _) = Ui::non_interactive(OutputFormat::Table, true);
+        assert!(ui.confirm("Create 4 keys?").unwrap());
+        assert!(out.text().contains("(--yes)"));
+
+        let (ui, _, _) = Ui::scripted(
+            OutputFormat::Table,
+            false,
+            vec![Answer::No, Answer::Yes, Answer::Pick(2)],
+        );
+        assert!(!ui.confirm("first?").unwrap());
+        assert!(ui.confirm("second?").unwrap());
+        let options = vec!["a".to_string(), "b".to_string(), "c".to_string()];
+        assert_eq!(ui.choose("which?", &options, 0).unwrap(), 2);
+        assert!(ui.confirm("one too many?").is_err());
+    }
+
+    #[test]
+    fn choose_takes_the_default_without_a_terminal() {
+        let (ui, _, _) = Ui::non_interactive(OutputFormat::Table, false);
+        assert_eq!(
+            ui.choose("which?", &["a".into(), "b".into()], 1).unwrap(),
+            1
+        );
+    }
+
+    #[test]
+    fn json_keys_are_snake_case() {
+        assert_eq!(json_key("Key ID"), "key_id");
+        assert_eq!(json_key("Multi-region role"), "multi_region_role");
+        assert_eq!(json_key("✓"), "");
+    }
+}

@@ -1,0 +1,144 @@
+//! Test harness for the end-to-end tests: a private moto server per test, the lab binaries
+//! pointed at it with dummy credentials, and SDK clients (built by `common`) to check what the
+//! labs really made.
+
+use common::regions::{self, RegionInfo};
+use common::session::{emulator_config, RegionClients};
+use std::net::{TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub const TOKYO: &str = "ap-northeast-1";
+pub const OREGON: &str = "us-west-2";
+
+/// A moto server on a free loopback port, stopped when dropped.
+pub struct Emulator {
+    child: Child,
+    pub url: String,
+}
+
+fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("e2e lives in the workspace")
+        .to_path_buf()
+}
+
+fn moto_server_path() -> PathBuf {
+    std::env::var_os("EBS_LABS_MOTO_SERVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".emulator/venv/bin/moto_server"))
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .expect("bind a free port")
+        .local_addr()
+        .expect("local address")
+        .port()
+}
+
+impl Emulator {
+    /// Starts a fresh server; panics with the fix when moto is not installed.
+    pub fn start() -> Emulator {
+        let server = moto_server_path();
+        assert!(
+            server.exists(),
+            "{} is missing: run `scripts/emulator.sh install` (scripts/test.sh does it for you)",
+            server.display()
+        );
+        for _attempt in 0..3 {
+            let port = free_port();
+            let mut child = Command::new(&server)
+                .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+                .env("MOTO_EC2_LOAD_DEFAULT_AMIS", "false")
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("start moto_server");
+            let deadline = Instant::now() + Duration::from_secs(30);
+            while Instant::now() < deadline {
+                if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Emulator {
+                        child,
+                        url: format!("http://127.0.0.1:{port}"),
+                    };
+                }
+                if child.try_wait().ok().flatten().is_some() {
+                    break; // the port was taken after all: try another
+                }
+                std::thread::sleep(Duration::from_millis(100));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("moto_server did not start on a free port in three tries");
+    }
+
+    /// A lab binary, pointed at this emulator, isolated from the host's AWS configuration.
+    pub fn lab(&self, id: &str) -> assert_cmd::Command {
+        let mut command = lab_command(id);
+        command
+            .env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test");
+        command
+    }
+
+    /// SDK clients for `region` on this emulator, to check what the labs made.
+    pub async fn clients(&self, region: &str) -> RegionClients {
+        let config = emulator_config(&self.url).await;
+        RegionClients::new(&config, region_info(region))
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+pub fn region_info(code: &str) -> &'static RegionInfo {
+    regions::find(code).expect("a known region")
+}
+
+/// A lab binary with no AWS settings from the host: no profile, no endpoint, no credentials,
+/// no instance metadata. Its stdin is a closed pipe, not a terminal and never runs longer than two minutes.
+pub fn lab_command(id: &str) -> assert_cmd::Command {
+    let binary = workspace_root().join("target/debug").join(id);
+    let binary = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir).join("debug").join(id),
+        None => binary,
+    };
+    assert!(
+        binary.exists(),
+        "{} is missing: run `cargo build --bins` first (scripts/test.sh does)",
+        binary.display()
+    );
+    let mut command = assert_cmd::Command::new(binary);
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("AWS_") {
+            command.env_remove(name);
+        }
+    }
+    command
+        .env("AWS_CONFIG_FILE", "/nonexistent/ebs-kms-labs/config")
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            "/nonexistent/ebs-kms-labs/credentials",
+        )
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env_remove("RUST_LOG")
+        .timeout(Duration::from_secs(120));
+    command
+}
+
+/// stdout and stderr of a finished command, as text, for assertion messages.
+pub fn output_text(output: &std::process::Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&output.stdout).into_owned(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}

@@ -1,0 +1,8 @@
+//! The end-to-end test harness: one test binary (the SDK is linked once), a module per topic.
+
+// Lab 01 against the emulator: keys, aliases, tags, re-runs, conflicts, dry runs.
+mod keys;
+// Arguments and environment problems: exit codes and messages, nothing created.
+mod cli;
+// Project conventions: module docs, the manifest and the lab folders agree.
+mod tidy;

@@ -1,0 +1,103 @@
+//! Conventions checked so nobody has to remember them: every Rust file opens with a `//!`
+//! line, and the manifest, the lab folders, their packages and the docs agree.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
+}
+
+fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
+    for entry in fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if path.is_dir() && !name.starts_with('.') && name != "target" {
+            rust_files(&path, found);
+        } else if name.ends_with(".rs") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn every_rust_file_opens_with_a_module_doc() {
+    let mut files = Vec::new();
+    for dir in ["common", "labs", "e2e"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    assert!(files.len() > 5);
+    let missing: Vec<String> = files
+        .iter()
+        .filter(|file| !fs::read_to_string(file).unwrap().starts_with("//!"))
+        .map(|file| file.strip_prefix(root()).unwrap().display().to_string())
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "these files must start with a `//!` line saying what they are for: {missing:?}"
+    );
+}
+
+#[test]
+fn manifest_lab_folders_packages_and_readme_agree() {
+    let labs = common::manifest::labs();
+    let mut folders: Vec<String> = fs::read_dir(root().join("labs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .map(|path| path.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    folders.sort();
+    let ids: Vec<String> = labs.iter().map(|lab| lab.id.clone()).collect();
+    assert_eq!(
+        folders, ids,
+        "labs/ folders must match labs/labs.toml, in order"
+    );
+
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let mut last_position = 0;
+    for lab in labs {
+        let folder = root().join("labs").join(&lab.id);
+        let manifest = fs::read_to_string(folder.join("Cargo.toml")).unwrap();
+        assert!(
+            manifest.contains(&format!("name = \"{}\"", lab.id)),
+            "{}: the binary must be named {}",
+            lab.id,
+            lab.id
+        );
+        let page = fs::read_to_string(folder.join("README.md")).unwrap_or_default();
+        assert!(
+            page.contains("Further information"),
+            "labs/{}/README.md needs a learner page ending in Further information",
+            lab.id
+        );
+        let position = readme
+            .find(&format!("labs/{}", lab.id))
+            .unwrap_or_else(|| panic!("README.md must link labs/{}", lab.id));
+        assert!(
+            position >= last_position,
+            "README.md must list the labs in manifest order"
+        );
+        last_position = position;
+    }
+}
+
+#[test]
+fn architecture_doc_maps_every_crate() {
+    let doc = fs::read_to_string(root().join("docs/ARCHITECTURE.md")).unwrap();
+    let mut crates = vec!["common".to_string(), "e2e".to_string()];
+    crates.extend(
+        common::manifest::labs()
+            .iter()
+            .map(|lab| format!("labs/{}", lab.id)),
+    );
+    for name in crates {
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "docs/ARCHITECTURE.md must have a code-map entry for `{name}`"
+        );
+    }
+}

@@ -1,0 +1,783 @@
+//! Lab 01, the KMS keys: makes sure `aws/ebs` exists in both regions, creates (or finds, when
+//! the labs made them) a single-region key in each region and a multi-region primary in the
+//! source, replicates the primary to the destination, names them all with aliases, and
+//! verifies the six keys by describing them afresh.
+
+use anyhow::{Context, Result};
+use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType};
+use aws_sdk_kms::Client;
+use clap::Parser;
+use common::args::CommonArgs;
+use common::errors::{AwsResultExt, Refusal, VerificationFailed};
+use common::facts::{self, CUSTOMER_KEY_USD_PER_MONTH};
+use common::kms::{self, KeyInfo, LabKeys, MultiRegionRole, RegionKeys};
+use common::regions::RegionInfo;
+use common::run::LabArgs;
+use common::scenario::{KeyKind, ScenarioKey, Side, AWS_EBS_ALIAS};
+use common::tags;
+use common::ui::{Report, Ui};
+use common::LabContext;
+use std::time::{Duration, Instant};
+
+/// This lab's id in the manifest, its binary name and its ownership `step` tag.
+pub const LAB_ID: &str = "01-keys";
+
+/// Arguments of `01-keys`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "01-keys",
+    version,
+    about = "Lab 01: the KMS keys of the walkthrough, in the source and destination regions",
+    long_about = "Lab 01: makes sure the AWS managed key aws/ebs exists in both regions, creates a customer \
+managed single-region key in each region and a multi-region primary key in the source, replicates the \
+primary to the destination, and names them all with aliases. Safe to run again: it reuses what the \
+labs made and never touches keys the labs did not make."
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+impl LabArgs for Args {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
+/// What to do with an alias.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AliasStep {
+    /// It already points at the right key.
+    Keep,
+    Create,
+    /// It points at another lab-owned key that cannot serve (e.g. pending deletion).
+    Update,
+}
+
+/// One customer managed key of the scenario: the key to use, if one exists, and the alias step.
+#[derive(Debug, Clone)]
+pub struct PlannedKey {
+    pub wanted: ScenarioKey,
+    /// A lab-owned key to use; `None` means one will be made.
+    pub existing: Option<KeyInfo>,
+    pub alias: AliasStep,
+}
+
+impl PlannedKey {
+    fn action(&self) -> String {
+        let alias = self.wanted.short_alias();
+        match (&self.existing, self.alias) {
+            (Some(_), AliasStep::Keep) => "exists: reuse".to_string(),
+            (Some(key), AliasStep::Create) => {
+                format!("adopt lab key {} and create alias {alias}", key.key_id)
+            }
+            (Some(key), AliasStep::Update) => {
+                format!("point alias {alias} at lab key {}", key.key_id)
+            }
+            (None, step) => {
+                let verb = if self.wanted.kind == KeyKind::MultiRegion
+                    && self.wanted.side == Side::Destination
+                {
+                    "replicate the primary"
+                } else {
+                    "create key"
+                };
+                let alias_verb = if step == AliasStep::Update {
+                    "re-point"
+                } else {
+                    "create"
+                };
+                format!("{verb}, {alias_verb} alias {alias}")
+            }
+        }
+    }
+
+    fn creates_key(&self) -> bool {
+        self.existing.is_none()
+    }
+}
+
+/// Everything lab 01 will do, decided before anything is changed.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// `aws/ebs` in the source and the destination, if it exists yet.
+    pub aws_ebs: [(ScenarioKey, Option<KeyInfo>); 2],
+    pub single_source: PlannedKey,
+    pub single_destination: PlannedKey,
+    pub primary: PlannedKey,
+    pub replica: PlannedKey,
+}
+
+impl Plan {
+    fn customer_keys(&self) -> [&PlannedKey; 4] {
+        [
+            &self.single_source,
+            &self.primary,
+            &self.single_destination,
+            &self.replica,
+        ]
+    }
+
+    /// How many customer managed keys this run would create.
+    pub fn keys_to_create(&self) -> usize {
+        self.customer_keys()
+            .iter()
+            .filter(|key| key.creates_key())
+            .count()
+    }
+
+    pub fn has_changes(&self) -> bool {
+        self.customer_keys()
+            .iter()
+            .any(|key| key.creates_key() || key.alias != AliasStep::Keep)
+            || self.aws_ebs.iter().any(|(_, key)| key.is_none())
+    }
+}
+
+/// Runs the lab.
+pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
+    let ui = &ctx.ui;
+    explain(ui, &ctx);
+    let found = LabKeys::discover(&ctx.session).await?;
+    let plan = plan(&ctx, &found)?;
+    ui.report(&plan_report(&plan, ctx.session.endpoint.is_local()));
+
+    if ctx.dry_run() {
+        ui.say(
+            "Dry run: nothing was created or changed. Run without --dry-run to carry out the plan.",
+        );
+        return Ok(());
+    }
+    if plan.has_changes() {
+        let cost = if ctx.session.endpoint.is_local() {
+            "free on the emulator".to_string()
+        } else {
+            format!(
+                "{} on AWS while they exist",
+                facts::usd_per_month(plan.keys_to_create() as f64 * CUSTOMER_KEY_USD_PER_MONTH)
+            )
+        };
+        let question = format!(
+            "Create {} customer managed key(s) and their aliases in {} and {} ({cost})?",
+            plan.keys_to_create(),
+            ctx.scenario.source,
+            ctx.scenario.destination
+        );
+        if !ui.confirm(&question)? {
+            ui.say("Nothing was created.");
+            return Ok(());
+        }
+        execute(&ctx, &plan).await?;
+    } else {
+        ui.say("All six keys already exist: nothing to create.");
+    }
+
+    let after = LabKeys::discover(&ctx.session).await?;
+    let report = verify(&ctx, &after).await?;
+    ui.report(&report);
+    let (failed, total) = report.check_counts();
+    if failed > 0 {
+        return Err(VerificationFailed { failed, total }.into());
+    }
+    ui.say(&format!(
+        "✓ All {total} keys are as the walkthrough expects."
+    ));
+    teach_summary(ui);
+    ctx.say_next_step();
+    Ok(())
+}
+
+fn explain(ui: &Ui, ctx: &LabContext) {
+    ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
+    ui.say(&format!(
+        "To copy an encrypted EBS snapshot from {src} to {dst}, you need a KMS key in each region: EBS\n\
+         re-encrypts the copy with a key of the destination region. This lab prepares six keys, two of each kind:",
+        src = ctx.scenario.source,
+        dst = ctx.scenario.destination
+    ));
+    let mut kinds = Report::new(
+        "key_types",
+        "The three kinds of KMS key",
+        &[
+            "Kind",
+            "Visible in your account",
+            "Managed by you",
+            "Rotation",
+            "Cost",
+        ],
+    );
+    kinds.row(
+        vec![
+            "AWS managed (aws/ebs)".into(),
+            "yes".into(),
+            "no".into(),
+            facts::AWS_MANAGED_ROTATION.value.into(),
+            "free".into(),
+        ],
+        None,
+    );
+    kinds.row(
+        vec![
+            "customer managed".into(),
+            "yes".into(),
+            "yes: policy, rotation, deletion".into(),
+            facts::CUSTOMER_MANAGED_ROTATION.value.into(),
+            "$1/month each (estimate)".into(),
+        ],
+        None,
+    );
+    kinds.row(
+        vec![
+            "AWS owned".into(),
+            "no".into(),
+            "no".into(),
+            "decided by the AWS service".into(),
+            "free".into(),
+        ],
+        None,
+    );
+    ui.say(&kinds.render_table());
+    ui.say(&format!(
+        "- aws/ebs: AWS creates it in each region the first time EBS needs it; this lab asks for it, so it exists.\n\
+         - {single} in {src} and {single_dst} in {dst}: customer managed single-region keys.\n\
+         - {mrk} in {src}: a customer managed multi-region primary; {mrk_fact}.\n\
+         - {rep} in {dst}: its replica. Same key id and key material as the primary, but its own\n\
+           KMS key in {dst}, with its own alias, key policy and state (and its own $1/month).",
+        single = ctx.scenario.key(KeyKind::SingleRegion, Side::Source).short_alias(),
+        single_dst = ctx.scenario.key(KeyKind::SingleRegion, Side::Destination).short_alias(),
+        mrk = ctx.scenario.key(KeyKind::MultiRegion, Side::Source).short_alias(),
+        rep = ctx.scenario.key(KeyKind::MultiRegion, Side::Destination).short_alias(),
+        mrk_fact = facts::MULTI_REGION_ID.value,
+        src = ctx.scenario.source,
+        dst = ctx.scenario.destination,
+    ));
+}
+
+fn teach_summary(ui: &Ui) {
+    ui.say(
+        "What you now have: the free AWS managed key in both regions, and customer managed keys that you\n\
+         control (policy, rotation, deletion). The multi-region primary and its replica share key material,\n\
+         yet each is a separate key in its own region. Lab 02 encrypts one volume with each source key.",
+    );
+}
+
+/// Decides what to do with each key. Fails, before anything is changed, when an alias the lab
+/// wants belongs to a key the labs did not make.
+pub fn plan(ctx: &LabContext, found: &LabKeys) -> Result<Plan> {
+    let scenario = &ctx.scenario;
+    let mut conflicts = Vec::new();
+    let mut plan_one =
+        |region: &RegionKeys, wanted: ScenarioKey, suitable: &dyn Fn(&KeyInfo) -> bool| {
+            plan_key(region, wanted, suitable).unwrap_or_else(|conflict| {
+                conflicts.push(conflict);
+                PlannedKey {
+                    wanted: scenario.key(KeyKind::AwsManaged, Side::Source),
+                    existing: None,
+                    alias: AliasStep::Keep,
+                }
+            })
+        };
+    let single = |key: &KeyInfo| key.multi_region.is_none();
+    let destination = &found.destination;
+    let primary_fits = |key: &KeyInfo| {
+        key.multi_region == Some(MultiRegionRole::Primary)
+            && destination
+                .owned_key(&key.key_id)
+                .is_none_or(|replica| !replica.is_pending_deletion())
+    };
+    let single_source = plan_one(
+        &found.source,
+        scenario.key(KeyKind::SingleRegion, Side::Source),
+        &single,
+    );
+    let single_destination = plan_one(
+        destination,
+        scenario.key(KeyKind::SingleRegion, Side::Destination),
+        &single,
+    );
+    let primary = plan_one(
+        &found.source,
+        scenario.key(KeyKind::MultiRegion, Side::Source),
+        &primary_fits,
+    );
+
+    // The replica is whatever the chosen primary already has in the destination.
+    let replica_wanted = scenario.key(KeyKind::MultiRegion, Side::Destination);
+    let existing_replica = primary
+        .existing
+        .as_ref()
+        .and_then(|primary| destination.owned_key(&primary.key_id))
+        .filter(|replica| replica.multi_region == Some(MultiRegionRole::Replica))
+        .cloned();
+    let replica_alias = match destination.alias_target(&replica_wanted.alias) {
+        None => Ok(AliasStep::Create),
+        Some(id)
+            if existing_replica
+                .as_ref()
+                .is_some_and(|replica| replica.key_id == id) =>
+        {
+            Ok(AliasStep::Keep)
+        }
+        Some(id) if destination.owned_key(id).is_some() => Ok(AliasStep::Update),
+        Some(id) => Err(conflict_text(&replica_wanted, id)),
+    };
+    let replica_alias = replica_alias.unwrap_or_else(|conflict| {
+        conflicts.push(conflict);
+        AliasStep::Keep
+    });
+    let replica = PlannedKey {
+        wanted: replica_wanted,
+        existing: existing_replica,
+        alias: replica_alias,
+    };
+
+    if !conflicts.is_empty() {
+        return Err(Refusal {
+            reason: format!(
+                "alias names the lab needs are taken by keys the labs did not make:\n  - {}\n\
+                 The lab will not adopt, change or delete those keys, and has created nothing.",
+                conflicts.join("\n  - ")
+            ),
+            hint: format!(
+                "run with --name-prefix (for example `--name-prefix lab-`) to give the lab's aliases other names, \
+                 and pass the same prefix to every lab{}",
+                if ctx.args.name_prefix.is_empty() { "" } else { "; the prefix you gave is taken too" }
+            ),
+        }
+        .into());
+    }
+    let aws_ebs = [Side::Source, Side::Destination].map(|side| {
+        let region = if side == Side::Source {
+            &found.source
+        } else {
+            destination
+        };
+        (
+            scenario.key(KeyKind::AwsManaged, side),
+            region.aws_ebs.clone(),
+        )
+    });
+    Ok(Plan {
+        aws_ebs,
+        single_source,
+        single_destination,
+        primary,
+        replica,
+    })
+}
+
+fn conflict_text(wanted: &ScenarioKey, foreign_key: &str) -> String {
+    format!(
+        "{} in {} points at key {foreign_key}, which the labs did not make",
+        wanted.alias, wanted.region
+    )
+}
+
+/// Plans one customer key made with CreateKey: reuse the lab key under the alias, adopt a lab
+/// key that lost (or never got) its alias, or make a new one.
+fn plan_key(
+    region: &RegionKeys,
+    wanted: ScenarioKey,
+    suitable: &dyn Fn(&KeyInfo) -> bool,
+) -> Result<PlannedKey, String> {
+    let fits = |key: &&KeyInfo| key.owned && !key.is_pending_deletion() && suitable(key);
+    let adoptable = || {
+        region
+            .owned
+            .iter()
+            .filter(fits)
+            .find(|key| {
+                key.aliases.is_empty() && key.role_tag.as_deref() == Some(wanted.short_alias())
+            })
+            .cloned()
+    };
+    let (existing, alias) = match region.alias_target(&wanted.alias) {
+        None => (adoptable(), AliasStep::Create),
+        Some(id) => match region.owned_key(id) {
+            None => return Err(conflict_text(&wanted, id)),
+            Some(key) if fits(&key) => (Some(key.clone()), AliasStep::Keep),
+            Some(_) => (adoptable(), AliasStep::Update),
+        },
+    };
+    Ok(PlannedKey {
+        wanted,
+        existing,
+        alias,
+    })
+}
+
+fn plan_report(plan: &Plan, local: bool) -> Report {
+    let mut report = Report::new(
+        "plan",
+        "Plan",
+        &["Alias", "Region", "Kind", "Action", "Cost (estimate)"],
+    );
+    let cost = |creates: bool| {
+        if creates && !local {
+            facts::usd_per_month(CUSTOMER_KEY_USD_PER_MONTH)
+        } else if local {
+            "free (emulator)".to_string()
+        } else {
+            "no change".to_string()
+        }
+    };
+    for (wanted, key) in &plan.aws_ebs {
+        let action = match key {
+            Some(_) => "exists: AWS managed, nothing to do",
+            None => "ask KMS for it (AWS creates it, free)",
+        };
+        report.row(
+            vec![
+                wanted.short_alias().into(),
+                wanted.region.to_string(),
+                wanted.kind.to_string(),
+                action.into(),
+                "free".into(),
+            ],
+            None,
+        );
+    }
+    for key in plan.customer_keys() {
+        let wanted = &key.wanted;
+        report.row(
+            vec![
+                wanted.short_alias().into(),
+                wanted.region.to_string(),
+                wanted.kind.to_string(),
+                key.action(),
+                cost(key.creates_key()),
+            ],
+            None,
+        );
+    }
+    report
+}
+
+async fn execute(ctx: &LabContext, plan: &Plan) -> Result<()> {
+    let source = &ctx.session.source;
+    let destination = &ctx.session.destination;
+    let ui = &ctx.ui;
+    let mrk_pair = async {
+        let primary_id = ensure_key(ui, &source.kms, source.region, &plan.primary).await?;
+        ensure_replica(ctx, &primary_id, &plan.replica).await
+    };
+    futures::try_join!(
+        ensure_aws_ebs(ui, &source.kms, source.region),
+        ensure_aws_ebs(ui, &destination.kms, destination.region),
+        ensure_key(ui, &source.kms, source.region, &plan.single_source),
+        ensure_key(
+            ui,
+            &destination.kms,
+            destination.region,
+            &plan.single_destination
+        ),
+        mrk_pair,
+    )?;
+    Ok(())
+}
+
+/// DescribeKey on `alias/aws/ebs` makes AWS create the managed key if it does not exist yet.
+async fn ensure_aws_ebs(ui: &Ui, kms: &Client, region: &RegionInfo) -> Result<()> {
+    let output = kms
+        .describe_key()
+        .key_id(AWS_EBS_ALIAS)
+        .send()
+        .await
+        .aws("kms:DescribeKey")
+        .with_context(|| format!("asking for the AWS managed key aws/ebs in {region}"))?;
+    let key_id = output.key_metadata().map_or("?", |m| m.key_id());
+    ui.say(&format!("aws/ebs in {region}: {key_id}"));
+    Ok(())
+}
+
+/// Makes (or reuses) a single-region key or the multi-region primary, and its alias; returns its id.
+async fn ensure_key(
+    ui: &Ui,
+    kms: &Client,
+    region: &RegionInfo,
+    planned: &PlannedKey,
+) -> Result<String> {
+    let wanted = &planned.wanted;
+    let key_id = match &planned.existing {
+        Some(key) => key.key_id.clone(),
+        None => {
+            let multi_region = wanted.kind == KeyKind::MultiRegion;
+            let mut request = kms
+                .create_key()
+                .key_spec(KeySpec::SymmetricDefault)
+                .key_usage(KeyUsageType::EncryptDecrypt)
+                .multi_region(multi_region)
+                .description(format!(
+                    "ebs-kms-labs {LAB_ID}: {} key {} for the EBS lab",
+                    wanted.kind,
+                    wanted.short_alias()
+                ));
+            for tag in tags::kms_tags(LAB_ID, wanted.short_alias()) {
+                request = request.tags(tag);
+            }
+            let output = request.send().await.aws("kms:CreateKey").with_context(|| {
+                format!("creating the key {} in {region}", wanted.short_alias())
+            })?;
+            let key_id = output
+                .key_metadata()
+                .map(|m| m.key_id().to_string())
+                .context("CreateKey returned no key")?;
+            ui.say(&format!("created {} key {key_id} in {region}", wanted.kind));
+            key_id
+        }
+    };
+    apply_alias(ui, kms, region, wanted, &key_id, planned.alias).await?;
+    Ok(key_id)
+}
+
+async fn apply_alias(
+    ui: &Ui,
+    kms: &Client,
+    region: &RegionInfo,
+    wanted: &ScenarioKey,
+    key_id: &str,
+    step: AliasStep,
+) -> Result<()> {
+    let context = || format!("naming key {key_id} {} in {region}", wanted.short_alias());
+    match step {
+        AliasStep::Keep => return Ok(()),
+        AliasStep::Create => {
+            kms.create_alias()
+                .alias_name(&wanted.alias)
+                .target_key_id(key_id)
+                .send()
+                .await
+                .aws("kms:CreateAlias")
+                .with_context(context)?;
+        }
+        AliasStep::Update => {
+            kms.update_alias()
+                .alias_name(&wanted.alias)
+                .target_key_id(key_id)
+                .send()
+                .await
+                .aws("kms:UpdateAlias")
+                .with_context(context)?;
+        }
+    }
+    ui.say(&format!(
+        "alias {} → {key_id} in {region}",
+        wanted.short_alias()
+    ));
+    Ok(())
+}
+
+/// Replicates the primary into the destination (unless a replica exists), waits until the
+/// replica is Enabled, and names it.
+async fn ensure_replica(ctx: &LabContext, primary_id: &str, planned: &PlannedKey) -> Result<()> {
+    let source = &ctx.session.source;
+    let destination = &ctx.session.destination;
+    let wanted = &planned.wanted;
+    if planned.existing.is_none() {
+        let mut request = source
+            .kms
+            .replicate_key()
+            .key_id(primary_id)
+            .replica_region(destination.region.code)
+            .description(format!(
+                "ebs-kms-labs {LAB_ID}: replica {} of {primary_id}",
+                wanted.short_alias()
+            ));
+        for tag in tags::kms_tags(LAB_ID, wanted.short_alias()) {
+            request = request.tags(tag);
+        }
+        request
+            .send()
+            .await
+            .aws("kms:ReplicateKey")
+            .with_context(|| {
+                format!(
+                    "replicating {primary_id} from {} to {}",
+                    source.region, destination.region
+                )
+            })?;
+        ctx.ui.say(&format!(
+            "replicating {primary_id} to {}",
+            destination.region
+        ));
+    }
+    let max_wait = Duration::from_secs(ctx.args.max_wait_minutes * 60);
+    wait_until_enabled(
+        &ctx.ui,
+        &destination.kms,
+        destination.region,
+        primary_id,
+        max_wait,
+    )
+    .await?;
+    apply_alias(
+        &ctx.ui,
+        &destination.kms,
+        destination.region,
+        wanted,
+        primary_id,
+        planned.alias,
+    )
+    .await
+}
+
+/// Polls DescribeKey until the replica leaves `Creating`; it must end `Enabled`.
+async fn wait_until_enabled(
+    ui: &Ui,
+    kms: &Client,
+    region: &RegionInfo,
+    key_id: &str,
+    max_wait: Duration,
+) -> Result<()> {
+    let spinner = ui.spinner(format!(
+        "waiting for replica {key_id} in {region} to be Enabled"
+    ));
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(500);
+    loop {
+        let key = kms::describe(kms, region.code, key_id, &Default::default())
+            .await
+            .with_context(|| format!("checking replica {key_id} in {region}"))?;
+        match key.map(|key| key.state) {
+            Some(KeyState::Enabled) => break,
+            // Right after ReplicateKey the replica may not be visible yet: keep waiting.
+            Some(KeyState::Creating) | None => {}
+            Some(other) => {
+                spinner.finish_and_clear();
+                anyhow::bail!(
+                    "replica {key_id} in {region} is {}, not Enabled",
+                    other.as_str()
+                );
+            }
+        }
+        if started.elapsed() > max_wait {
+            spinner.finish_and_clear();
+            anyhow::bail!(
+                "replica {key_id} in {region} was still not Enabled after {} minutes; run the lab again to keep \
+                 waiting (it reuses the replica), or raise --max-wait-minutes",
+                max_wait.as_secs() / 60
+            );
+        }
+        tokio::time::sleep(pause).await;
+        pause = (pause * 2).min(Duration::from_secs(10));
+    }
+    spinner.finish_and_clear();
+    ui.say(&format!("replica {key_id} in {region} is Enabled"));
+    Ok(())
+}
+
+/// Checks the six keys against the walkthrough, from a fresh discovery.
+async fn verify(ctx: &LabContext, found: &LabKeys) -> Result<Report> {
+    let mut report = Report::new(
+        "keys",
+        "The six keys of the walkthrough",
+        &[
+            "Alias",
+            "Region",
+            "Key ID",
+            "Manager",
+            "Multi-region role",
+            "State",
+            "Rotation",
+        ],
+    );
+    let primary = found
+        .source
+        .scenario_key(&ctx.scenario.key(KeyKind::MultiRegion, Side::Source))
+        .cloned();
+    for wanted in ctx.scenario.keys() {
+        let (region_keys, clients) = match wanted.side {
+            Side::Source => (&found.source, &ctx.session.source),
+            Side::Destination => (&found.destination, &ctx.session.destination),
+        };
+        let Some(key) = region_keys.scenario_key(&wanted) else {
+            report.row(
+                vec![
+                    wanted.short_alias().into(),
+                    wanted.region.to_string(),
+                    "—".into(),
+                    "—".into(),
+                    "—".into(),
+                    "missing".into(),
+                    "—".into(),
+                ],
+                Some(Err("no such key".into())),
+            );
+            continue;
+        };
+        let rotation = rotation_label(&clients.kms, key).await;
+        let check = check_key(&wanted, key, primary.as_ref());
+        report.row(
+            vec![
+                wanted.short_alias().into(),
+                wanted.region.to_string(),
+                key.key_id.clone(),
+                if key.aws_managed {
+                    "AWS".into()
+                } else {
+                    "customer".into()
+                },
+                key.role_label(),
+                key.state.as_str().into(),
+                rotation,
+            ],
+            Some(check),
+        );
+    }
+    Ok(report)
+}
+
+/// What the walkthrough expects of one key.
+pub fn check_key(
+    wanted: &ScenarioKey,
+    key: &KeyInfo,
+    primary: Option<&KeyInfo>,
+) -> Result<(), String> {
+    if let Some(problem) = key.unusable_for_ebs(wanted.region.code) {
+        return Err(problem);
+    }
+    match (wanted.kind, wanted.side) {
+        (KeyKind::AwsManaged, _) if !key.aws_managed => Err("not AWS managed".into()),
+        (KeyKind::SingleRegion, _) if key.aws_managed || key.multi_region.is_some() => {
+            Err("not a customer managed single-region key".into())
+        }
+        (KeyKind::MultiRegion, Side::Source)
+            if key.multi_region != Some(MultiRegionRole::Primary) =>
+        {
+            Err("not a multi-region primary".into())
+        }
+        (KeyKind::MultiRegion, _) if !key.key_id.starts_with("mrk-") => {
+            Err("multi-region key id must start with mrk-".into())
+        }
+        (KeyKind::MultiRegion, Side::Destination) => match primary {
+            _ if key.multi_region != Some(MultiRegionRole::Replica) => {
+                Err("not a multi-region replica".into())
+            }
+            Some(primary) if key.primary_arn.as_deref() == Some(primary.arn.as_str()) => Ok(()),
+            _ => Err("not a replica of the lab's primary".into()),
+        },
+        _ => Ok(()),
+    }
+}
+
+async fn rotation_label(kms: &Client, key: &KeyInfo) -> String {
+    if key.aws_managed {
+        return "yearly, by AWS".into();
+    }
+    if key.multi_region == Some(MultiRegionRole::Replica) {
+        return "set on the primary".into();
+    }
+    match kms
+        .get_key_rotation_status()
+        .key_id(&key.key_id)
+        .send()
+        .await
+    {
+        Ok(status) if status.key_rotation_enabled() => match status.rotation_period_in_days() {
+            Some(days) => format!("on, every {days} days"),
+            None => "on".into(),
+        },
+        Ok(_) => "off (optional)".into(),
+        Err(_) => "unknown".into(),
+    }
+}
