@@ -39,6 +39,30 @@ pub const KMS_PRICING: Fact = Fact {
     checked: "2026-11",
 };
 
+/// An 8 GiB gp3 volume per month (list prices; not from a stored source: an estimate).
+pub const GP3_VOLUME_8GIB: Fact = Fact {
+    value: "~$0.64–0.77/month (gp3 ~$0.08/GB-month in us-east-1, ~$0.096 in Tokyo)",
+    source: "https://aws.amazon.com/ebs/pricing/",
+    checked: "2026-11",
+};
+
+/// Snapshot storage per month: billed on the data stored; a new, empty volume stores almost nothing.
+pub const SNAPSHOT_STORAGE: Fact = Fact {
+    value: "~$0.05/GB-month of data stored (an empty volume's snapshot stores almost nothing)",
+    source: "https://aws.amazon.com/ebs/pricing/",
+    checked: "2026-11",
+};
+
+/// Copying a snapshot to another region pays inter-region data transfer.
+pub const INTER_REGION_TRANSFER: Fact = Fact {
+    value: "~$0.02/GB transferred between regions (~$0.09 from Tokyo); empty volumes transfer almost nothing",
+    source: "https://aws.amazon.com/ec2/pricing/on-demand/#Data_Transfer",
+    checked: "2026-11",
+};
+
+/// Snapshot copies in flight per destination region; more fail with ResourceLimitExceeded.
+pub const CONCURRENT_COPY_QUOTA: usize = 20;
+
 /// Formats a monthly estimate in dollars, marked as an estimate.
 pub fn usd_per_month(amount: f64) -> String {
     format!("~${amount:.2}/month")

@@ -5,6 +5,7 @@
 //! [`session::Session`] and hands a [`run::LabContext`] to the lab's library code.
 
 pub mod args;
+pub mod ec2;
 pub mod errors;
 pub mod facts;
 pub mod kms;

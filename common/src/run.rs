@@ -2,11 +2,11 @@
 //! run the lab, then print errors with hints and exit with a code that says what happened.
 
 use crate::args::CommonArgs;
-use crate::errors::{exit_status_for, render, Endpoint, ExitStatus, Interrupted};
+use crate::errors::{exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed};
 use crate::manifest::{self, LabInfo};
 use crate::scenario::Scenario;
 use crate::session::Session;
-use crate::ui::Ui;
+use crate::ui::{Report, Ui};
 use anyhow::Result;
 use std::future::Future;
 use std::process::ExitCode;
@@ -31,14 +31,55 @@ impl LabContext {
         self.args.dry_run
     }
 
-    /// The closing line: which command comes next in the course.
-    pub fn say_next_step(&self) {
+    /// Shows the plan, then decides: `false` for a dry run or a declined confirmation (the lab
+    /// then stops, having changed nothing), `true` to carry the plan out.
+    pub fn approve(&self, plan: &Report, has_changes: bool, question: &str) -> Result<bool> {
+        self.ui.report(plan);
+        if self.dry_run() {
+            self.ui.say("Dry run: nothing was created or changed. Run without --dry-run to carry out the plan.");
+            return Ok(false);
+        }
+        if has_changes && !self.ui.confirm(question)? {
+            self.ui.say("Nothing was changed.");
+            return Ok(false);
+        }
+        Ok(true)
+    }
+
+    /// Shows the verification table; any ✗ is an error (exit code 4), otherwise says what the
+    /// learner now has and what comes next.
+    pub fn conclude(&self, report: &Report, summary: &str) -> Result<()> {
+        self.ui.report(report);
+        let (failed, total) = report.check_counts();
+        if failed > 0 {
+            return Err(VerificationFailed { failed, total }.into());
+        }
+        self.ui.say(&format!("✓ All {total} checks passed."));
+        self.ui.say(summary);
+        self.say_next_step();
+        Ok(())
+    }
+
+    /// A refusal for a missing prerequisite: names what is missing and the lab that makes it.
+    pub fn needs_lab(&self, lab_id: &str, missing: &[String]) -> anyhow::Error {
+        let lab = manifest::lab(lab_id);
+        Refusal {
+            reason: format!(
+                "{} needs what {} makes, and this is missing in the account:\n  - {}\nNothing was created.",
+                self.lab.id,
+                lab.id,
+                missing.join("\n  - ")
+            ),
+            hint: format!("run {} first: {}{}", lab.id, manifest::command_for(lab), self.flags_text()),
+        }
+        .into()
+    }
+
+    /// The flags that must be repeated for the next lab to see the same resources.
+    fn flags_text(&self) -> String {
         let mut flags = String::new();
         if self.args.source_region.code != "ap-northeast-1" {
-            flags.push_str(&format!(
-                " --source-region {}",
-                self.args.source_region.code
-            ));
+            flags.push_str(&format!(" --source-region {}", self.args.source_region.code));
         }
         if self.args.dest_region.code != "us-west-2" {
             flags.push_str(&format!(" --dest-region {}", self.args.dest_region.code));
@@ -49,16 +90,20 @@ impl LabContext {
         if let Some(profile) = &self.args.profile {
             flags.push_str(&format!(" --profile {profile}"));
         }
+        if flags.is_empty() {
+            flags
+        } else {
+            format!(" --{flags}")
+        }
+    }
+
+    /// The closing line: which command comes next in the course.
+    pub fn say_next_step(&self) {
         let text = match manifest::next_after(&self.lab.id) {
-            Some(next) => format!(
-                "Next: {} -- {} ({})",
-                manifest::command_for(next),
-                flags.trim_start(),
-                next.title
-            ),
+            Some(next) => format!("Next: {}{} ({})", manifest::command_for(next), self.flags_text(), next.title),
             None => "That was the last lab of the course.".to_string(),
         };
-        self.ui.say(&format!("\n{}", text.replace(" --  (", " (")));
+        self.ui.say(&format!("\n{text}"));
     }
 }
 

@@ -367,6 +367,24 @@ impl Ui {
         bar
     }
 
+    /// A progress bar (0–100) for one resource; hidden when not at a terminal.
+    pub fn progress_bar(&self, message: String) -> ProgressBar {
+        let bar = self.progress.add(ProgressBar::new(100));
+        bar.set_style(
+            ProgressStyle::with_template("{bar:20} {pos:>3}% {msg} ({elapsed})").expect("static template"),
+        );
+        bar.set_message(message);
+        bar
+    }
+
+    /// A progress note that only appears where no bars are drawn (logs, CI, tests), so a
+    /// terminal shows bars and a log shows lines.
+    pub fn progress_line(&self, text: &str) {
+        if self.progress.is_hidden() {
+            self.write_line(&self.err, text);
+        }
+    }
+
     /// Prints the JSON document, in JSON mode; call once at the end of a lab.
     pub fn finish(&self) {
         if self.format == OutputFormat::Json {

@@ -88,7 +88,7 @@ async fn first_run_creates_the_six_keys_with_aliases_and_ownership_tags() {
         stdout.contains("Local emulator at"),
         "banner missing:\n{stdout}"
     );
-    assert!(stdout.contains("✓ All 6 keys"), "{stdout}");
+    assert!(stdout.contains("✓ All 6 checks passed"), "{stdout}");
 
     let tokyo = emulator.clients(TOKYO).await.kms;
     let oregon = emulator.clients(OREGON).await.kms;

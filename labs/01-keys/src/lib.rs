@@ -8,7 +8,7 @@ use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType};
 use aws_sdk_kms::Client;
 use clap::Parser;
 use common::args::CommonArgs;
-use common::errors::{AwsResultExt, Refusal, VerificationFailed};
+use common::errors::{AwsResultExt, Refusal};
 use common::facts::{self, CUSTOMER_KEY_USD_PER_MONTH};
 use common::kms::{self, KeyInfo, LabKeys, MultiRegionRole, RegionKeys};
 use common::regions::RegionInfo;
@@ -140,33 +140,22 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     explain(ui, &ctx);
     let found = LabKeys::discover(&ctx.session).await?;
     let plan = plan(&ctx, &found)?;
-    ui.report(&plan_report(&plan, ctx.session.endpoint.is_local()));
-
-    if ctx.dry_run() {
-        ui.say(
-            "Dry run: nothing was created or changed. Run without --dry-run to carry out the plan.",
-        );
+    let cost = if ctx.session.endpoint.is_local() {
+        "free on the emulator".to_string()
+    } else {
+        format!("{} on AWS while they exist", facts::usd_per_month(plan.keys_to_create() as f64 * CUSTOMER_KEY_USD_PER_MONTH))
+    };
+    let question = format!(
+        "Create {} customer managed key(s) and their aliases in {} and {} ({cost})?",
+        plan.keys_to_create(),
+        ctx.scenario.source,
+        ctx.scenario.destination
+    );
+    let plan_table = plan_report(&plan, ctx.session.endpoint.is_local());
+    if !ctx.approve(&plan_table, plan.has_changes(), &question)? {
         return Ok(());
     }
     if plan.has_changes() {
-        let cost = if ctx.session.endpoint.is_local() {
-            "free on the emulator".to_string()
-        } else {
-            format!(
-                "{} on AWS while they exist",
-                facts::usd_per_month(plan.keys_to_create() as f64 * CUSTOMER_KEY_USD_PER_MONTH)
-            )
-        };
-        let question = format!(
-            "Create {} customer managed key(s) and their aliases in {} and {} ({cost})?",
-            plan.keys_to_create(),
-            ctx.scenario.source,
-            ctx.scenario.destination
-        );
-        if !ui.confirm(&question)? {
-            ui.say("Nothing was created.");
-            return Ok(());
-        }
         execute(&ctx, &plan).await?;
     } else {
         ui.say("All six keys already exist: nothing to create.");
@@ -174,17 +163,12 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
 
     let after = LabKeys::discover(&ctx.session).await?;
     let report = verify(&ctx, &after).await?;
-    ui.report(&report);
-    let (failed, total) = report.check_counts();
-    if failed > 0 {
-        return Err(VerificationFailed { failed, total }.into());
-    }
-    ui.say(&format!(
-        "✓ All {total} keys are as the walkthrough expects."
-    ));
-    teach_summary(ui);
-    ctx.say_next_step();
-    Ok(())
+    ctx.conclude(
+        &report,
+        "What you now have: the free AWS managed key in both regions, and customer managed keys that you\n\
+         control (policy, rotation, deletion). The multi-region primary and its replica share key material,\n\
+         yet each is a separate key in its own region. Lab 02 encrypts one volume with each source key.",
+    )
 }
 
 fn explain(ui: &Ui, ctx: &LabContext) {
@@ -251,14 +235,6 @@ fn explain(ui: &Ui, ctx: &LabContext) {
         src = ctx.scenario.source,
         dst = ctx.scenario.destination,
     ));
-}
-
-fn teach_summary(ui: &Ui) {
-    ui.say(
-        "What you now have: the free AWS managed key in both regions, and customer managed keys that you\n\
-         control (policy, rotation, deletion). The multi-region primary and its replica share key material,\n\
-         yet each is a separate key in its own region. Lab 02 encrypts one volume with each source key.",
-    );
 }
 
 /// Decides what to do with each key. Fails, before anything is changed, when an alias the lab
