@@ -13,7 +13,12 @@ use std::future::Future;
 use std::time::{Duration, Instant};
 
 fn tag_pairs(tags: &[Tag]) -> impl Iterator<Item = (&str, &str)> {
-    tags.iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()))
+    tags.iter().map(|tag| {
+        (
+            tag.key().unwrap_or_default(),
+            tag.value().unwrap_or_default(),
+        )
+    })
 }
 
 /// An EBS volume the labs made.
@@ -37,14 +42,22 @@ impl LabVolume {
     fn from_sdk(volume: &Volume) -> Self {
         LabVolume {
             id: volume.volume_id().unwrap_or_default().to_string(),
-            name: tags::value_of(tag_pairs(volume.tags()), "Name").unwrap_or_default().to_string(),
+            name: tags::value_of(tag_pairs(volume.tags()), "Name")
+                .unwrap_or_default()
+                .to_string(),
             role: tags::value_of(tag_pairs(volume.tags()), tags::ROLE_KEY).map(str::to_string),
             zone: volume.availability_zone().unwrap_or_default().to_string(),
             size_gib: volume.size().unwrap_or_default(),
-            volume_type: volume.volume_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
+            volume_type: volume
+                .volume_type()
+                .map(|t| t.as_str().to_string())
+                .unwrap_or_default(),
             encrypted: volume.encrypted().unwrap_or(false),
             kms_key_id: volume.kms_key_id().map(str::to_string),
-            state: volume.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            state: volume
+                .state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             attached: !volume.attachments().is_empty(),
         }
     }
@@ -75,16 +88,23 @@ impl LabSnapshot {
     fn from_sdk(snapshot: &Snapshot) -> Self {
         LabSnapshot {
             id: snapshot.snapshot_id().unwrap_or_default().to_string(),
-            name: tags::value_of(tag_pairs(snapshot.tags()), "Name").unwrap_or_default().to_string(),
+            name: tags::value_of(tag_pairs(snapshot.tags()), "Name")
+                .unwrap_or_default()
+                .to_string(),
             role: tags::value_of(tag_pairs(snapshot.tags()), tags::ROLE_KEY).map(str::to_string),
             volume_id: snapshot.volume_id().unwrap_or_default().to_string(),
             description: snapshot.description().unwrap_or_default().to_string(),
             encrypted: snapshot.encrypted().unwrap_or(false),
             kms_key_id: snapshot.kms_key_id().map(str::to_string),
-            state: snapshot.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
+            state: snapshot
+                .state()
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_default(),
             progress: snapshot.progress().map(str::to_string),
             state_message: snapshot.state_message().map(str::to_string),
-            tags: tag_pairs(snapshot.tags()).map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            tags: tag_pairs(snapshot.tags())
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
         }
     }
 
@@ -112,8 +132,16 @@ pub async fn lab_volumes(ec2: &Client) -> Result<Vec<LabVolume>, AwsError> {
 
 /// Volumes by id (not filtered by tags: used right after the labs made them).
 pub async fn volumes_by_id(ec2: &Client, ids: &[String]) -> Result<Vec<LabVolume>, AwsError> {
-    let filter = Filter::builder().name("volume-id").set_values(Some(ids.to_vec())).build();
-    let output = ec2.describe_volumes().filters(filter).send().await.aws("ec2:DescribeVolumes")?;
+    let filter = Filter::builder()
+        .name("volume-id")
+        .set_values(Some(ids.to_vec()))
+        .build();
+    let output = ec2
+        .describe_volumes()
+        .filters(filter)
+        .send()
+        .await
+        .aws("ec2:DescribeVolumes")?;
     Ok(output.volumes().iter().map(LabVolume::from_sdk).collect())
 }
 
@@ -130,23 +158,41 @@ pub async fn lab_snapshots(ec2: &Client) -> Result<Vec<LabSnapshot>, AwsError> {
         .await;
     let mut snapshots = Vec::new();
     for snapshot in pages {
-        snapshots.push(LabSnapshot::from_sdk(&snapshot.aws("ec2:DescribeSnapshots")?));
+        snapshots.push(LabSnapshot::from_sdk(
+            &snapshot.aws("ec2:DescribeSnapshots")?,
+        ));
     }
     Ok(snapshots)
 }
 
 /// Snapshots by id, with one Describe (filtered by id, so a just-made one missing is no error).
 pub async fn snapshots_by_id(ec2: &Client, ids: &[String]) -> Result<Vec<LabSnapshot>, AwsError> {
-    let filter = Filter::builder().name("snapshot-id").set_values(Some(ids.to_vec())).build();
-    let output = ec2.describe_snapshots().owner_ids("self").filters(filter).send().await.aws("ec2:DescribeSnapshots")?;
-    Ok(output.snapshots().iter().map(LabSnapshot::from_sdk).collect())
+    let filter = Filter::builder()
+        .name("snapshot-id")
+        .set_values(Some(ids.to_vec()))
+        .build();
+    let output = ec2
+        .describe_snapshots()
+        .owner_ids("self")
+        .filters(filter)
+        .send()
+        .await
+        .aws("ec2:DescribeSnapshots")?;
+    Ok(output
+        .snapshots()
+        .iter()
+        .map(LabSnapshot::from_sdk)
+        .collect())
 }
 
 /// Where one resource stands while being waited for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Standing {
     /// Still working; percent done when AWS says.
-    Pending { state: String, percent: Option<u8> },
+    Pending {
+        state: String,
+        percent: Option<u8>,
+    },
     Done,
     /// Ended in `error`; the StateMessage.
     Failed(String),
@@ -161,8 +207,16 @@ impl Standing {
     pub fn of_snapshot(snapshot: &LabSnapshot) -> Standing {
         match snapshot.state.as_str() {
             "completed" => Standing::Done,
-            "error" => Standing::Failed(snapshot.state_message.clone().unwrap_or_else(|| "no StateMessage given".into())),
-            state => Standing::Pending { state: state.to_string(), percent: parse_percent(snapshot.progress.as_deref()) },
+            "error" => Standing::Failed(
+                snapshot
+                    .state_message
+                    .clone()
+                    .unwrap_or_else(|| "no StateMessage given".into()),
+            ),
+            state => Standing::Pending {
+                state: state.to_string(),
+                percent: parse_percent(snapshot.progress.as_deref()),
+            },
         }
     }
 
@@ -170,7 +224,10 @@ impl Standing {
         match volume.state.as_str() {
             "available" | "in-use" => Standing::Done,
             "error" => Standing::Failed("the volume is in state error".into()),
-            state => Standing::Pending { state: state.to_string(), percent: None },
+            state => Standing::Pending {
+                state: state.to_string(),
+                percent: None,
+            },
         }
     }
 }
@@ -197,7 +254,13 @@ impl WaitPolicy {
 /// `poll` (one Describe per round). Returns the failures (id → StateMessage); gives up with an
 /// error after `policy.max_wait`. A resource missing from an answer counts as pending (AWS is
 /// eventually consistent right after a create).
-pub async fn wait_all<F, Fut>(ui: &Ui, what: &str, ids: &[String], policy: WaitPolicy, mut poll: F) -> Result<BTreeMap<String, String>>
+pub async fn wait_all<F, Fut>(
+    ui: &Ui,
+    what: &str,
+    ids: &[String],
+    policy: WaitPolicy,
+    mut poll: F,
+) -> Result<BTreeMap<String, String>>
 where
     F: FnMut(Vec<String>) -> Fut,
     Fut: Future<Output = Result<BTreeMap<String, Standing>>>,
@@ -206,26 +269,37 @@ where
     let mut pending: Vec<String> = ids.to_vec();
     let mut failures = BTreeMap::new();
     let mut last_seen: BTreeMap<String, Standing> = BTreeMap::new();
-    let bars: BTreeMap<String, indicatif::ProgressBar> =
-        ids.iter().map(|id| (id.clone(), ui.progress_bar(format!("{what} {id}")))).collect();
+    let bars: BTreeMap<String, indicatif::ProgressBar> = ids
+        .iter()
+        .map(|id| (id.clone(), ui.progress_bar(format!("{what} {id}"))))
+        .collect();
     let mut pause = policy.first_poll;
     while !pending.is_empty() {
         let standings = poll(pending.clone()).await?;
         for id in pending.clone() {
-            let standing = standings
-                .get(&id)
-                .cloned()
-                .unwrap_or(Standing::Pending { state: "not visible yet".into(), percent: None });
+            let standing = standings.get(&id).cloned().unwrap_or(Standing::Pending {
+                state: "not visible yet".into(),
+                percent: None,
+            });
             if last_seen.get(&id) != Some(&standing) {
                 let line = match &standing {
-                    Standing::Pending { state, percent: Some(p) } => format!("{what} {id}: {state} {p}%"),
-                    Standing::Pending { state, percent: None } => format!("{what} {id}: {state}"),
+                    Standing::Pending {
+                        state,
+                        percent: Some(p),
+                    } => format!("{what} {id}: {state} {p}%"),
+                    Standing::Pending {
+                        state,
+                        percent: None,
+                    } => format!("{what} {id}: {state}"),
                     Standing::Done => format!("{what} {id}: done"),
                     Standing::Failed(message) => format!("{what} {id}: error: {message}"),
                 };
                 ui.progress_line(&line);
                 if let Some(bar) = bars.get(&id) {
-                    if let Standing::Pending { percent: Some(p), .. } = standing {
+                    if let Standing::Pending {
+                        percent: Some(p), ..
+                    } = standing
+                    {
                         bar.set_position(u64::from(p));
                     }
                     bar.set_message(line);
@@ -282,31 +356,54 @@ mod tests {
         let rounds = Arc::new(Mutex::new(0));
         let ids = vec!["snap-a".to_string(), "snap-b".to_string()];
         let counter = Arc::clone(&rounds);
-        let failures = wait_all(&ui, "snapshot", &ids, WaitPolicy::minutes(5), move |asked| {
-            let counter = Arc::clone(&counter);
-            async move {
-                let mut round = counter.lock().unwrap();
-                *round += 1;
-                let mut answer = BTreeMap::new();
-                for id in asked {
-                    let standing = match (id.as_str(), *round) {
-                        ("snap-a", 1) => Standing::Pending { state: "pending".into(), percent: Some(10) },
-                        ("snap-a", 2) => Standing::Pending { state: "pending".into(), percent: Some(60) },
-                        ("snap-a", _) => Standing::Done,
-                        (_, 1) => continue, // not visible yet
-                        _ => Standing::Failed("Given key ID is not accessible".into()),
-                    };
-                    answer.insert(id, standing);
+        let failures = wait_all(
+            &ui,
+            "snapshot",
+            &ids,
+            WaitPolicy::minutes(5),
+            move |asked| {
+                let counter = Arc::clone(&counter);
+                async move {
+                    let mut round = counter.lock().unwrap();
+                    *round += 1;
+                    let mut answer = BTreeMap::new();
+                    for id in asked {
+                        let standing = match (id.as_str(), *round) {
+                            ("snap-a", 1) => Standing::Pending {
+                                state: "pending".into(),
+                                percent: Some(10),
+                            },
+                            ("snap-a", 2) => Standing::Pending {
+                                state: "pending".into(),
+                                percent: Some(60),
+                            },
+                            ("snap-a", _) => Standing::Done,
+                            (_, 1) => continue, // not visible yet
+                            _ => Standing::Failed("Given key ID is not accessible".into()),
+                        };
+                        answer.insert(id, standing);
+                    }
+                    Ok(answer)
                 }
-                Ok(answer)
-            }
-        })
+            },
+        )
         .await
         .unwrap();
         assert_eq!(*rounds.lock().unwrap(), 3);
-        assert_eq!(failures, BTreeMap::from([("snap-b".to_string(), "Given key ID is not accessible".to_string())]));
+        assert_eq!(
+            failures,
+            BTreeMap::from([(
+                "snap-b".to_string(),
+                "Given key ID is not accessible".to_string()
+            )])
+        );
         let text = progress.text();
-        for expected in ["snapshot snap-a: pending 10%", "snapshot snap-a: pending 60%", "snapshot snap-a: done", "snapshot snap-b: error: Given key ID is not accessible"] {
+        for expected in [
+            "snapshot snap-a: pending 10%",
+            "snapshot snap-a: pending 60%",
+            "snapshot snap-a: done",
+            "snapshot snap-b: error: Given key ID is not accessible",
+        ] {
             assert!(text.contains(expected), "{expected} missing from:\n{text}");
         }
     }
@@ -315,13 +412,33 @@ mod tests {
     async fn gives_up_after_the_maximum_wait_with_a_way_forward() {
         let (ui, _, _) = Ui::non_interactive(OutputFormat::Table, true);
         let ids = vec!["snap-slow".to_string()];
-        let error = wait_all(&ui, "copy", &ids, WaitPolicy::minutes(1), |asked| async move {
-            Ok(asked.into_iter().map(|id| (id, Standing::Pending { state: "pending".into(), percent: Some(1) })).collect())
-        })
+        let error = wait_all(
+            &ui,
+            "copy",
+            &ids,
+            WaitPolicy::minutes(1),
+            |asked| async move {
+                Ok(asked
+                    .into_iter()
+                    .map(|id| {
+                        (
+                            id,
+                            Standing::Pending {
+                                state: "pending".into(),
+                                percent: Some(1),
+                            },
+                        )
+                    })
+                    .collect())
+            },
+        )
         .await
         .unwrap_err();
         let text = error.to_string();
-        assert!(text.contains("snap-slow still not finished after 1 minutes"), "{text}");
+        assert!(
+            text.contains("snap-slow still not finished after 1 minutes"),
+            "{text}"
+        );
         assert!(text.contains("--max-wait-minutes"), "{text}");
     }
 }

@@ -2,7 +2,9 @@
 //! run the lab, then print errors with hints and exit with a code that says what happened.
 
 use crate::args::CommonArgs;
-use crate::errors::{exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed};
+use crate::errors::{
+    exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed,
+};
 use crate::manifest::{self, LabInfo};
 use crate::scenario::Scenario;
 use crate::session::Session;
@@ -79,7 +81,10 @@ impl LabContext {
     fn flags_text(&self) -> String {
         let mut flags = String::new();
         if self.args.source_region.code != "ap-northeast-1" {
-            flags.push_str(&format!(" --source-region {}", self.args.source_region.code));
+            flags.push_str(&format!(
+                " --source-region {}",
+                self.args.source_region.code
+            ));
         }
         if self.args.dest_region.code != "us-west-2" {
             flags.push_str(&format!(" --dest-region {}", self.args.dest_region.code));
@@ -100,7 +105,12 @@ impl LabContext {
     /// The closing line: which command comes next in the course.
     pub fn say_next_step(&self) {
         let text = match manifest::next_after(&self.lab.id) {
-            Some(next) => format!("Next: {}{} ({})", manifest::command_for(next), self.flags_text(), next.title),
+            Some(next) => format!(
+                "Next: {}{} ({})",
+                manifest::command_for(next),
+                self.flags_text(),
+                next.title
+            ),
             None => "That was the last lab of the course.".to_string(),
         };
         self.ui.say(&format!("\n{text}"));

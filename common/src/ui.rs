@@ -371,7 +371,8 @@ impl Ui {
     pub fn progress_bar(&self, message: String) -> ProgressBar {
         let bar = self.progress.add(ProgressBar::new(100));
         bar.set_style(
-            ProgressStyle::with_template("{bar:20} {pos:>3}% {msg} ({elapsed})").expect("static template"),
+            ProgressStyle::with_template("{bar:20} {pos:>3}% {msg} ({elapsed})")
+                .expect("static template"),
         );
         bar.set_message(message);
         bar

@@ -143,7 +143,10 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let cost = if ctx.session.endpoint.is_local() {
         "free on the emulator".to_string()
     } else {
-        format!("{} on AWS while they exist", facts::usd_per_month(plan.keys_to_create() as f64 * CUSTOMER_KEY_USD_PER_MONTH))
+        format!(
+            "{} on AWS while they exist",
+            facts::usd_per_month(plan.keys_to_create() as f64 * CUSTOMER_KEY_USD_PER_MONTH)
+        )
     };
     let question = format!(
         "Create {} customer managed key(s) and their aliases in {} and {} ({cost})?",

@@ -47,7 +47,8 @@ impl LabArgs for Args {
 
 /// The Name tag of the volume encrypted with a key of `kind`, e.g. `EBS-encrypted-with-default-key`.
 pub fn volume_name(ctx: &LabContext, kind: KeyKind) -> String {
-    ctx.scenario.name(&format!("EBS-encrypted-with-{}", kind.walkthrough_label()))
+    ctx.scenario
+        .name(&format!("EBS-encrypted-with-{}", kind.walkthrough_label()))
 }
 
 /// The source key of each kind, checked usable for EBS; a refusal names what is wrong.
@@ -59,7 +60,9 @@ pub fn source_keys(ctx: &LabContext, keys: &RegionKeys) -> Result<BTreeMap<KeyKi
         match keys.scenario_key(&wanted) {
             None => missing.push(format!("{} in {}", wanted.alias, wanted.region)),
             Some(key) => match key.unusable_for_ebs(wanted.region.code) {
-                Some(problem) => unusable.push(format!("{} ({}): {problem}", wanted.alias, key.key_id)),
+                Some(problem) => {
+                    unusable.push(format!("{} ({}): {problem}", wanted.alias, key.key_id))
+                }
                 None => {
                     found.insert(kind, key.clone());
                 }
@@ -90,45 +93,94 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let keys = source_keys(&ctx, &keys)?;
     show_encryption_by_default(&ctx).await?;
 
-    let existing = ec2::lab_volumes(&source.ec2).await.with_context(|| format!("listing the lab's volumes in {}", source.region))?;
+    let existing = ec2::lab_volumes(&source.ec2)
+        .await
+        .with_context(|| format!("listing the lab's volumes in {}", source.region))?;
     let reusable = |kind: KeyKind| {
         let name = volume_name(&ctx, kind);
-        existing.iter().find(|volume| volume.is_live() && volume.role.as_deref() == Some(name.as_str())).cloned()
+        existing
+            .iter()
+            .find(|volume| volume.is_live() && volume.role.as_deref() == Some(name.as_str()))
+            .cloned()
     };
-    let to_create: Vec<KeyKind> = KeyKind::ALL.into_iter().filter(|kind| reusable(*kind).is_none()).collect();
-    let zone = if to_create.is_empty() { String::new() } else { pick_zone(&source.ec2, source.region, args.az.as_deref()).await? };
+    let to_create: Vec<KeyKind> = KeyKind::ALL
+        .into_iter()
+        .filter(|kind| reusable(*kind).is_none())
+        .collect();
+    let zone = if to_create.is_empty() {
+        String::new()
+    } else {
+        pick_zone(&source.ec2, source.region, args.az.as_deref()).await?
+    };
 
-    let mut plan = Report::new("plan", "Plan", &["Name", "Key", "Action", "Cost (estimate)"]);
+    let mut plan = Report::new(
+        "plan",
+        "Plan",
+        &["Name", "Key", "Action", "Cost (estimate)"],
+    );
     for kind in KeyKind::ALL {
         let key = &keys[&kind];
         let (action, cost) = match reusable(kind) {
-            Some(volume) => (format!("exists: reuse {} ({})", volume.id, volume.state), "no change".to_string()),
+            Some(volume) => (
+                format!("exists: reuse {} ({})", volume.id, volume.state),
+                "no change".to_string(),
+            ),
             None => (
                 format!("create {SIZE_GIB} GiB gp3 volume in {zone}, encrypted"),
-                if ctx.session.endpoint.is_local() { "free (emulator)".into() } else { facts::GP3_VOLUME_8GIB.value.into() },
+                if ctx.session.endpoint.is_local() {
+                    "free (emulator)".into()
+                } else {
+                    facts::GP3_VOLUME_8GIB.value.into()
+                },
             ),
         };
-        plan.row(vec![volume_name(&ctx, kind), key.display_name().into(), action, cost], None);
+        plan.row(
+            vec![
+                volume_name(&ctx, kind),
+                key.display_name().into(),
+                action,
+                cost,
+            ],
+            None,
+        );
     }
     let question = format!("Create {} encrypted volume(s) in {zone}?", to_create.len());
     if !ctx.approve(&plan, !to_create.is_empty(), &question)? {
         return Ok(());
     }
 
-    let creates = to_create.iter().map(|kind| create_volume(&ctx, &source.ec2, *kind, &zone, &keys[kind]));
+    let creates = to_create
+        .iter()
+        .map(|kind| create_volume(&ctx, &source.ec2, *kind, &zone, &keys[kind]));
     let mut ids: Vec<String> = futures::future::try_join_all(creates).await?;
-    ids.extend(KeyKind::ALL.into_iter().filter_map(reusable).map(|volume| volume.id));
+    ids.extend(
+        KeyKind::ALL
+            .into_iter()
+            .filter_map(reusable)
+            .map(|volume| volume.id),
+    );
     let ec2_client = &source.ec2;
-    let failures = ec2::wait_all(ui, "volume", &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes), |pending| async move {
-        let volumes = ec2::volumes_by_id(ec2_client, &pending).await?;
-        Ok(volumes.iter().map(|volume| (volume.id.clone(), Standing::of_volume(volume))).collect())
-    })
+    let failures = ec2::wait_all(
+        ui,
+        "volume",
+        &ids,
+        WaitPolicy::minutes(ctx.args.max_wait_minutes),
+        |pending| async move {
+            let volumes = ec2::volumes_by_id(ec2_client, &pending).await?;
+            Ok(volumes
+                .iter()
+                .map(|volume| (volume.id.clone(), Standing::of_volume(volume)))
+                .collect())
+        },
+    )
     .await?;
     for (id, message) in &failures {
         ui.warn(&format!("volume {id}: {message}"));
     }
 
-    let after = ec2::lab_volumes(&source.ec2).await.with_context(|| format!("describing the lab's volumes in {}", source.region))?;
+    let after = ec2::lab_volumes(&source.ec2)
+        .await
+        .with_context(|| format!("describing the lab's volumes in {}", source.region))?;
     let report = verify(&ctx, &keys, &after);
     ctx.conclude(
         &report,
@@ -170,14 +222,23 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
             Some(false) => "off",
             None => "unknown",
         };
-        let default_key = match clients.ec2.get_ebs_default_kms_key_id().send().await.aws("ec2:GetEbsDefaultKmsKeyId") {
+        let default_key = match clients
+            .ec2
+            .get_ebs_default_kms_key_id()
+            .send()
+            .await
+            .aws("ec2:GetEbsDefaultKmsKeyId")
+        {
             Ok(output) => output.kms_key_id().unwrap_or("alias/aws/ebs").to_string(),
             Err(error) => match error.code() {
                 Some(code) if !code.starts_with("HTTP") => format!("unknown ({code})"),
                 _ => "unknown on this endpoint".to_string(),
             },
         };
-        report.row(vec![clients.region.to_string(), enabled.into(), default_key], None);
+        report.row(
+            vec![clients.region.to_string(), enabled.into(), default_key],
+            None,
+        );
     }
     ctx.ui.report(&report);
     ctx.ui.say(
@@ -188,8 +249,15 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
 }
 
 /// `--az` if it is an available zone of the region, otherwise the first available zone.
-async fn pick_zone(ec2_client: &Client, region: &RegionInfo, asked: Option<&str>) -> Result<String> {
-    let zone_type = Filter::builder().name("zone-type").values("availability-zone").build();
+async fn pick_zone(
+    ec2_client: &Client,
+    region: &RegionInfo,
+    asked: Option<&str>,
+) -> Result<String> {
+    let zone_type = Filter::builder()
+        .name("zone-type")
+        .values("availability-zone")
+        .build();
     let output = ec2_client
         .describe_availability_zones()
         .filters(zone_type)
@@ -212,11 +280,20 @@ async fn pick_zone(ec2_client: &Client, region: &RegionInfo, asked: Option<&str>
             zones.join(", ")
         ))
         .into()),
-        None => zones.into_iter().next().with_context(|| format!("{region} reports no available zone")),
+        None => zones
+            .into_iter()
+            .next()
+            .with_context(|| format!("{region} reports no available zone")),
     }
 }
 
-async fn create_volume(ctx: &LabContext, ec2_client: &Client, kind: KeyKind, zone: &str, key: &KeyInfo) -> Result<String> {
+async fn create_volume(
+    ctx: &LabContext,
+    ec2_client: &Client,
+    kind: KeyKind,
+    zone: &str,
+    key: &KeyInfo,
+) -> Result<String> {
     let name = volume_name(ctx, kind);
     let output = ec2_client
         .create_volume()
@@ -230,8 +307,14 @@ async fn create_volume(ctx: &LabContext, ec2_client: &Client, kind: KeyKind, zon
         .await
         .aws("ec2:CreateVolume")
         .with_context(|| format!("creating volume {name} in {zone}"))?;
-    let id = output.volume_id().context("CreateVolume returned no volume id")?.to_string();
-    ctx.ui.say(&format!("created volume {id} ({name}), encrypted with {}", key.display_name()));
+    let id = output
+        .volume_id()
+        .context("CreateVolume returned no volume id")?
+        .to_string();
+    ctx.ui.say(&format!(
+        "created volume {id} ({name}), encrypted with {}",
+        key.display_name()
+    ));
     Ok(id)
 }
 
@@ -241,10 +324,17 @@ pub fn check_volume(volume: &LabVolume, key: &KeyInfo) -> Result<(), String> {
         return Err("not encrypted".into());
     }
     if volume.kms_key_id.as_deref() != Some(key.arn.as_str()) {
-        return Err(format!("encrypted with {}, expected {}", volume.kms_key_id.as_deref().unwrap_or("no key"), key.arn));
+        return Err(format!(
+            "encrypted with {}, expected {}",
+            volume.kms_key_id.as_deref().unwrap_or("no key"),
+            key.arn
+        ));
     }
     if volume.size_gib != SIZE_GIB || volume.volume_type != "gp3" {
-        return Err(format!("{} GiB {}, expected {SIZE_GIB} GiB gp3", volume.size_gib, volume.volume_type));
+        return Err(format!(
+            "{} GiB {}, expected {SIZE_GIB} GiB gp3",
+            volume.size_gib, volume.volume_type
+        ));
     }
     if !matches!(volume.state.as_str(), "available" | "in-use") {
         return Err(format!("state {}", volume.state));
@@ -256,15 +346,35 @@ fn verify(ctx: &LabContext, keys: &BTreeMap<KeyKind, KeyInfo>, volumes: &[LabVol
     let mut report = Report::new(
         "volumes",
         format!("The lab's volumes in {}", ctx.scenario.source),
-        &["Name", "Volume ID", "Zone", "Size", "Key alias", "Key ARN", "Encrypted", "State"],
+        &[
+            "Name",
+            "Volume ID",
+            "Zone",
+            "Size",
+            "Key alias",
+            "Key ARN",
+            "Encrypted",
+            "State",
+        ],
     );
     for kind in KeyKind::ALL {
         let name = volume_name(ctx, kind);
         let key = &keys[&kind];
-        let volume = volumes.iter().find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()));
+        let volume = volumes
+            .iter()
+            .find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()));
         match volume {
             None => report.row(
-                vec![name, "—".into(), "—".into(), "—".into(), key.display_name().into(), key.arn.clone(), "—".into(), "missing".into()],
+                vec![
+                    name,
+                    "—".into(),
+                    "—".into(),
+                    "—".into(),
+                    key.display_name().into(),
+                    key.arn.clone(),
+                    "—".into(),
+                    "missing".into(),
+                ],
                 Some(Err("no such volume".into())),
             ),
             Some(volume) => report.row(
@@ -275,7 +385,11 @@ fn verify(ctx: &LabContext, keys: &BTreeMap<KeyKind, KeyInfo>, volumes: &[LabVol
                     format!("{} GiB", volume.size_gib),
                     key.display_name().into(),
                     volume.kms_key_id.clone().unwrap_or_else(|| "—".into()),
-                    if volume.encrypted { "yes".into() } else { "no".into() },
+                    if volume.encrypted {
+                        "yes".into()
+                    } else {
+                        "no".into()
+                    },
                     volume.state.clone(),
                 ],
                 Some(check_volume(volume, key)),

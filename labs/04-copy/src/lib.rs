@@ -1,0 +1,596 @@
+//! Lab 04, the cross-region copy: each source snapshot copied to the destination region with
+//! CopySnapshot sent to the destination, re-encrypted with a destination key that was checked
+//! first; the matching key type by default, any type on request, or all nine pairs (`--matrix`).
+//! At most 20 copies are in flight (the AWS quota); all are waited for together.
+
+use anyhow::{Context, Result};
+use aws_sdk_ec2::types::ResourceType;
+use aws_sdk_ec2::Client;
+use clap::Parser;
+use common::args::CommonArgs;
+use common::ec2::{self, LabSnapshot, WaitPolicy};
+use common::errors::{AwsResultExt, Refusal};
+use common::facts::{self, CONCURRENT_COPY_QUOTA};
+use common::kms::{KeyInfo, LabKeys};
+use common::run::LabArgs;
+use common::scenario::{KeyKind, Side};
+use common::tags;
+use common::ui::{Report, Ui};
+use common::LabContext;
+use lab03_snapshots::{find_snapshot, snapshot_name, wait_for_snapshots};
+use std::collections::BTreeMap;
+
+pub const LAB_ID: &str = "04-copy";
+
+/// Parses a key kind as typed on the command line.
+pub fn parse_kind(text: &str) -> Result<KeyKind, String> {
+    match text.trim() {
+        "aws-managed" => Ok(KeyKind::AwsManaged),
+        "single-region" => Ok(KeyKind::SingleRegion),
+        "multi-region" => Ok(KeyKind::MultiRegion),
+        other => Err(format!(
+            "unknown key kind '{other}': use aws-managed, single-region or multi-region"
+        )),
+    }
+}
+
+/// Parses `--key-for SOURCE=DEST`, e.g. `single-region=aws-managed`.
+pub fn parse_pair(text: &str) -> Result<(KeyKind, KeyKind), String> {
+    let (source, destination) = text
+        .split_once('=')
+        .ok_or_else(|| format!("'{text}' is not SOURCE=DEST, e.g. single-region=aws-managed"))?;
+    Ok((parse_kind(source)?, parse_kind(destination)?))
+}
+
+/// Checks `--completion-minutes`: 15 to 2,880 in steps of 15 (time-based copy).
+pub fn parse_completion_minutes(text: &str) -> Result<i32, String> {
+    let minutes: i32 = text
+        .trim()
+        .parse()
+        .map_err(|_| format!("'{text}' is not a whole number of minutes"))?;
+    if !(15..=2880).contains(&minutes) || minutes % 15 != 0 {
+        return Err(format!(
+            "{minutes} is not allowed: a time-based copy takes 15 to 2880 minutes, in steps of 15"
+        ));
+    }
+    Ok(minutes)
+}
+
+/// Arguments of `04-copy`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "04-copy",
+    version,
+    about = "Lab 04: each snapshot copied to the destination region, re-encrypted with a destination key"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+
+    /// Copy every source snapshot with every destination key (9 copies) and show the 3×3 matrix
+    #[arg(long)]
+    pub matrix: bool,
+
+    /// Re-encrypt the copy of SOURCE's snapshot with the DEST key type, e.g. single-region=aws-managed (repeatable)
+    #[arg(long, value_name = "SOURCE=DEST", value_parser = parse_pair, conflicts_with = "matrix")]
+    pub key_for: Vec<(KeyKind, KeyKind)>,
+
+    /// Ask for a time-based copy that completes within N minutes (15 to 2880, multiple of 15)
+    #[arg(long, value_name = "N", value_parser = parse_completion_minutes)]
+    pub completion_minutes: Option<i32>,
+}
+
+impl LabArgs for Args {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
+/// One copy the lab wants: which source snapshot, re-encrypted with which destination key.
+#[derive(Debug, Clone)]
+pub struct CopyPlan {
+    pub source_kind: KeyKind,
+    pub destination_kind: KeyKind,
+    pub source: LabSnapshot,
+    pub key: KeyInfo,
+    /// Name tag (and ownership role) of the copy.
+    pub name: String,
+    pub existing: Option<LabSnapshot>,
+}
+
+/// Name of the copy of `kind`'s snapshot re-encrypted with `key`.
+pub fn copy_name(ctx: &LabContext, kind: KeyKind, key: &KeyInfo) -> String {
+    format!(
+        "{}-copy-{}",
+        snapshot_name(ctx, kind),
+        key.display_name().replace('/', "-")
+    )
+}
+
+/// Runs the lab.
+pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
+    let ui = &ctx.ui;
+    let source = &ctx.session.source;
+    let destination = &ctx.session.destination;
+    explain(&ctx);
+
+    let (keys, source_snapshots, existing_copies) = futures::try_join!(
+        LabKeys::discover(&ctx.session),
+        async {
+            ec2::lab_snapshots(&source.ec2)
+                .await
+                .with_context(|| format!("listing the lab's snapshots in {}", source.region))
+        },
+        async {
+            ec2::lab_snapshots(&destination.ec2)
+                .await
+                .with_context(|| format!("listing the lab's copies in {}", destination.region))
+        },
+    )?;
+    let snapshots = completed_source_snapshots(&ctx, &source_snapshots)?;
+    let pairs = choose_pairs(&ctx, &args, ui)?;
+    let destination_keys = destination_keys(&ctx, &keys, &pairs)?;
+
+    let plans: Vec<CopyPlan> = pairs
+        .iter()
+        .map(|(source_kind, destination_kind)| {
+            let key = destination_keys[destination_kind].clone();
+            let name = copy_name(&ctx, *source_kind, &key);
+            let existing = existing_copies
+                .iter()
+                .find(|c| c.is_live() && c.role.as_deref() == Some(name.as_str()))
+                .cloned();
+            CopyPlan {
+                source_kind: *source_kind,
+                destination_kind: *destination_kind,
+                source: snapshots[source_kind].clone(),
+                key,
+                name,
+                existing,
+            }
+        })
+        .collect();
+
+    let mut plan = Report::new(
+        "plan",
+        "Plan",
+        &[
+            "Source snapshot",
+            "Destination key",
+            "Action",
+            "Cost (estimate)",
+        ],
+    );
+    for copy in &plans {
+        let (action, cost) = match &copy.existing {
+            Some(existing) => (
+                format!("exists: reuse {} ({})", existing.id, existing.state),
+                "no change".to_string(),
+            ),
+            None => (
+                format!("copy to {} as {}", destination.region, copy.name),
+                if ctx.session.endpoint.is_local() {
+                    "free (emulator)".into()
+                } else {
+                    facts::INTER_REGION_TRANSFER.value.into()
+                },
+            ),
+        };
+        plan.row(
+            vec![
+                copy.source.name.clone(),
+                copy.key.display_name().into(),
+                action,
+                cost,
+            ],
+            None,
+        );
+    }
+    let to_copy: Vec<&CopyPlan> = plans
+        .iter()
+        .filter(|copy| copy.existing.is_none())
+        .collect();
+    let question = format!(
+        "Copy {} snapshot(s) from {} to {}?",
+        to_copy.len(),
+        source.region,
+        destination.region
+    );
+    if !ctx.approve(&plan, !to_copy.is_empty(), &question)? {
+        return Ok(());
+    }
+
+    let already_running: Vec<String> = plans
+        .iter()
+        .filter_map(|copy| copy.existing.as_ref())
+        .filter(|c| c.state == "pending")
+        .map(|c| c.id.clone())
+        .collect();
+    let failures = copy_all(
+        &ctx,
+        &destination.ec2,
+        &to_copy,
+        already_running,
+        args.completion_minutes,
+    )
+    .await?;
+
+    let copies = ec2::lab_snapshots(&destination.ec2)
+        .await
+        .with_context(|| format!("describing the lab's copies in {}", destination.region))?;
+    let report = verify(&ctx, &plans, &copies, &failures);
+    if args.matrix {
+        ui.report(&matrix(&plans, &report));
+    }
+    ctx.conclude(
+        &report,
+        "Each copy now lives in the destination region, encrypted with the destination key you chose,\n\
+         whatever key protected the source. Everything the labs made carries their tags, so it can be\n\
+         found and removed when you are done.",
+    )
+}
+
+fn explain(ctx: &LabContext) {
+    ctx.ui
+        .heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
+    ctx.ui.say(&format!(
+        "CopySnapshot is sent to the destination region ({dst}), naming the source region and snapshot.\n\
+         A copy of an encrypted snapshot is always encrypted, and a KMS key is regional: the copy is\n\
+         re-encrypted with a key of {dst}. While the data travels, Amazon S3 server-side encryption\n\
+         (256-bit AES) protects it. A multi-region key does not skip that re-encryption: it gives you a\n\
+         related key that already exists in {dst} (its replica), as AWS documents for most services.\n\
+         Any source key type can be copied with any destination key type. Tags are not copied: the lab\n\
+         tags each copy in the CopySnapshot request.",
+        dst = ctx.scenario.destination
+    ));
+}
+
+/// The completed lab snapshot of each kind; a refusal naming lab 03 otherwise.
+fn completed_source_snapshots(
+    ctx: &LabContext,
+    snapshots: &[LabSnapshot],
+) -> Result<BTreeMap<KeyKind, LabSnapshot>> {
+    let mut found = BTreeMap::new();
+    let mut missing = Vec::new();
+    for kind in KeyKind::ALL {
+        match find_snapshot(ctx, snapshots, kind) {
+            Some(snapshot) if snapshot.state == "completed" => {
+                found.insert(kind, snapshot.clone());
+            }
+            Some(snapshot) => missing.push(format!(
+                "snapshot {} ({}) is still {}: run 03-snapshots again to wait for it",
+                snapshot.name, snapshot.id, snapshot.state
+            )),
+            None => missing.push(format!(
+                "snapshot {} in {}",
+                snapshot_name(ctx, kind),
+                ctx.scenario.source
+            )),
+        }
+    }
+    if missing.is_empty() {
+        Ok(found)
+    } else {
+        Err(ctx.needs_lab("03-snapshots", &missing))
+    }
+}
+
+/// Which destination key type each source snapshot is copied with.
+fn choose_pairs(ctx: &LabContext, args: &Args, ui: &Ui) -> Result<Vec<(KeyKind, KeyKind)>> {
+    if args.matrix {
+        return Ok(KeyKind::ALL
+            .into_iter()
+            .flat_map(|s| KeyKind::ALL.into_iter().map(move |d| (s, d)))
+            .collect());
+    }
+    let options: Vec<String> = KeyKind::ALL
+        .iter()
+        .map(|kind| {
+            format!(
+                "{} ({})",
+                ctx.scenario.key(*kind, Side::Destination).short_alias(),
+                kind
+            )
+        })
+        .collect();
+    let mut pairs = Vec::new();
+    for source_kind in KeyKind::ALL {
+        let destination_kind = match args.key_for.iter().find(|(s, _)| *s == source_kind) {
+            Some((_, destination_kind)) => *destination_kind,
+            None => {
+                let default = KeyKind::ALL
+                    .iter()
+                    .position(|k| *k == source_kind)
+                    .unwrap_or(0);
+                let question = format!(
+                    "Re-encrypt the copy of {} with which key in {}?",
+                    snapshot_name(ctx, source_kind),
+                    ctx.scenario.destination
+                );
+                KeyKind::ALL[ui.choose(&question, &options, default)?]
+            }
+        };
+        pairs.push((source_kind, destination_kind));
+    }
+    Ok(pairs)
+}
+
+/// The destination keys the pairs need, each checked usable for EBS in the destination, before
+/// any copy: AWS checks the key only later, and a bad key ends the copy in `error`.
+fn destination_keys(
+    ctx: &LabContext,
+    keys: &LabKeys,
+    pairs: &[(KeyKind, KeyKind)],
+) -> Result<BTreeMap<KeyKind, KeyInfo>> {
+    let region = ctx.scenario.destination;
+    let mut found = BTreeMap::new();
+    let (mut missing, mut unusable) = (Vec::new(), Vec::new());
+    for kind in KeyKind::ALL
+        .into_iter()
+        .filter(|kind| pairs.iter().any(|(_, d)| d == kind))
+    {
+        let wanted = ctx.scenario.key(kind, Side::Destination);
+        match keys.destination.scenario_key(&wanted) {
+            None => missing.push(format!("{} in {region}", wanted.alias)),
+            Some(key) => match key.unusable_for_ebs(region.code) {
+                Some(problem) => unusable.push(format!(
+                    "{} ({}) in {region}: {problem}",
+                    wanted.alias, key.key_id
+                )),
+                None => {
+                    found.insert(kind, key.clone());
+                }
+            },
+        }
+    }
+    if !missing.is_empty() {
+        return Err(ctx.needs_lab("01-keys", &missing));
+    }
+    if !unusable.is_empty() {
+        return Err(Refusal {
+            reason: format!(
+                "these destination keys cannot encrypt a copy:\n  - {}\nNo copy was started (AWS would accept the request and fail \
+                 the copy later with \"Given key ID is not accessible\").",
+                unusable.join("\n  - ")
+            ),
+            hint: format!(
+                "enable the key (`aws kms enable-key --region {} --key-id ID`), or choose another destination key with --key-for",
+                region.code
+            ),
+        }
+        .into());
+    }
+    Ok(found)
+}
+
+/// Starts the copies, never more than the quota in flight, and waits for all of them; returns
+/// id → StateMessage of copies that ended in `error`.
+async fn copy_all(
+    ctx: &LabContext,
+    destination: &Client,
+    to_copy: &[&CopyPlan],
+    already_running: Vec<String>,
+    completion_minutes: Option<i32>,
+) -> Result<BTreeMap<String, String>> {
+    let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
+    let mut failures = BTreeMap::new();
+    let mut in_flight = already_running;
+    let mut queue = to_copy.iter();
+    loop {
+        let room = CONCURRENT_COPY_QUOTA.saturating_sub(in_flight.len());
+        let batch: Vec<&&CopyPlan> = queue.by_ref().take(room).collect();
+        let started = futures::future::try_join_all(
+            batch
+                .iter()
+                .map(|copy| start_copy(ctx, destination, copy, completion_minutes)),
+        )
+        .await?;
+        in_flight.extend(started);
+        if in_flight.is_empty() {
+            break;
+        }
+        failures
+            .extend(wait_for_snapshots(&ctx.ui, destination, "copy", &in_flight, policy).await?);
+        in_flight.clear();
+        if queue.len() == 0 {
+            break;
+        }
+    }
+    for (id, message) in &failures {
+        ctx.ui.warn(&format!("copy {id} failed: {message}"));
+    }
+    Ok(failures)
+}
+
+async fn start_copy(
+    ctx: &LabContext,
+    destination: &Client,
+    copy: &CopyPlan,
+    completion_minutes: Option<i32>,
+) -> Result<String> {
+    let output = destination
+        .copy_snapshot()
+        .source_region(ctx.scenario.source.code)
+        .source_snapshot_id(&copy.source.id)
+        .encrypted(true)
+        .kms_key_id(&copy.key.arn)
+        .description(format!(
+            "{} (copy of {} from {})",
+            copy.name, copy.source.id, ctx.scenario.source.code
+        ))
+        .tag_specifications(tags::ec2_tag_spec(
+            ResourceType::Snapshot,
+            LAB_ID,
+            &copy.name,
+        ))
+        .set_completion_duration_minutes(completion_minutes)
+        .send()
+        .await
+        .aws("ec2:CopySnapshot")
+        .with_context(|| {
+            format!(
+                "copying {} from {} to {}",
+                copy.source.id, ctx.scenario.source, ctx.scenario.destination
+            )
+        })?;
+    let id = output
+        .snapshot_id()
+        .context("CopySnapshot returned no snapshot id")?
+        .to_string();
+    ctx.ui.say(&format!(
+        "started copy {id}: {} → {}, encrypted with {}",
+        copy.source.name,
+        ctx.scenario.destination,
+        copy.key.display_name()
+    ));
+    Ok(id)
+}
+
+/// What the walkthrough expects of one copy.
+pub fn check_copy(copy: &LabSnapshot, asked: &KeyInfo) -> Result<(), String> {
+    if copy.state == "error" {
+        return Err(format!(
+            "error: {}",
+            copy.state_message.as_deref().unwrap_or("no StateMessage")
+        ));
+    }
+    if !copy.encrypted {
+        return Err("not encrypted".into());
+    }
+    if copy.kms_key_id.as_deref() != Some(asked.arn.as_str()) {
+        return Err(format!(
+            "encrypted with {}, asked {}",
+            copy.kms_key_id.as_deref().unwrap_or("no key"),
+            asked.arn
+        ));
+    }
+    if copy.state != "completed" {
+        return Err(format!("state {}", copy.state));
+    }
+    Ok(())
+}
+
+fn verify(
+    ctx: &LabContext,
+    plans: &[CopyPlan],
+    copies: &[LabSnapshot],
+    failures: &BTreeMap<String, String>,
+) -> Report {
+    let mut report = Report::new(
+        "copies",
+        format!("The lab's copies in {}", ctx.scenario.destination),
+        &[
+            "Source snapshot",
+            "Source key",
+            "Destination key asked",
+            "Copy ID",
+            "Encrypted",
+            "Key on copy",
+            "State",
+        ],
+    );
+    for plan in plans {
+        let copy = copies
+            .iter()
+            .filter(|c| c.role.as_deref() == Some(plan.name.as_str()))
+            .find(|c| c.is_live() || failures.contains_key(&c.id));
+        let source_key = ctx
+            .scenario
+            .key(plan.source_kind, Side::Source)
+            .short_alias()
+            .to_string();
+        match copy {
+            None => report.row(
+                vec![
+                    plan.source.name.clone(),
+                    source_key,
+                    plan.key.display_name().into(),
+                    "—".into(),
+                    "—".into(),
+                    "—".into(),
+                    "missing".into(),
+                ],
+                Some(Err("no such copy".into())),
+            ),
+            Some(copy) => {
+                let key_on_copy = match copy.kms_key_id.as_deref() {
+                    Some(arn) if arn == plan.key.arn => plan.key.display_name().to_string(),
+                    Some(arn) => arn.to_string(),
+                    None => "—".into(),
+                };
+                report.row(
+                    vec![
+                        plan.source.name.clone(),
+                        source_key,
+                        plan.key.display_name().into(),
+                        copy.id.clone(),
+                        if copy.encrypted {
+                            "yes".into()
+                        } else {
+                            "no".into()
+                        },
+                        key_on_copy,
+                        copy.state.clone(),
+                    ],
+                    Some(check_copy(copy, &plan.key)),
+                )
+            }
+        }
+    }
+    report
+}
+
+/// The 3×3 view of a `--matrix` run: source key type × destination key type.
+fn matrix(plans: &[CopyPlan], report: &Report) -> Report {
+    let mut columns = vec!["Source key type ↓ / destination key type →".to_string()];
+    columns.extend(KeyKind::ALL.iter().map(|kind| kind.to_string()));
+    let mut table = Report {
+        name: "matrix".into(),
+        title: "Cross-type copy matrix".into(),
+        columns,
+        rows: Vec::new(),
+    };
+    for source_kind in KeyKind::ALL {
+        let mut cells = vec![source_kind.to_string()];
+        for destination_kind in KeyKind::ALL {
+            let index = plans.iter().position(|p| {
+                p.source_kind == source_kind && p.destination_kind == destination_kind
+            });
+            let mark = match index
+                .and_then(|i| report.rows.get(i))
+                .and_then(|row| row.check.as_ref())
+            {
+                Some(Ok(())) => "✓".to_string(),
+                Some(Err(why)) => format!("✗ {why}"),
+                None => "—".to_string(),
+            };
+            cells.push(mark);
+        }
+        table.row(cells, None);
+    }
+    table
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn key_pairs_and_completion_minutes_are_validated() {
+        assert_eq!(
+            parse_pair("single-region=aws-managed").unwrap(),
+            (KeyKind::SingleRegion, KeyKind::AwsManaged)
+        );
+        assert!(parse_pair("single-region")
+            .unwrap_err()
+            .contains("SOURCE=DEST"));
+        assert!(parse_pair("single=aws-managed")
+            .unwrap_err()
+            .contains("unknown key kind 'single'"));
+        assert_eq!(parse_completion_minutes("15").unwrap(), 15);
+        assert_eq!(parse_completion_minutes("2880").unwrap(), 2880);
+        for bad in ["0", "14", "20", "2895", "-15", "abc"] {
+            assert!(parse_completion_minutes(bad).is_err(), "{bad}");
+        }
+    }
+}
