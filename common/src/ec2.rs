@@ -10,7 +10,9 @@ use aws_sdk_ec2::types::{Filter, Snapshot, Tag, Volume};
 use aws_sdk_ec2::Client;
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+// tokio's clock, so tests with a paused clock never really wait.
+use tokio::time::Instant;
 
 fn tag_pairs(tags: &[Tag]) -> impl Iterator<Item = (&str, &str)> {
     tags.iter().map(|tag| {
@@ -440,5 +442,160 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("--max-wait-minutes"), "{text}");
+    }
+
+    // The emulator never pends, never fails and never throttles: these paths run on mocks.
+    mod mocked {
+        use super::*;
+        use aws_sdk_ec2::config::retry::RetryConfig;
+        use aws_sdk_ec2::operation::describe_snapshots::DescribeSnapshotsOutput;
+        use aws_sdk_ec2::types::{Snapshot, SnapshotState};
+        use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+        fn snapshot(
+            state: SnapshotState,
+            progress: &str,
+            message: Option<&str>,
+        ) -> DescribeSnapshotsOutput {
+            let snapshot = Snapshot::builder()
+                .snapshot_id("snap-1")
+                .volume_id("vol-1")
+                .encrypted(true)
+                .kms_key_id("arn:aws:kms:us-west-2:123456789012:key/1234")
+                .state(state)
+                .progress(progress)
+                .set_state_message(message.map(str::to_string))
+                .build();
+            DescribeSnapshotsOutput::builder()
+                .snapshots(snapshot)
+                .build()
+        }
+
+        type Polled<'a> =
+            std::pin::Pin<Box<dyn Future<Output = Result<BTreeMap<String, Standing>>> + 'a>>;
+
+        fn poll_with<'a>(client: &'a Client) -> impl FnMut(Vec<String>) -> Polled<'a> {
+            move |pending| {
+                Box::pin(async move {
+                    let snapshots = snapshots_by_id(client, &pending).await?;
+                    Ok(snapshots
+                        .iter()
+                        .map(|s| (s.id.clone(), Standing::of_snapshot(s)))
+                        .collect())
+                })
+            }
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_snapshot_pending_twice_then_completed_is_waited_for_with_progress() {
+            let rule = mock!(Client::describe_snapshots)
+                .sequence()
+                .output(|| snapshot(SnapshotState::Pending, "10%", None))
+                .output(|| snapshot(SnapshotState::Pending, "60%", None))
+                .output(|| snapshot(SnapshotState::Completed, "100%", None))
+                .build();
+            let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule]);
+            let (ui, _, progress) = Ui::non_interactive(crate::args::OutputFormat::Table, true);
+            let ids = vec!["snap-1".to_string()];
+            let failures = wait_all(
+                &ui,
+                "snapshot",
+                &ids,
+                WaitPolicy::minutes(10),
+                poll_with(&client),
+            )
+            .await
+            .unwrap();
+            assert!(failures.is_empty());
+            assert_eq!(rule.num_calls(), 3);
+            let text = progress.text();
+            assert!(
+                text.contains("snapshot snap-1: pending 10%")
+                    && text.contains("snapshot snap-1: pending 60%"),
+                "{text}"
+            );
+            assert!(text.contains("snapshot snap-1: done"), "{text}");
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_copy_that_turns_to_error_reports_its_state_message() {
+            let rule = mock!(Client::describe_snapshots)
+                .sequence()
+                .output(|| snapshot(SnapshotState::Pending, "0%", None))
+                .output(|| {
+                    snapshot(
+                        SnapshotState::Error,
+                        "0%",
+                        Some("Given key ID is not accessible"),
+                    )
+                })
+                .build();
+            let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule]);
+            let (ui, _, _) = Ui::non_interactive(crate::args::OutputFormat::Table, true);
+            let ids = vec!["snap-1".to_string()];
+            let failures = wait_all(
+                &ui,
+                "copy",
+                &ids,
+                WaitPolicy::minutes(10),
+                poll_with(&client),
+            )
+            .await
+            .unwrap();
+            assert_eq!(
+                failures.get("snap-1").map(String::as_str),
+                Some("Given key ID is not accessible")
+            );
+            assert_eq!(
+                rule.num_calls(),
+                2,
+                "polling stops once the copy has failed"
+            );
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn a_throttled_describe_is_retried_and_succeeds() {
+            let throttled = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>req-1</RequestID></Response>"#;
+            let rule = mock!(Client::describe_snapshots)
+                .sequence()
+                .http_status(503, Some(throttled.to_string()))
+                .output(|| snapshot(SnapshotState::Completed, "100%", None))
+                .build();
+            let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule], |config| {
+                config.retry_config(RetryConfig::standard().with_max_attempts(3))
+            });
+            let snapshots = snapshots_by_id(&client, &["snap-1".to_string()])
+                .await
+                .unwrap();
+            assert_eq!(snapshots.len(), 1);
+            assert_eq!(snapshots[0].state, "completed");
+            assert_eq!(rule.num_calls(), 2, "one throttled attempt, one retry");
+        }
+
+        #[tokio::test(start_paused = true)]
+        async fn throttling_that_does_not_stop_is_reported_with_its_code() {
+            let throttled = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>req-9</RequestID></Response>"#;
+            let rule = mock!(Client::describe_snapshots)
+                .sequence()
+                .http_status(503, Some(throttled.to_string()))
+                .times(3)
+                .build();
+            let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule], |config| {
+                config.retry_config(RetryConfig::standard().with_max_attempts(3))
+            });
+            let error = snapshots_by_id(&client, &["snap-1".to_string()])
+                .await
+                .unwrap_err();
+            assert_eq!(error.code(), Some("RequestLimitExceeded"));
+            assert!(
+                error
+                    .to_string()
+                    .contains("RequestLimitExceeded: Request limit exceeded."),
+                "{error}"
+            );
+            assert_eq!(rule.num_calls(), 3);
+        }
     }
 }

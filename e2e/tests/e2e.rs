@@ -2,6 +2,8 @@
 
 // Lab 01 against the emulator: keys, aliases, tags, re-runs, conflicts, dry runs.
 mod keys;
+// Labs 02 to 04 in order, re-runs, the matrix, prerequisites, refused keys.
+mod walkthrough;
 // Arguments and environment problems: exit codes and messages, nothing created.
 mod cli;
 // Project conventions: module docs, the manifest and the lab folders agree.

@@ -17,7 +17,8 @@ use common::scenario::{KeyKind, ScenarioKey, Side, AWS_EBS_ALIAS};
 use common::tags;
 use common::ui::{Report, Ui};
 use common::LabContext;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+use tokio::time::Instant;
 
 /// This lab's id in the manifest, its binary name and its ownership `step` tag.
 pub const LAB_ID: &str = "01-keys";
