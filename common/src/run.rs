@@ -5,11 +5,13 @@ use crate::args::CommonArgs;
 use crate::errors::{
     exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed,
 };
+use crate::kms::{KeyInfo, RegionKeys};
 use crate::manifest::{self, LabInfo};
-use crate::scenario::Scenario;
+use crate::scenario::{KeyKind, Scenario, Side};
 use crate::session::Session;
 use crate::ui::{Report, Ui};
 use anyhow::Result;
+use std::collections::BTreeMap;
 use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -75,6 +77,58 @@ impl LabContext {
             hint: format!("run {} first: {}{}", lab.id, manifest::command_for(lab), self.flags_text()),
         }
         .into()
+    }
+
+    /// The scenario keys of `kinds` on `side`, each checked usable by EBS in that region (enabled,
+    /// symmetric, in the region). Refuses before anything is created: naming lab 01 when a key
+    /// is missing, or saying what is wrong with a key (AWS would accept it and fail later).
+    pub fn usable_keys(
+        &self,
+        keys: &RegionKeys,
+        side: Side,
+        kinds: &[KeyKind],
+    ) -> Result<BTreeMap<KeyKind, KeyInfo>> {
+        let mut found = BTreeMap::new();
+        let (mut missing, mut unusable) = (Vec::new(), Vec::new());
+        for &kind in kinds {
+            let wanted = self.scenario.key(kind, side);
+            match keys.scenario_key(&wanted) {
+                None => missing.push(format!("{} in {}", wanted.alias, wanted.region)),
+                Some(key) => match key.unusable_for_ebs(wanted.region.code) {
+                    Some(problem) => unusable.push(format!(
+                        "{} ({}) in {}: {problem}",
+                        wanted.alias, key.key_id, wanted.region
+                    )),
+                    None => {
+                        found.insert(kind, key.clone());
+                    }
+                },
+            }
+        }
+        if !missing.is_empty() {
+            return Err(self.needs_lab("01-keys", &missing));
+        }
+        if !unusable.is_empty() {
+            let region = self.scenario.region(side).code;
+            let other_key = if side == Side::Destination {
+                ", or choose another destination key with --key-for"
+            } else {
+                ""
+            };
+            return Err(Refusal {
+                reason: format!(
+                    "EBS cannot encrypt with these keys:\n  - {}\nNothing was created (AWS would accept the request and \
+                     fail it later with \"Given key ID is not accessible\").",
+                    unusable.join("\n  - ")
+                ),
+                hint: format!(
+                    "enable a disabled key (`aws kms enable-key --region {region} --key-id ID`), cancel a pending deletion \
+                     (`aws kms cancel-key-deletion`, then enable it), or run 01-keys to make new keys{other_key}"
+                ),
+            }
+            .into());
+        }
+        Ok(found)
     }
 
     /// The flags that must be repeated for the next lab to see the same resources.

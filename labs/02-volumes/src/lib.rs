@@ -8,7 +8,7 @@ use aws_sdk_ec2::Client;
 use clap::Parser;
 use common::args::CommonArgs;
 use common::ec2::{self, LabVolume, Standing, WaitPolicy};
-use common::errors::{AwsResultExt, Refusal, UsageError};
+use common::errors::{AwsResultExt, UsageError};
 use common::facts;
 use common::kms::{KeyInfo, RegionKeys};
 use common::regions::RegionInfo;
@@ -51,46 +51,13 @@ pub fn volume_name(ctx: &LabContext, kind: KeyKind) -> String {
         .name(&format!("EBS-encrypted-with-{}", kind.walkthrough_label()))
 }
 
-/// The source key of each kind, checked usable for EBS; a refusal names what is wrong.
-pub fn source_keys(ctx: &LabContext, keys: &RegionKeys) -> Result<BTreeMap<KeyKind, KeyInfo>> {
-    let mut found = BTreeMap::new();
-    let (mut missing, mut unusable) = (Vec::new(), Vec::new());
-    for kind in KeyKind::ALL {
-        let wanted = ctx.scenario.key(kind, Side::Source);
-        match keys.scenario_key(&wanted) {
-            None => missing.push(format!("{} in {}", wanted.alias, wanted.region)),
-            Some(key) => match key.unusable_for_ebs(wanted.region.code) {
-                Some(problem) => {
-                    unusable.push(format!("{} ({}): {problem}", wanted.alias, key.key_id))
-                }
-                None => {
-                    found.insert(kind, key.clone());
-                }
-            },
-        }
-    }
-    if !missing.is_empty() {
-        return Err(ctx.needs_lab("01-keys", &missing));
-    }
-    if !unusable.is_empty() {
-        return Err(Refusal {
-            reason: format!("EBS cannot encrypt with these keys:\n  - {}\nNothing was created.", unusable.join("\n  - ")),
-            hint: "enable a disabled key (`aws kms enable-key --key-id ID`), or cancel a pending deletion \
-                   (`aws kms cancel-key-deletion`, then enable it), or run 01-keys to make new keys"
-                .into(),
-        }
-        .into());
-    }
-    Ok(found)
-}
-
 /// Runs the lab.
 pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let ui = &ctx.ui;
     let source = &ctx.session.source;
     explain(&ctx);
     let keys = RegionKeys::discover(&source.kms, source.region).await?;
-    let keys = source_keys(&ctx, &keys)?;
+    let keys = ctx.usable_keys(&keys, Side::Source, &KeyKind::ALL)?;
     show_encryption_by_default(&ctx).await?;
 
     let existing = ec2::lab_volumes(&source.ec2)

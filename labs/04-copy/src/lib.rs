@@ -9,7 +9,7 @@ use aws_sdk_ec2::Client;
 use clap::Parser;
 use common::args::CommonArgs;
 use common::ec2::{self, LabSnapshot, WaitPolicy};
-use common::errors::{AwsResultExt, Refusal};
+use common::errors::AwsResultExt;
 use common::facts::{self, CONCURRENT_COPY_QUOTA};
 use common::kms::{KeyInfo, LabKeys};
 use common::run::LabArgs;
@@ -129,7 +129,12 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     )?;
     let snapshots = completed_source_snapshots(&ctx, &source_snapshots)?;
     let pairs = choose_pairs(&ctx, &args, ui)?;
-    let destination_keys = destination_keys(&ctx, &keys, &pairs)?;
+    // Only the keys the chosen pairs use, checked before any copy.
+    let needed: Vec<KeyKind> = KeyKind::ALL
+        .into_iter()
+        .filter(|kind| pairs.iter().any(|(_, d)| d == kind))
+        .collect();
+    let destination_keys = ctx.usable_keys(&keys.destination, Side::Destination, &needed)?;
 
     let plans: Vec<CopyPlan> = pairs
         .iter()
@@ -313,54 +318,6 @@ fn choose_pairs(ctx: &LabContext, args: &Args, ui: &Ui) -> Result<Vec<(KeyKind, 
         pairs.push((source_kind, destination_kind));
     }
     Ok(pairs)
-}
-
-/// The destination keys the pairs need, each checked usable for EBS in the destination, before
-/// any copy: AWS checks the key only later, and a bad key ends the copy in `error`.
-fn destination_keys(
-    ctx: &LabContext,
-    keys: &LabKeys,
-    pairs: &[(KeyKind, KeyKind)],
-) -> Result<BTreeMap<KeyKind, KeyInfo>> {
-    let region = ctx.scenario.destination;
-    let mut found = BTreeMap::new();
-    let (mut missing, mut unusable) = (Vec::new(), Vec::new());
-    for kind in KeyKind::ALL
-        .into_iter()
-        .filter(|kind| pairs.iter().any(|(_, d)| d == kind))
-    {
-        let wanted = ctx.scenario.key(kind, Side::Destination);
-        match keys.destination.scenario_key(&wanted) {
-            None => missing.push(format!("{} in {region}", wanted.alias)),
-            Some(key) => match key.unusable_for_ebs(region.code) {
-                Some(problem) => unusable.push(format!(
-                    "{} ({}) in {region}: {problem}",
-                    wanted.alias, key.key_id
-                )),
-                None => {
-                    found.insert(kind, key.clone());
-                }
-            },
-        }
-    }
-    if !missing.is_empty() {
-        return Err(ctx.needs_lab("01-keys", &missing));
-    }
-    if !unusable.is_empty() {
-        return Err(Refusal {
-            reason: format!(
-                "these destination keys cannot encrypt a copy:\n  - {}\nNo copy was started (AWS would accept the request and fail \
-                 the copy later with \"Given key ID is not accessible\").",
-                unusable.join("\n  - ")
-            ),
-            hint: format!(
-                "enable the key (`aws kms enable-key --region {} --key-id ID`), or choose another destination key with --key-for",
-                region.code
-            ),
-        }
-        .into());
-    }
-    Ok(found)
 }
 
 /// Starts the copies, never more than the quota in flight, and waits for all of them; returns
