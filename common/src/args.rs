@@ -47,6 +47,14 @@ pub struct CommonArgs {
     #[arg(long, value_name = "MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=2880))]
     pub max_wait_minutes: u64,
 
+    /// Remove what this lab made, and what later labs made from it, so the step can be redone
+    #[arg(long)]
+    pub undo: bool,
+
+    /// Waiting period before scheduled keys are deleted (7 to 30 days), for cleanup and --undo
+    #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = clap::value_parser!(i32).range(7..=30))]
+    pub pending_days: i32,
+
     /// More detail: -v shows each AWS call's outcome, -vv the SDK's own logs
     #[arg(long, short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,

@@ -31,6 +31,8 @@ pub struct LabVolume {
     pub name: String,
     /// The `ebs-kms-labs:role` tag (the scenario name it was made for).
     pub role: Option<String>,
+    /// The `ebs-kms-labs:step` tag: which lab made it.
+    pub step: Option<String>,
     pub zone: String,
     pub size_gib: i32,
     pub volume_type: String,
@@ -48,6 +50,7 @@ impl LabVolume {
                 .unwrap_or_default()
                 .to_string(),
             role: tags::value_of(tag_pairs(volume.tags()), tags::ROLE_KEY).map(str::to_string),
+            step: tags::value_of(tag_pairs(volume.tags()), tags::STEP_KEY).map(str::to_string),
             zone: volume.availability_zone().unwrap_or_default().to_string(),
             size_gib: volume.size().unwrap_or_default(),
             volume_type: volume
@@ -112,6 +115,11 @@ impl LabSnapshot {
 
     pub fn is_live(&self) -> bool {
         self.state != "error"
+    }
+
+    /// The `ebs-kms-labs:step` tag: which lab made it.
+    pub fn step(&self) -> Option<&str> {
+        self.tags.get(tags::STEP_KEY).map(String::as_str)
     }
 }
 

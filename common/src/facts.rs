@@ -46,6 +46,9 @@ pub const GP3_VOLUME_8GIB: Fact = Fact {
     checked: "2026-11",
 };
 
+/// gp3 storage per GB-month in us-east-1 (estimate), for the cost of a volume of any size.
+pub const GP3_USD_PER_GB_MONTH: f64 = 0.08;
+
 /// Snapshot storage per month: billed on the data stored; a new, empty volume stores almost nothing.
 pub const SNAPSHOT_STORAGE: Fact = Fact {
     value: "~$0.05/GB-month of data stored (an empty volume's snapshot stores almost nothing)",

@@ -15,7 +15,25 @@ pub mod run;
 pub mod scenario;
 pub mod session;
 pub mod tags;
+pub mod teardown;
 pub mod ui;
 
 pub use errors::{AwsResultExt, ExitStatus};
 pub use run::{run_lab, LabContext};
+/// JSON values for `Ui::data`, so labs need no serde_json dependency of their own.
+pub use serde_json::Value as JsonValue;
+
+/// A JSON string value.
+pub fn serde_json_string(text: &str) -> JsonValue {
+    JsonValue::String(text.to_string())
+}
+
+/// A JSON object from key/value text pairs.
+pub fn serde_json_value(pairs: Vec<(String, String)>) -> JsonValue {
+    JsonValue::Object(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k, JsonValue::String(v)))
+            .collect(),
+    )
+}

@@ -21,24 +21,35 @@ pub struct LabInfo {
 #[derive(Deserialize)]
 struct Manifest {
     lab: Vec<LabInfo>,
+    #[serde(default)]
+    tool: Vec<LabInfo>,
+}
+
+fn manifest() -> &'static Manifest {
+    static MANIFEST: OnceLock<Manifest> = OnceLock::new();
+    MANIFEST.get_or_init(|| {
+        toml::from_str(MANIFEST_TOML).expect("labs/labs.toml is checked by the tidy test")
+    })
 }
 
 /// All labs in learning order.
 pub fn labs() -> &'static [LabInfo] {
-    static LABS: OnceLock<Vec<LabInfo>> = OnceLock::new();
-    LABS.get_or_init(|| {
-        toml::from_str::<Manifest>(MANIFEST_TOML)
-            .expect("labs/labs.toml is checked by the tidy test")
-            .lab
-    })
+    &manifest().lab
 }
 
-/// The lab with this id; panics on an id the manifest lacks (a programming error, caught by tests).
+/// The helper binaries beside the labs (`status`), in the folder `tools/`.
+pub fn tools() -> &'static [LabInfo] {
+    &manifest().tool
+}
+
+/// The lab or tool with this id; panics on an id the manifest lacks (a programming error,
+/// caught by tests).
 pub fn lab(id: &str) -> &'static LabInfo {
     labs()
         .iter()
+        .chain(tools())
         .find(|lab| lab.id == id)
-        .unwrap_or_else(|| panic!("lab {id} is not in labs/labs.toml"))
+        .unwrap_or_else(|| panic!("{id} is not in labs/labs.toml"))
 }
 
 /// The lab that follows `id` in the course, if any.

@@ -74,7 +74,7 @@ impl LabContext {
                 lab.id,
                 missing.join("\n  - ")
             ),
-            hint: format!("run {} first: {}{}", lab.id, manifest::command_for(lab), self.flags_text()),
+            hint: format!("run {} first: {}", lab.id, self.command_for(&lab.id)),
         }
         .into()
     }
@@ -129,6 +129,15 @@ impl LabContext {
             .into());
         }
         Ok(found)
+    }
+
+    /// The command that runs lab `lab_id` on the same regions, prefix and profile as this run.
+    pub fn command_for(&self, lab_id: &str) -> String {
+        format!(
+            "{}{}",
+            manifest::command_for(manifest::lab(lab_id)),
+            self.flags_text()
+        )
     }
 
     /// The flags that must be repeated for the next lab to see the same resources.
@@ -214,6 +223,9 @@ where
                 session,
                 ui: Arc::clone(&lab_ui),
             };
+            if context.args.undo {
+                return crate::teardown::run(&context, Some(lab_id)).await;
+            }
             run(context, args).await
         };
         tokio::select! {

@@ -149,6 +149,30 @@ impl Scenario {
             .collect()
     }
 
+    /// Name tag of the volume encrypted with the source key of `kind`, e.g.
+    /// `EBS-encrypted-with-default-key`.
+    pub fn volume_name(&self, kind: KeyKind) -> String {
+        self.name(&format!("EBS-encrypted-with-{}", kind.walkthrough_label()))
+    }
+
+    /// Name tag and description of the snapshot of that volume, e.g. `snap-EBS-encrypted-with-default-key`.
+    pub fn snapshot_name(&self, kind: KeyKind) -> String {
+        self.name(&format!(
+            "snap-EBS-encrypted-with-{}",
+            kind.walkthrough_label()
+        ))
+    }
+
+    /// Name tag of the copy of `source`'s snapshot re-encrypted with the destination key of `destination`.
+    pub fn copy_name(&self, source: KeyKind, destination: KeyKind) -> String {
+        let key = self.key(destination, Side::Destination);
+        format!(
+            "{}-copy-{}",
+            self.snapshot_name(source),
+            key.short_alias().replace('/', "-")
+        )
+    }
+
     /// A Name tag value with the run's prefix, e.g. `EBS-encrypted-with-Single-region-key`.
     pub fn name(&self, base: &str) -> String {
         format!("{}{base}", self.prefix)

@@ -4,6 +4,8 @@
 mod keys;
 // Labs 02 to 04 in order, re-runs, the matrix, prerequisites, refused keys.
 mod walkthrough;
+// 05-cleanup, --undo and status: nothing billable left, nothing foreign touched.
+mod cleanup;
 // Arguments and environment problems: exit codes and messages, nothing created.
 mod cli;
 // Project conventions: module docs, the manifest and the lab folders agree.

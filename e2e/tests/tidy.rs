@@ -26,7 +26,7 @@ fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
 #[test]
 fn every_rust_file_opens_with_a_module_doc() {
     let mut files = Vec::new();
-    for dir in ["common", "labs", "e2e"] {
+    for dir in ["common", "labs", "tools", "e2e"] {
         rust_files(&root().join(dir), &mut files);
     }
     assert!(files.len() > 5);
@@ -82,6 +82,20 @@ fn manifest_lab_folders_packages_and_readme_agree() {
             "README.md must list the labs in manifest order"
         );
         last_position = position;
+    }
+}
+
+#[test]
+fn every_tool_in_the_manifest_is_a_package_with_that_binary() {
+    for tool in common::manifest::tools() {
+        let manifest = fs::read_to_string(root().join("tools").join(&tool.id).join("Cargo.toml"))
+            .unwrap_or_else(|_| panic!("tools/{}/Cargo.toml is missing", tool.id));
+        assert!(
+            manifest.contains(&format!("name = \"{}\"", tool.id)),
+            "tools/{}: the binary must be named {}",
+            tool.id,
+            tool.id
+        );
     }
 }
 

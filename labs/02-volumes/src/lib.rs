@@ -45,12 +45,6 @@ impl LabArgs for Args {
     }
 }
 
-/// The Name tag of the volume encrypted with a key of `kind`, e.g. `EBS-encrypted-with-default-key`.
-pub fn volume_name(ctx: &LabContext, kind: KeyKind) -> String {
-    ctx.scenario
-        .name(&format!("EBS-encrypted-with-{}", kind.walkthrough_label()))
-}
-
 /// Runs the lab.
 pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let ui = &ctx.ui;
@@ -64,7 +58,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         .await
         .with_context(|| format!("listing the lab's volumes in {}", source.region))?;
     let reusable = |kind: KeyKind| {
-        let name = volume_name(&ctx, kind);
+        let name = ctx.scenario.volume_name(kind);
         existing
             .iter()
             .find(|volume| volume.is_live() && volume.role.as_deref() == Some(name.as_str()))
@@ -103,7 +97,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         };
         plan.row(
             vec![
-                volume_name(&ctx, kind),
+                ctx.scenario.volume_name(kind),
                 key.display_name().into(),
                 action,
                 cost,
@@ -261,7 +255,7 @@ async fn create_volume(
     zone: &str,
     key: &KeyInfo,
 ) -> Result<String> {
-    let name = volume_name(ctx, kind);
+    let name = ctx.scenario.volume_name(kind);
     let output = ec2_client
         .create_volume()
         .availability_zone(zone)
@@ -325,7 +319,7 @@ fn verify(ctx: &LabContext, keys: &BTreeMap<KeyKind, KeyInfo>, volumes: &[LabVol
         ],
     );
     for kind in KeyKind::ALL {
-        let name = volume_name(ctx, kind);
+        let name = ctx.scenario.volume_name(kind);
         let key = &keys[&kind];
         let volume = volumes
             .iter()

@@ -16,7 +16,6 @@ use common::scenario::KeyKind;
 use common::tags;
 use common::ui::{Report, Ui};
 use common::LabContext;
-use lab02_volumes::volume_name;
 use std::collections::BTreeMap;
 
 pub const LAB_ID: &str = "03-snapshots";
@@ -39,14 +38,6 @@ impl LabArgs for Args {
     }
 }
 
-/// Name tag and description of the snapshot of the volume encrypted with `kind`'s key.
-pub fn snapshot_name(ctx: &LabContext, kind: KeyKind) -> String {
-    ctx.scenario.name(&format!(
-        "snap-EBS-encrypted-with-{}",
-        kind.walkthrough_label()
-    ))
-}
-
 /// The lab's live volume for each kind; a refusal naming lab 02 when any is missing.
 pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVolume>> {
     let source = &ctx.session.source;
@@ -56,7 +47,7 @@ pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVol
     let mut found = BTreeMap::new();
     let mut missing = Vec::new();
     for kind in KeyKind::ALL {
-        let name = volume_name(ctx, kind);
+        let name = ctx.scenario.volume_name(kind);
         match volumes
             .iter()
             .find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()))
@@ -80,7 +71,7 @@ pub fn find_snapshot<'a>(
     snapshots: &'a [LabSnapshot],
     kind: KeyKind,
 ) -> Option<&'a LabSnapshot> {
-    let name = snapshot_name(ctx, kind);
+    let name = ctx.scenario.snapshot_name(kind);
     snapshots
         .iter()
         .find(|s| s.is_live() && s.role.as_deref() == Some(name.as_str()))
@@ -120,7 +111,12 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
             }
         };
         plan.row(
-            vec![snapshot_name(&ctx, kind), volume.id.clone(), action, cost],
+            vec![
+                ctx.scenario.snapshot_name(kind),
+                volume.id.clone(),
+                action,
+                cost,
+            ],
             None,
         );
     }
@@ -137,7 +133,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         create_snapshot(
             &ctx,
             &source.ec2,
-            snapshot_name(&ctx, *kind),
+            ctx.scenario.snapshot_name(*kind),
             &volumes[kind],
         )
     });
@@ -285,7 +281,7 @@ fn verify(
         known.map_or_else(|| arn.to_string(), |key| key.display_name().to_string())
     };
     for kind in KeyKind::ALL {
-        let name = snapshot_name(ctx, kind);
+        let name = ctx.scenario.snapshot_name(kind);
         let volume = &volumes[&kind];
         // A snapshot that failed is no longer "live"; show it with its message.
         let snapshot = find_snapshot(ctx, snapshots, kind).or_else(|| {

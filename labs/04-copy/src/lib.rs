@@ -17,7 +17,7 @@ use common::scenario::{KeyKind, Side};
 use common::tags;
 use common::ui::{Report, Ui};
 use common::LabContext;
-use lab03_snapshots::{find_snapshot, snapshot_name, wait_for_snapshots};
+use lab03_snapshots::{find_snapshot, wait_for_snapshots};
 use std::collections::BTreeMap;
 
 pub const LAB_ID: &str = "04-copy";
@@ -98,15 +98,6 @@ pub struct CopyPlan {
     pub existing: Option<LabSnapshot>,
 }
 
-/// Name of the copy of `kind`'s snapshot re-encrypted with `key`.
-pub fn copy_name(ctx: &LabContext, kind: KeyKind, key: &KeyInfo) -> String {
-    format!(
-        "{}-copy-{}",
-        snapshot_name(ctx, kind),
-        key.display_name().replace('/', "-")
-    )
-}
-
 /// Runs the lab.
 pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let ui = &ctx.ui;
@@ -140,7 +131,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         .iter()
         .map(|(source_kind, destination_kind)| {
             let key = destination_keys[destination_kind].clone();
-            let name = copy_name(&ctx, *source_kind, &key);
+            let name = ctx.scenario.copy_name(*source_kind, *destination_kind);
             let existing = existing_copies
                 .iter()
                 .find(|c| c.is_live() && c.role.as_deref() == Some(name.as_str()))
@@ -268,7 +259,7 @@ fn completed_source_snapshots(
             )),
             None => missing.push(format!(
                 "snapshot {} in {}",
-                snapshot_name(ctx, kind),
+                ctx.scenario.snapshot_name(kind),
                 ctx.scenario.source
             )),
         }
@@ -309,7 +300,7 @@ fn choose_pairs(ctx: &LabContext, args: &Args, ui: &Ui) -> Result<Vec<(KeyKind, 
                     .unwrap_or(0);
                 let question = format!(
                     "Re-encrypt the copy of {} with which key in {}?",
-                    snapshot_name(ctx, source_kind),
+                    ctx.scenario.snapshot_name(source_kind),
                     ctx.scenario.destination
                 );
                 KeyKind::ALL[ui.choose(&question, &options, default)?]

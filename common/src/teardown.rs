@@ -1,0 +1,795 @@
+//! Teardown: the inventory of everything lab-owned in both regions, what each costs, and its
+//! removal in dependency order: copies in the destination, snapshots in the source, volumes,
+//! aliases, then keys (replica, primary, single-region) scheduled for deletion. Used by
+//! 05-cleanup, by every lab's `--undo`, and by tests to leave the emulator clean.
+//!
+//! Safety: the inventory holds only resources with the ownership tags (a replica, when its
+//! primary has them; an alias, when its key is lab-owned). AWS managed keys are never touched.
+
+use crate::ec2::{self, LabSnapshot, LabVolume};
+use crate::errors::{AwsError, AwsResultExt};
+use crate::facts;
+use crate::kms::{KeyInfo, LabKeys, MultiRegionRole};
+use crate::manifest;
+use crate::regions::RegionInfo;
+use crate::run::LabContext;
+use crate::scenario::Side;
+use crate::session::{RegionClients, Session};
+use crate::ui::{Report, Ui};
+use anyhow::{Context, Result};
+use std::fmt;
+
+/// The lab that makes keys and aliases: undoing it removes everything.
+const KEYS_STEP: &str = "01-keys";
+
+/// What kind of resource an inventory item is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ItemKind {
+    Snapshot,
+    Volume,
+    Alias,
+    Key,
+}
+
+impl fmt::Display for ItemKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ItemKind::Snapshot => "snapshot",
+            ItemKind::Volume => "volume",
+            ItemKind::Alias => "alias",
+            ItemKind::Key => "KMS key",
+        })
+    }
+}
+
+/// One lab-owned resource.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Item {
+    pub kind: ItemKind,
+    pub region: &'static RegionInfo,
+    pub side: Side,
+    /// Snapshot or volume id, alias name (`alias/…`) or key id.
+    pub id: String,
+    /// Name tag, alias, or the key's role.
+    pub name: String,
+    /// The lab that made it.
+    pub step: String,
+    pub state: String,
+    pub size_gib: i32,
+    pub attached: bool,
+    pub key_role: Option<MultiRegionRole>,
+    pub aws_managed: bool,
+    pub deletion_date: Option<String>,
+}
+
+impl Item {
+    fn base(
+        kind: ItemKind,
+        region: &'static RegionInfo,
+        side: Side,
+        id: &str,
+        name: &str,
+        step: &str,
+        state: &str,
+    ) -> Item {
+        Item {
+            kind,
+            region,
+            side,
+            id: id.to_string(),
+            name: name.to_string(),
+            step: step.to_string(),
+            state: state.to_string(),
+            size_gib: 0,
+            attached: false,
+            key_role: None,
+            aws_managed: false,
+            deletion_date: None,
+        }
+    }
+
+    fn from_snapshot(snapshot: &LabSnapshot, region: &'static RegionInfo, side: Side) -> Item {
+        let step = snapshot.step().unwrap_or("03-snapshots");
+        Item::base(
+            ItemKind::Snapshot,
+            region,
+            side,
+            &snapshot.id,
+            &snapshot.name,
+            step,
+            &snapshot.state,
+        )
+    }
+
+    fn from_volume(volume: &LabVolume, region: &'static RegionInfo, side: Side) -> Item {
+        let step = volume.step.as_deref().unwrap_or("02-volumes");
+        let mut item = Item::base(
+            ItemKind::Volume,
+            region,
+            side,
+            &volume.id,
+            &volume.name,
+            step,
+            &volume.state,
+        );
+        item.size_gib = volume.size_gib;
+        item.attached = volume.attached;
+        item
+    }
+
+    fn from_key(key: &KeyInfo, region: &'static RegionInfo, side: Side) -> Item {
+        let name = key
+            .role_tag
+            .clone()
+            .unwrap_or_else(|| key.display_name().to_string());
+        let mut item = Item::base(
+            ItemKind::Key,
+            region,
+            side,
+            &key.key_id,
+            &name,
+            KEYS_STEP,
+            key.state.as_str(),
+        );
+        item.key_role = key.multi_region;
+        item.aws_managed = key.aws_managed;
+        item.deletion_date = key.deletion_date.clone();
+        item
+    }
+
+    pub fn is_pending_deletion(&self) -> bool {
+        self.kind == ItemKind::Key
+            && matches!(
+                self.state.as_str(),
+                "PendingDeletion" | "PendingReplicaDeletion"
+            )
+    }
+
+    /// Whether it still costs money (estimate): live keys, volumes, snapshots.
+    pub fn is_billable(&self) -> bool {
+        match self.kind {
+            ItemKind::Key => !self.is_pending_deletion(),
+            ItemKind::Alias => false,
+            ItemKind::Volume | ItemKind::Snapshot => true,
+        }
+    }
+
+    /// Monthly cost estimate, as text.
+    pub fn cost_label(&self) -> String {
+        match self.kind {
+            ItemKind::Key if self.is_pending_deletion() => "free while pending deletion".into(),
+            ItemKind::Key => facts::usd_per_month(facts::CUSTOMER_KEY_USD_PER_MONTH),
+            ItemKind::Alias => "free".into(),
+            ItemKind::Volume => {
+                facts::usd_per_month(f64::from(self.size_gib) * facts::GP3_USD_PER_GB_MONTH)
+            }
+            ItemKind::Snapshot => "~$0.05/GB stored/month".into(),
+        }
+    }
+
+    /// Deletion order: lower first.
+    fn phase(&self) -> u8 {
+        match (self.kind, self.side, self.key_role) {
+            (ItemKind::Snapshot, Side::Destination, _) => 0,
+            (ItemKind::Snapshot, Side::Source, _) => 1,
+            (ItemKind::Volume, _, _) => 2,
+            (ItemKind::Alias, _, _) => 3,
+            (ItemKind::Key, _, Some(MultiRegionRole::Replica)) => 4,
+            (ItemKind::Key, _, Some(MultiRegionRole::Primary)) => 5,
+            (ItemKind::Key, _, None) => 6,
+        }
+    }
+
+    /// What teardown will do with it, in words; `None` when it will leave it alone.
+    pub fn plan(&self, pending_days: i32) -> (String, bool) {
+        match self.kind {
+            _ if self.aws_managed => (
+                "never touched: AWS managed keys are free and cannot be deleted".into(),
+                false,
+            ),
+            ItemKind::Volume if self.attached => (
+                "left alone: attached to an instance (not force-detached); detach it first".into(),
+                false,
+            ),
+            ItemKind::Key if self.is_pending_deletion() => (
+                format!(
+                    "already pending deletion (until {})",
+                    self.deletion_date.as_deref().unwrap_or("?")
+                ),
+                false,
+            ),
+            ItemKind::Key => (format!("schedule deletion in {pending_days} days"), true),
+            _ => ("delete".into(), true),
+        }
+    }
+}
+
+/// Everything lab-owned in both regions.
+#[derive(Debug, Clone, Default)]
+pub struct Inventory {
+    pub items: Vec<Item>,
+}
+
+impl Inventory {
+    /// Discovers volumes, snapshots, keys and their aliases in both regions at once.
+    pub async fn load(session: &Session) -> Result<Inventory> {
+        Ok(Found::load(session).await?.inventory())
+    }
+}
+
+/// Everything lab-owned in both regions, as discovered (the inventory and the status view
+/// both start from this).
+#[derive(Debug, Clone)]
+pub struct Found {
+    pub keys: LabKeys,
+    pub source_snapshots: Vec<LabSnapshot>,
+    pub destination_snapshots: Vec<LabSnapshot>,
+    pub source_volumes: Vec<LabVolume>,
+    pub destination_volumes: Vec<LabVolume>,
+}
+
+impl Found {
+    /// One concurrent discovery of both regions.
+    pub async fn load(session: &Session) -> Result<Found> {
+        let (source, destination) = (&session.source, &session.destination);
+        let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) =
+            futures::try_join!(
+                LabKeys::discover(session),
+                listed(ec2::lab_snapshots(&source.ec2), "snapshots", source.region),
+                listed(
+                    ec2::lab_snapshots(&destination.ec2),
+                    "snapshots",
+                    destination.region
+                ),
+                listed(ec2::lab_volumes(&source.ec2), "volumes", source.region),
+                listed(
+                    ec2::lab_volumes(&destination.ec2),
+                    "volumes",
+                    destination.region
+                ),
+            )?;
+        Ok(Found {
+            keys,
+            source_snapshots,
+            destination_snapshots,
+            source_volumes,
+            destination_volumes,
+        })
+    }
+
+    /// The inventory of what was found, in teardown order.
+    pub fn inventory(&self) -> Inventory {
+        let Found {
+            keys,
+            source_snapshots,
+            destination_snapshots,
+            source_volumes,
+            destination_volumes,
+        } = self;
+        let (source, destination) = (keys.source.region, keys.destination.region);
+        let mut items = Vec::new();
+        for (side, region, snapshots, volumes) in [
+            (
+                Side::Destination,
+                destination,
+                destination_snapshots,
+                destination_volumes,
+            ),
+            (Side::Source, source, source_snapshots, source_volumes),
+        ] {
+            // A snapshot already in `error` costs nothing and is removed like any other.
+            items.extend(
+                snapshots
+                    .iter()
+                    .map(|s| Item::from_snapshot(s, region, side)),
+            );
+            items.extend(
+                volumes
+                    .iter()
+                    .filter(|v| !matches!(v.state.as_str(), "deleted"))
+                    .map(|v| Item::from_volume(v, region, side)),
+            );
+        }
+        for (side, region_keys) in [
+            (Side::Source, &keys.source),
+            (Side::Destination, &keys.destination),
+        ] {
+            let region = region_keys.region;
+            for key in region_keys.owned.iter().filter(|key| !key.aws_managed) {
+                for alias in key
+                    .aliases
+                    .iter()
+                    .filter(|alias| !alias.starts_with("alias/aws/"))
+                {
+                    items.push(Item::base(
+                        ItemKind::Alias,
+                        region,
+                        side,
+                        alias,
+                        alias.trim_start_matches("alias/"),
+                        KEYS_STEP,
+                        "—",
+                    ));
+                }
+                items.push(Item::from_key(key, region, side));
+            }
+        }
+        items.sort_by_key(|item| item.phase());
+        Inventory { items }
+    }
+}
+
+impl Inventory {
+    /// Only what lab `from` or a later lab made (what depends on `from`'s work).
+    pub fn from_step(mut self, from: &str) -> Inventory {
+        let position = |step: &str| {
+            manifest::labs()
+                .iter()
+                .position(|lab| lab.id == step)
+                .unwrap_or(usize::MAX)
+        };
+        let start = position(from);
+        self.items.retain(|item| position(&item.step) >= start);
+        self
+    }
+
+    pub fn billable(&self) -> impl Iterator<Item = &Item> {
+        self.items.iter().filter(|item| item.is_billable())
+    }
+
+    /// The estimate of what the billable items cost per month (snapshots not counted: by data stored).
+    pub fn monthly_usd(&self) -> f64 {
+        self.billable()
+            .map(|item| match item.kind {
+                ItemKind::Key => facts::CUSTOMER_KEY_USD_PER_MONTH,
+                ItemKind::Volume => f64::from(item.size_gib) * facts::GP3_USD_PER_GB_MONTH,
+                _ => 0.0,
+            })
+            .sum()
+    }
+
+    /// The inventory as a table, with what teardown would do to each item.
+    pub fn plan_report(&self, pending_days: i32) -> Report {
+        let mut report = Report::new(
+            "inventory",
+            "Everything the labs made (found by their tags)",
+            &[
+                "Kind",
+                "Region",
+                "Name",
+                "ID",
+                "State",
+                "Made by",
+                "Cost (estimate)",
+                "Cleanup will",
+            ],
+        );
+        for item in &self.items {
+            report.row(
+                vec![
+                    item.kind.to_string(),
+                    item.region.to_string(),
+                    item.name.clone(),
+                    item.id.clone(),
+                    item.state.clone(),
+                    item.step.clone(),
+                    item.cost_label(),
+                    item.plan(pending_days).0,
+                ],
+                None,
+            );
+        }
+        report
+    }
+
+    /// What remains, checked: ✓ for what costs nothing (keys pending deletion), ✗ otherwise.
+    pub fn remains_report(&self) -> Report {
+        let mut report = Report::new(
+            "remaining",
+            "What remains (described afresh)",
+            &["Kind", "Region", "Name", "ID", "State", "Deletion date"],
+        );
+        for item in &self.items {
+            let check = if item.is_billable() || item.kind == ItemKind::Alias {
+                Err(format!("{} still exists", item.kind))
+            } else {
+                Ok(())
+            };
+            report.row(
+                vec![
+                    item.kind.to_string(),
+                    item.region.to_string(),
+                    item.name.clone(),
+                    item.id.clone(),
+                    item.state.clone(),
+                    item.deletion_date.clone().unwrap_or_else(|| "—".into()),
+                ],
+                Some(check),
+            );
+        }
+        report
+    }
+}
+
+async fn listed<T>(
+    future: impl std::future::Future<Output = Result<Vec<T>, AwsError>>,
+    what: &str,
+    region: &RegionInfo,
+) -> Result<Vec<T>> {
+    future
+        .await
+        .with_context(|| format!("listing the lab's {what} in {region}"))
+}
+
+/// What happened to one item: `Ok(what was done)` or `Err(why it remains)`.
+pub type ItemResult = Result<String, String>;
+
+/// Removes `items` in dependency order; one failure does not stop the rest. Items that the plan
+/// leaves alone are reported as they are (an attached volume as a failure: it remains).
+pub async fn execute(
+    ui: &Ui,
+    source: &RegionClients,
+    destination: &RegionClients,
+    items: &[Item],
+    pending_days: i32,
+) -> Vec<(Item, ItemResult)> {
+    let mut results = Vec::new();
+    let mut phases: Vec<u8> = items.iter().map(Item::phase).collect();
+    phases.dedup();
+    for phase in phases {
+        let work = items
+            .iter()
+            .filter(|item| item.phase() == phase)
+            .map(|item| async move {
+                let clients = if item.side == Side::Source {
+                    source
+                } else {
+                    destination
+                };
+                let result = remove(clients, item, pending_days).await;
+                match &result {
+                    Ok(done) => ui.say(&format!(
+                        "✓ {} {} ({}) in {}: {done}",
+                        item.kind, item.name, item.id, item.region
+                    )),
+                    Err(why) => ui.warn(&format!(
+                        "{} {} ({}) in {}: {why}",
+                        item.kind, item.name, item.id, item.region
+                    )),
+                }
+                (item.clone(), result)
+            });
+        results.extend(futures::future::join_all(work).await);
+    }
+    results
+}
+
+async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> ItemResult {
+    let (description, acts) = item.plan(pending_days);
+    if !acts {
+        return if item.is_billable() {
+            Err(description)
+        } else {
+            Ok(description)
+        };
+    }
+    let gone =
+        |error: &AwsError, codes: &[&str]| error.code().is_some_and(|code| codes.contains(&code));
+    match item.kind {
+        ItemKind::Snapshot => match clients
+            .ec2
+            .delete_snapshot()
+            .snapshot_id(&item.id)
+            .send()
+            .await
+            .aws("ec2:DeleteSnapshot")
+        {
+            Ok(_) => Ok("deleted".into()),
+            Err(error) if gone(&error, &["InvalidSnapshot.NotFound"]) => Ok("already gone".into()),
+            Err(error) => Err(error.to_string()),
+        },
+        ItemKind::Volume => match clients
+            .ec2
+            .delete_volume()
+            .volume_id(&item.id)
+            .send()
+            .await
+            .aws("ec2:DeleteVolume")
+        {
+            Ok(_) => Ok("deleted".into()),
+            Err(error) if gone(&error, &["InvalidVolume.NotFound"]) => Ok("already gone".into()),
+            Err(error) => Err(error.to_string()),
+        },
+        ItemKind::Alias => match clients
+            .kms
+            .delete_alias()
+            .alias_name(&item.id)
+            .send()
+            .await
+            .aws("kms:DeleteAlias")
+        {
+            Ok(_) => Ok("deleted".into()),
+            // The emulator deletes a multi-region alias in every region at once.
+            Err(error) if gone(&error, &["NotFoundException"]) => Ok("already gone".into()),
+            Err(error) => Err(error.to_string()),
+        },
+        ItemKind::Key => {
+            // The bare key id: works on AWS and on the emulator (which fails on key ARNs here).
+            let request = clients
+                .kms
+                .schedule_key_deletion()
+                .key_id(&item.id)
+                .pending_window_in_days(pending_days);
+            match request.send().await.aws("kms:ScheduleKeyDeletion") {
+                Ok(output) => {
+                    let state = output.key_state().map_or("PendingDeletion", |s| s.as_str());
+                    let date = output
+                        .deletion_date()
+                        .map_or_else(|| "?".to_string(), |d| d.to_string());
+                    Ok(format!("{state}, deletion date {date}"))
+                }
+                Err(error) if gone(&error, &["NotFoundException"]) => Ok("already gone".into()),
+                Err(error) if gone(&error, &["KMSInvalidStateException"]) => {
+                    Ok(format!("not scheduled: {error}"))
+                }
+                Err(error) => Err(error.to_string()),
+            }
+        }
+    }
+}
+
+/// The whole teardown as a lab: inventory, plan, confirm, remove, report, prove. `from` limits it
+/// to what lab `from` and later labs made (`--undo`); `None` is everything (05-cleanup).
+pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
+    let ui = &ctx.ui;
+    let pending_days = ctx.args.pending_days;
+    let mut inventory = Inventory::load(&ctx.session).await?;
+    if let Some(step) = from {
+        inventory = inventory.from_step(step);
+        let later: Vec<&str> = manifest::labs()
+            .iter()
+            .map(|lab| lab.id.as_str())
+            .skip_while(|id| *id != step)
+            .skip(1)
+            .filter(|id| *id != "05-cleanup")
+            .collect();
+        ui.say(&format!(
+            "Undo {step}: removes what {step} made{}.",
+            if later.is_empty() {
+                String::new()
+            } else {
+                format!(", and what depends on it (made by {})", later.join(", "))
+            }
+        ));
+    }
+    let to_act: Vec<Item> = inventory
+        .items
+        .iter()
+        .filter(|item| item.plan(pending_days).1)
+        .cloned()
+        .collect();
+    if to_act.is_empty() && inventory.billable().next().is_none() {
+        ui.report(&inventory.remains_report());
+        ui.say("Nothing to clean up: no resource the labs made costs money.");
+        return Ok(());
+    }
+    let cost = if ctx.session.endpoint.is_local() {
+        "the emulator is free".to_string()
+    } else {
+        format!(
+            "about {} of it is billed monthly now, snapshots' stored data aside",
+            facts::usd_per_month(inventory.monthly_usd())
+        )
+    };
+    let question = format!(
+        "Delete {} resource(s) and schedule {} key(s) for deletion in {pending_days} days ({cost})?",
+        to_act.iter().filter(|item| item.kind != ItemKind::Key).count(),
+        to_act.iter().filter(|item| item.kind == ItemKind::Key).count()
+    );
+    if !ctx.approve(
+        &inventory.plan_report(pending_days),
+        !to_act.is_empty(),
+        &question,
+    )? {
+        return Ok(());
+    }
+    ui.say("AWS managed keys (aws/ebs) are never touched: they are free and cannot be deleted.");
+    let results = execute(
+        ui,
+        &ctx.session.source,
+        &ctx.session.destination,
+        &inventory.items,
+        pending_days,
+    )
+    .await;
+    let failed = results.iter().filter(|(_, result)| result.is_err()).count();
+    if failed > 0 {
+        ui.warn(&format!(
+            "{failed} item(s) could not be removed; the table below shows what remains"
+        ));
+    }
+
+    let after = Inventory::load(&ctx.session).await?;
+    let after = match from {
+        Some(step) => after.from_step(step),
+        None => after,
+    };
+    if after
+        .items
+        .iter()
+        .any(|item| item.key_role == Some(MultiRegionRole::Primary) && item.is_pending_deletion())
+    {
+        ui.say(
+            "Note: on AWS a multi-region primary whose replica is still pending deletion waits in\n\
+             PendingReplicaDeletion; its own waiting period starts when the last replica is deleted,\n\
+             so a full teardown of the pair takes at least twice the waiting period.",
+        );
+    }
+    let remains = after.remains_report();
+    match from {
+        None => ctx.conclude(
+            &remains,
+            "Nothing the labs made costs money any more. Keys pending deletion are free and are deleted on\n\
+             their deletion date; until then `aws kms cancel-key-deletion` could bring one back.",
+        ),
+        Some(step) => {
+            if remains.rows.is_empty() {
+                ui.say(&format!("✓ Nothing that {step} (or a later lab) made remains."));
+            } else {
+                ui.report(&remains);
+            }
+            let (failed, total) = remains.check_counts();
+            if failed > 0 {
+                return Err(crate::errors::VerificationFailed { failed, total }.into());
+            }
+            ui.say(&format!("\n{step} is undone. To redo it: {}", ctx.command_for(step)));
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::regions::find;
+
+    fn item(kind: ItemKind, side: Side, role: Option<MultiRegionRole>) -> Item {
+        let mut item = Item::base(
+            kind,
+            find("us-west-2").unwrap(),
+            side,
+            "id",
+            "name",
+            "01-keys",
+            "Enabled",
+        );
+        item.key_role = role;
+        item
+    }
+
+    #[test]
+    fn teardown_order_is_copies_snapshots_volumes_aliases_replica_primary_single() {
+        let mut items = vec![
+            item(ItemKind::Key, Side::Source, None),
+            item(ItemKind::Key, Side::Source, Some(MultiRegionRole::Primary)),
+            item(ItemKind::Alias, Side::Source, None),
+            item(ItemKind::Volume, Side::Source, None),
+            item(ItemKind::Snapshot, Side::Source, None),
+            item(
+                ItemKind::Key,
+                Side::Destination,
+                Some(MultiRegionRole::Replica),
+            ),
+            item(ItemKind::Snapshot, Side::Destination, None),
+        ];
+        items.sort_by_key(Item::phase);
+        let order: Vec<(ItemKind, Side)> = items.iter().map(|i| (i.kind, i.side)).collect();
+        assert_eq!(
+            order,
+            [
+                (ItemKind::Snapshot, Side::Destination),
+                (ItemKind::Snapshot, Side::Source),
+                (ItemKind::Volume, Side::Source),
+                (ItemKind::Alias, Side::Source),
+                (ItemKind::Key, Side::Destination),
+                (ItemKind::Key, Side::Source),
+                (ItemKind::Key, Side::Source),
+            ]
+        );
+        assert_eq!(items[5].key_role, Some(MultiRegionRole::Primary));
+    }
+
+    #[test]
+    fn plans_leave_aws_managed_keys_attached_volumes_and_pending_keys_alone() {
+        let mut aws = item(ItemKind::Key, Side::Source, None);
+        aws.aws_managed = true;
+        assert!(!aws.plan(7).1);
+        let mut attached = item(ItemKind::Volume, Side::Source, None);
+        attached.attached = true;
+        assert!(attached.plan(7).0.contains("not force-detached"));
+        let mut pending = item(ItemKind::Key, Side::Source, None);
+        pending.state = "PendingDeletion".into();
+        assert!(!pending.plan(7).1 && !pending.is_billable());
+        assert_eq!(
+            item(ItemKind::Key, Side::Source, None).plan(9).0,
+            "schedule deletion in 9 days"
+        );
+    }
+
+    // A delete that fails in the middle: the emulator never refuses, so mocks do.
+    mod mocked {
+        use super::*;
+        use crate::args::OutputFormat;
+        use aws_sdk_ec2::operation::delete_volume::DeleteVolumeOutput;
+        use aws_sdk_kms::operation::schedule_key_deletion::ScheduleKeyDeletionOutput;
+        use aws_sdk_kms::types::KeyState;
+        use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+        #[tokio::test]
+        async fn one_failed_delete_is_reported_and_the_rest_is_still_removed() {
+            let in_use = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>InvalidSnapshot.InUse</Code><Message>The snapshot snap-copy is currently in use by ami-1</Message></Error></Errors><RequestID>req-2</RequestID></Response>"#;
+            let delete_snapshot =
+                mock!(aws_sdk_ec2::Client::delete_snapshot).then_http_response(move || {
+                    aws_smithy_runtime_api::http::Response::new(
+                        aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
+                        aws_smithy_types::body::SdkBody::from(in_use),
+                    )
+                });
+            let delete_volume = mock!(aws_sdk_ec2::Client::delete_volume)
+                .then_output(|| DeleteVolumeOutput::builder().build());
+            let schedule = mock!(aws_sdk_kms::Client::schedule_key_deletion).then_output(|| {
+                ScheduleKeyDeletionOutput::builder()
+                    .key_id("1234")
+                    .key_state(KeyState::PendingDeletion)
+                    .pending_window_in_days(7)
+                    .build()
+            });
+            let source = RegionClients {
+                region: find("ap-northeast-1").unwrap(),
+                ec2: mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete_volume]),
+                kms: mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&schedule]),
+            };
+            let destination = RegionClients {
+                region: find("us-west-2").unwrap(),
+                ec2: mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete_snapshot]),
+                kms: mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&schedule]),
+            };
+            let mut copy = item(ItemKind::Snapshot, Side::Destination, None);
+            copy.id = "snap-copy".into();
+            let mut volume = item(ItemKind::Volume, Side::Source, None);
+            volume.id = "vol-1".into();
+            let mut key = item(ItemKind::Key, Side::Source, None);
+            key.id = "1234".into();
+            let (ui, _, errors) = Ui::non_interactive(OutputFormat::Table, true);
+
+            let results = execute(&ui, &source, &destination, &[copy, volume, key], 7).await;
+
+            assert_eq!(results.len(), 3);
+            let failure = results[0].1.as_ref().unwrap_err();
+            assert!(
+                failure.contains("InvalidSnapshot.InUse") && failure.contains("in use by ami-1"),
+                "{failure}"
+            );
+            assert_eq!(results[1].1.as_deref(), Ok("deleted"));
+            assert!(results[2]
+                .1
+                .as_ref()
+                .unwrap()
+                .starts_with("PendingDeletion"));
+            assert_eq!(
+                (
+                    delete_snapshot.num_calls(),
+                    delete_volume.num_calls(),
+                    schedule.num_calls()
+                ),
+                (1, 1, 1)
+            );
+            assert!(
+                errors.text().contains("InvalidSnapshot.InUse"),
+                "the failure is shown: {}",
+                errors.text()
+            );
+        }
+    }
+}

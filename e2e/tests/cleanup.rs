@@ -1,0 +1,469 @@
+//! 05-cleanup, `--undo` and `status` against the emulator: nothing billable left, nothing
+//! foreign touched, and the status view always names the right next lab.
+
+use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_kms::types::KeyState;
+use e2e::{output_text, Emulator, OREGON, TOKYO};
+use std::collections::BTreeMap;
+
+fn run_ok(emulator: &Emulator, lab: &str, args: &[&str]) -> String {
+    let output = emulator.lab(lab).args(args).output().expect("run lab");
+    let (stdout, stderr) = output_text(&output);
+    assert!(
+        output.status.success(),
+        "{lab} {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+    );
+    stdout
+}
+
+fn owned() -> Filter {
+    Filter::builder()
+        .name("tag:ebs-kms-labs:project")
+        .values("ebs-kms-labs")
+        .build()
+}
+
+fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
+    pairs
+        .iter()
+        .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
+        .collect()
+}
+
+/// Resources the labs did not make, some wearing the labs' names.
+struct Foreign {
+    volumes: Vec<(String, String)>,
+    snapshots: Vec<(String, String)>,
+    keys: Vec<(String, String)>,
+}
+
+/// Everything observable about the foreign resources: ids with state, and the alias map.
+async fn observe(emulator: &Emulator, foreign: &Foreign) -> BTreeMap<String, String> {
+    let mut seen = BTreeMap::new();
+    for (region, id) in &foreign.volumes {
+        let ec2 = emulator.clients(region).await.ec2;
+        let volume = ec2
+            .describe_volumes()
+            .volume_ids(id)
+            .send()
+            .await
+            .unwrap()
+            .volumes
+            .unwrap_or_default();
+        let state = volume
+            .first()
+            .map(|v| format!("{:?} {:?}", v.state(), v.tags()))
+            .unwrap_or_else(|| "gone".into());
+        seen.insert(format!("volume {id}"), state);
+    }
+    for (region, id) in &foreign.snapshots {
+        let ec2 = emulator.clients(region).await.ec2;
+        let found = ec2
+            .describe_snapshots()
+            .owner_ids("self")
+            .send()
+            .await
+            .unwrap()
+            .snapshots
+            .unwrap_or_default();
+        let state = found
+            .iter()
+            .find(|s| s.snapshot_id() == Some(id))
+            .map(|s| format!("{:?} {:?}", s.state(), s.tags()));
+        seen.insert(
+            format!("snapshot {id}"),
+            state.unwrap_or_else(|| "gone".into()),
+        );
+    }
+    for (region, id) in &foreign.keys {
+        let kms = emulator.clients(region).await.kms;
+        let key = kms
+            .describe_key()
+            .key_id(id)
+            .send()
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap();
+        let key_tags = kms
+            .list_resource_tags()
+            .key_id(id)
+            .send()
+            .await
+            .unwrap()
+            .tags
+            .unwrap_or_default();
+        seen.insert(
+            format!("key {id}"),
+            format!(
+                "{:?} {:?} {:?}",
+                key.key_state(),
+                key.description(),
+                key_tags
+            ),
+        );
+        let aliases = kms
+            .list_aliases()
+            .key_id(id)
+            .send()
+            .await
+            .unwrap()
+            .aliases
+            .unwrap_or_default();
+        let names: Vec<&str> = aliases.iter().filter_map(|a| a.alias_name()).collect();
+        seen.insert(format!("aliases of {id}"), names.join(","));
+    }
+    seen
+}
+
+async fn make_foreign(emulator: &Emulator) -> Foreign {
+    let mut foreign = Foreign {
+        volumes: Vec::new(),
+        snapshots: Vec::new(),
+        keys: Vec::new(),
+    };
+    for (region, look_alike_alias) in [
+        (TOKYO, "alias/Single-region-key-backup"),
+        (OREGON, "alias/Multi-region-key-rep-oregon-old"),
+    ] {
+        let clients = emulator.clients(region).await;
+        let key = clients
+            .kms
+            .create_key()
+            .description("someone else's key")
+            .send()
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap();
+        clients
+            .kms
+            .create_alias()
+            .alias_name(look_alike_alias)
+            .target_key_id(key.key_id())
+            .send()
+            .await
+            .unwrap();
+        foreign
+            .keys
+            .push((region.to_string(), key.key_id().to_string()));
+
+        // Lab names, but not the ownership tag (or the tag with another value).
+        for extra in [vec![], vec![("ebs-kms-labs:project", "someone-else")]] {
+            let mut pairs = vec![("Name", "EBS-encrypted-with-default-key")];
+            pairs.extend(extra);
+            let spec = TagSpecification::builder()
+                .resource_type(ResourceType::Volume)
+                .set_tags(Some(tags(&pairs)))
+                .build();
+            let volume = clients
+                .ec2
+                .create_volume()
+                .availability_zone(format!("{region}a"))
+                .size(1)
+                .tag_specifications(spec)
+                .send()
+                .await
+                .unwrap();
+            let volume_id = volume.volume_id().unwrap().to_string();
+            let spec = TagSpecification::builder()
+                .resource_type(ResourceType::Snapshot)
+                .set_tags(Some(tags(&[(
+                    "Name",
+                    "snap-EBS-encrypted-with-default-key",
+                )])))
+                .build();
+            let snapshot = clients
+                .ec2
+                .create_snapshot()
+                .volume_id(&volume_id)
+                .description("snap-EBS-encrypted-with-default-key")
+                .tag_specifications(spec)
+                .send()
+                .await
+                .unwrap();
+            foreign.volumes.push((region.to_string(), volume_id));
+            foreign.snapshots.push((
+                region.to_string(),
+                snapshot.snapshot_id().unwrap().to_string(),
+            ));
+        }
+    }
+    foreign
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothing_foreign() {
+    let emulator = Emulator::start();
+    let foreign = make_foreign(&emulator).await;
+    let before = observe(&emulator, &foreign).await;
+    let runs: [(&str, &[&str]); 6] = [
+        ("01-keys", &["--yes"]),
+        ("02-volumes", &["--yes"]),
+        ("03-snapshots", &["--yes"]),
+        ("04-copy", &["--yes"]),
+        ("04-copy", &["--yes", "--matrix"]),
+        ("05-cleanup", &["--yes"]),
+    ];
+    for (lab, args) in runs {
+        run_ok(&emulator, lab, args);
+        assert_eq!(
+            observe(&emulator, &foreign).await,
+            before,
+            "{lab} {args:?} touched a foreign resource"
+        );
+    }
+
+    for region in [TOKYO, OREGON] {
+        let clients = emulator.clients(region).await;
+        let volumes = clients
+            .ec2
+            .describe_volumes()
+            .filters(owned())
+            .send()
+            .await
+            .unwrap()
+            .volumes
+            .unwrap_or_default();
+        assert!(
+            volumes.is_empty(),
+            "{region}: lab volumes left: {volumes:?}"
+        );
+        let snapshots = clients
+            .ec2
+            .describe_snapshots()
+            .owner_ids("self")
+            .filters(owned())
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            snapshots.snapshots().is_empty(),
+            "{region}: lab snapshots left"
+        );
+
+        let aliases = clients
+            .kms
+            .list_aliases()
+            .send()
+            .await
+            .unwrap()
+            .aliases
+            .unwrap_or_default();
+        let regional = |name: &str| {
+            aliases.iter().any(|a| {
+                a.alias_name() == Some(name)
+                    && a.alias_arn().is_some_and(|arn| arn.contains(region))
+            })
+        };
+        for lab_alias in [
+            "alias/Single-region-key",
+            "alias/Multi-region-key",
+            "alias/Single-region-key-oregon",
+            "alias/Multi-region-key-rep-oregon",
+        ] {
+            assert!(!regional(lab_alias), "{region}: {lab_alias} left");
+        }
+        // Every key the labs made waits out its deletion; aws/ebs is untouched.
+        let keys = clients
+            .kms
+            .list_keys()
+            .send()
+            .await
+            .unwrap()
+            .keys
+            .unwrap_or_default();
+        let mut lab_keys = 0;
+        for key in keys {
+            let id = key.key_id().unwrap();
+            let key_tags = clients
+                .kms
+                .list_resource_tags()
+                .key_id(id)
+                .send()
+                .await
+                .unwrap()
+                .tags
+                .unwrap_or_default();
+            let metadata = clients
+                .kms
+                .describe_key()
+                .key_id(id)
+                .send()
+                .await
+                .unwrap()
+                .key_metadata
+                .unwrap();
+            let replica = metadata
+                .multi_region_configuration()
+                .and_then(|c| c.primary_key())
+                .and_then(|p| p.region())
+                .is_some_and(|r| r != region);
+            if key_tags
+                .iter()
+                .any(|t| t.tag_key() == "ebs-kms-labs:project")
+                || replica
+            {
+                lab_keys += 1;
+                assert_eq!(
+                    metadata.key_state(),
+                    Some(&KeyState::PendingDeletion),
+                    "{region}: lab key {id}"
+                );
+            }
+        }
+        assert_eq!(
+            lab_keys, 2,
+            "{region}: the single-region key and the multi-region key"
+        );
+        let aws_ebs = clients
+            .kms
+            .describe_key()
+            .key_id("alias/aws/ebs")
+            .send()
+            .await
+            .unwrap()
+            .key_metadata
+            .unwrap();
+        assert_eq!(
+            aws_ebs.key_state(),
+            Some(&KeyState::Enabled),
+            "{region}: aws/ebs must be untouched"
+        );
+    }
+
+    // A second cleanup has nothing to do; status says the course is complete.
+    let again = run_ok(&emulator, "05-cleanup", &[]);
+    assert!(again.contains("Nothing to clean up"), "{again}");
+    let status = run_ok(&emulator, "status", &[]);
+    assert!(
+        status.contains("The course is complete and cleaned up"),
+        "{status}"
+    );
+    assert_eq!(observe(&emulator, &foreign).await, before);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cleanup_dry_run_and_bad_pending_days_delete_nothing() {
+    let emulator = Emulator::start();
+    run_ok(&emulator, "01-keys", &["--yes"]);
+    run_ok(&emulator, "02-volumes", &["--yes"]);
+    let tokyo = emulator.clients(TOKYO).await;
+    let count = || async {
+        tokyo
+            .ec2
+            .describe_volumes()
+            .filters(owned())
+            .send()
+            .await
+            .unwrap()
+            .volumes
+            .unwrap_or_default()
+            .len()
+    };
+
+    let plan = run_ok(&emulator, "05-cleanup", &["--dry-run"]);
+    assert!(
+        plan.contains("schedule deletion in 7 days") && plan.contains("Dry run"),
+        "{plan}"
+    );
+    assert_eq!(count().await, 3);
+
+    let output = emulator
+        .lab("05-cleanup")
+        .args(["--yes", "--pending-days", "5"])
+        .output()
+        .unwrap();
+    let (_, stderr) = output_text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("--pending-days"), "{stderr}");
+    assert_eq!(count().await, 3);
+
+    let output = emulator.lab("05-cleanup").output().unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "no terminal, no --yes: refused"
+    );
+    assert_eq!(count().await, 3);
+    let key = tokyo
+        .kms
+        .describe_key()
+        .key_id("alias/Single-region-key")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(key.key_state(), Some(&KeyState::Enabled));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn status_names_the_next_lab_and_undo_of_03_removes_snapshots_and_their_copies_only() {
+    let emulator = Emulator::start();
+    let next = |lab: &str| format!("Next: cargo run --bin {lab}");
+    assert!(run_ok(&emulator, "status", &[]).contains(&next("01-keys")));
+    for (lab, following) in [
+        ("01-keys", "02-volumes"),
+        ("02-volumes", "03-snapshots"),
+        ("03-snapshots", "04-copy"),
+        ("04-copy", "05-cleanup"),
+    ] {
+        let stdout = run_ok(&emulator, lab, &["--yes"]);
+        assert!(
+            stdout.contains(&next(following)),
+            "{lab}'s closing line:\n{stdout}"
+        );
+        let status = run_ok(&emulator, "status", &[]);
+        assert!(
+            status.contains(&next(following)),
+            "status after {lab}:\n{status}"
+        );
+    }
+
+    let undo = run_ok(&emulator, "03-snapshots", &["--undo", "--yes"]);
+    assert!(
+        undo.contains("what depends on it (made by 04-copy)"),
+        "{undo}"
+    );
+    let tokyo = emulator.clients(TOKYO).await;
+    let oregon = emulator.clients(OREGON).await;
+    let snapshots = |ec2: aws_sdk_ec2::Client| async move {
+        ec2.describe_snapshots()
+            .owner_ids("self")
+            .filters(owned())
+            .send()
+            .await
+            .unwrap()
+            .snapshots
+            .unwrap_or_default()
+            .len()
+    };
+    assert_eq!(snapshots(tokyo.ec2.clone()).await, 0);
+    assert_eq!(snapshots(oregon.ec2.clone()).await, 0);
+    let volumes = tokyo
+        .ec2
+        .describe_volumes()
+        .filters(owned())
+        .send()
+        .await
+        .unwrap()
+        .volumes
+        .unwrap_or_default();
+    assert_eq!(volumes.len(), 3, "volumes are lab 02's: kept");
+    let key = tokyo
+        .kms
+        .describe_key()
+        .key_id("alias/Single-region-key")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(
+        key.key_state(),
+        Some(&KeyState::Enabled),
+        "keys are lab 01's: kept"
+    );
+    assert!(run_ok(&emulator, "status", &[]).contains(&next("03-snapshots")));
+}

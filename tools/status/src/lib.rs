@@ -1,0 +1,354 @@
+//! Where the learner stands, derived from what exists in the account (no state file to go
+//! stale): each lab done / next / not yet with a progress line, the overview picture of both
+//! regions (keys → volumes → snapshots → copies), the lab's resources with their monthly cost,
+//! and the exact command to run next. Read-only.
+
+use anyhow::Result;
+use clap::Parser;
+use common::args::CommonArgs;
+use common::ec2::{LabSnapshot, LabVolume};
+use common::facts;
+use common::kms::KeyInfo;
+use common::manifest;
+use common::run::LabArgs;
+use common::scenario::{KeyKind, Side};
+use common::teardown::{Found, ItemKind};
+use common::ui::Report;
+use common::LabContext;
+
+pub const TOOL_ID: &str = "status";
+
+/// Arguments of `status`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "status",
+    version,
+    about = "Where you stand in the course, from what exists in the account"
+)]
+pub struct Args {
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+impl LabArgs for Args {
+    fn common(&self) -> &CommonArgs {
+        &self.common
+    }
+}
+
+/// How far one lab has got.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress {
+    Done,
+    /// Some of it exists, or is still pending.
+    Partly,
+    NotYet,
+}
+
+fn progress_of(present: usize, total: usize) -> Progress {
+    match present {
+        0 => Progress::NotYet,
+        n if n >= total => Progress::Done,
+        _ => Progress::Partly,
+    }
+}
+
+fn live_volume<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind) -> Option<&'a LabVolume> {
+    let name = ctx.scenario.volume_name(kind);
+    found
+        .source_volumes
+        .iter()
+        .find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()))
+}
+
+fn snapshot<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind) -> Option<&'a LabSnapshot> {
+    let name = ctx.scenario.snapshot_name(kind);
+    found
+        .source_snapshots
+        .iter()
+        .find(|s| s.is_live() && s.role.as_deref() == Some(name.as_str()))
+}
+
+fn copies<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind) -> Vec<&'a LabSnapshot> {
+    let prefix = format!("{}-copy-", ctx.scenario.snapshot_name(kind));
+    found
+        .destination_snapshots
+        .iter()
+        .filter(|s| s.is_live() && s.role.as_deref().is_some_and(|r| r.starts_with(&prefix)))
+        .collect()
+}
+
+fn key<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind, side: Side) -> Option<&'a KeyInfo> {
+    let wanted = ctx.scenario.key(kind, side);
+    let region = if side == Side::Source {
+        &found.keys.source
+    } else {
+        &found.keys.destination
+    };
+    region
+        .scenario_key(&wanted)
+        .filter(|key| key.unusable_for_ebs(wanted.region.code).is_none())
+}
+
+/// Each lab's progress, in manifest order, from live state.
+pub fn lab_progress(
+    ctx: &LabContext,
+    found: &Found,
+) -> Vec<(&'static manifest::LabInfo, Progress)> {
+    let inventory = found.inventory();
+    let cleaned_up = inventory.billable().next().is_none()
+        && inventory
+            .items
+            .iter()
+            .any(|item| item.kind == ItemKind::Key && item.is_pending_deletion());
+    manifest::labs()
+        .iter()
+        .map(|lab| {
+            let count = |present: &dyn Fn(KeyKind) -> bool| {
+                KeyKind::ALL.into_iter().filter(|k| present(*k)).count()
+            };
+            let progress = match lab.id.as_str() {
+                "01-keys" => {
+                    let present = count(&|k| key(ctx, found, k, Side::Source).is_some())
+                        + count(&|k| key(ctx, found, k, Side::Destination).is_some());
+                    progress_of(present, 6)
+                }
+                "02-volumes" => progress_of(count(&|k| live_volume(ctx, found, k).is_some()), 3),
+                "03-snapshots" => progress_of(
+                    count(&|k| snapshot(ctx, found, k).is_some_and(|s| s.state == "completed")),
+                    3,
+                ),
+                "04-copy" => progress_of(
+                    count(&|k| copies(ctx, found, k).iter().any(|c| c.state == "completed")),
+                    3,
+                ),
+                "05-cleanup" if cleaned_up => Progress::Done,
+                _ => Progress::NotYet,
+            };
+            (lab, progress)
+        })
+        .collect()
+}
+
+/// The lab to run next: the first one not done; cleanup when 01–04 are done.
+pub fn next_lab(
+    progress: &[(&'static manifest::LabInfo, Progress)],
+) -> Option<&'static manifest::LabInfo> {
+    if progress
+        .iter()
+        .any(|(lab, p)| lab.id == "05-cleanup" && *p == Progress::Done)
+    {
+        return None;
+    }
+    progress
+        .iter()
+        .find(|(_, p)| *p != Progress::Done)
+        .map(|(lab, _)| *lab)
+}
+
+/// Runs the status view.
+pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
+    let ui = &ctx.ui;
+    let found = Found::load(&ctx.session).await?;
+    let progress = lab_progress(&ctx, &found);
+    let next = next_lab(&progress);
+
+    let done = progress
+        .iter()
+        .filter(|(_, p)| *p == Progress::Done)
+        .count();
+    let bar: String = progress
+        .iter()
+        .map(|(lab, p)| match p {
+            Progress::Done => '#',
+            _ if next.is_some_and(|n| n.id == lab.id) => '>',
+            _ => '-',
+        })
+        .collect();
+    ui.say(&format!("Progress: [{bar}] {done}/{}", progress.len()));
+    for (lab, p) in &progress {
+        let mark = match p {
+            Progress::Done => "✓ done   ",
+            _ if next.is_some_and(|n| n.id == lab.id) => "→ next   ",
+            Progress::Partly => "… partly ",
+            Progress::NotYet => "· not yet",
+        };
+        ui.say(&format!("  {mark} {:<14} {}", lab.id, lab.title));
+    }
+
+    ui.report(&picture(&ctx, &found));
+    let inventory = found.inventory();
+    let mut resources = Report::new(
+        "resources",
+        "What the labs made, per region",
+        &["Kind", "Region", "Name", "ID", "State", "Cost (estimate)"],
+    );
+    for item in &inventory.items {
+        resources.row(
+            vec![
+                item.kind.to_string(),
+                item.region.to_string(),
+                item.name.clone(),
+                item.id.clone(),
+                item.state.clone(),
+                item.cost_label(),
+            ],
+            None,
+        );
+    }
+    if !resources.rows.is_empty() {
+        ui.report(&resources);
+    }
+    let cost = if ctx.session.endpoint.is_local() {
+        "free on the emulator".to_string()
+    } else {
+        format!(
+            "{} (estimate)",
+            facts::usd_per_month(inventory.monthly_usd())
+        )
+    };
+    ui.say(&format!(
+        "Running cost of what exists: {cost}, plus snapshot storage by data stored."
+    ));
+    match next {
+        Some(lab) => ui.say(&format!("\nNext: {} ({})", ctx.command_for(&lab.id), lab.title)),
+        None => ui.say(&format!(
+            "\nThe course is complete and cleaned up: the lab keys wait out their deletion period, free.\n\
+             To start again: {}",
+            ctx.command_for("01-keys")
+        )),
+    }
+    ui.data(
+        "progress",
+        common::serde_json_value(
+            progress
+                .iter()
+                .map(|(lab, p)| (lab.id.clone(), format!("{p:?}")))
+                .collect(),
+        ),
+    );
+    ui.data(
+        "next",
+        next.map_or(serde_json_null(), |lab| {
+            common::serde_json_string(&ctx.command_for(&lab.id))
+        }),
+    );
+    Ok(())
+}
+
+fn serde_json_null() -> common::JsonValue {
+    common::JsonValue::Null
+}
+
+fn mark_key(key: Option<&KeyInfo>, alias: &str) -> String {
+    match key {
+        Some(_) => format!("✓ {alias}"),
+        None => format!("✗ {alias}"),
+    }
+}
+
+fn key_label(found: &Found, arn: Option<&str>) -> String {
+    let Some(arn) = arn else { return "?".into() };
+    [&found.keys.source, &found.keys.destination]
+        .iter()
+        .flat_map(|r| r.owned.iter().chain(r.aws_ebs.iter()))
+        .find(|k| k.arn == arn)
+        .map_or_else(
+            || arn.rsplit('/').next().unwrap_or(arn).to_string(),
+            |k| k.display_name().to_string(),
+        )
+}
+
+fn mark_state(state: &str) -> &'static str {
+    match state {
+        "available" | "in-use" | "completed" => "✓",
+        "error" => "✗",
+        _ => "…",
+    }
+}
+
+/// The walkthrough's overview picture from live state: source region on the left, destination on
+/// the right, one row per key type: key → volume → snapshot ⇒ copies ← destination key.
+fn picture(ctx: &LabContext, found: &Found) -> Report {
+    let (src, dst) = (ctx.scenario.source, ctx.scenario.destination);
+    let columns = [
+        "Key type".to_string(),
+        format!("{} key", src.city),
+        "→ volume".to_string(),
+        "→ snapshot".to_string(),
+        format!("⇒ copies in {}", dst.city),
+        format!("{} keys", dst.city),
+    ];
+    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let mut report = Report::new(
+        "picture",
+        format!("The walkthrough, live: {src} ⇒ {dst}  (✓ present, … pending, ✗ missing)"),
+        &columns,
+    );
+    for kind in KeyKind::ALL {
+        let source_key = key(ctx, found, kind, Side::Source);
+        let volume = live_volume(ctx, found, kind).map_or_else(
+            || "✗ none".to_string(),
+            |v| {
+                format!(
+                    "{} {} [{}]",
+                    mark_state(&v.state),
+                    v.id,
+                    key_label(found, v.kms_key_id.as_deref())
+                )
+            },
+        );
+        let snap = snapshot(ctx, found, kind).map_or_else(
+            || "✗ none".to_string(),
+            |s| {
+                let progress = if s.state == "pending" {
+                    format!(" {}", s.progress.as_deref().unwrap_or(""))
+                } else {
+                    String::new()
+                };
+                let key = s.kms_key_id.as_deref().or_else(|| {
+                    live_volume(ctx, found, kind).and_then(|v| v.kms_key_id.as_deref())
+                });
+                format!(
+                    "{} {}{progress} [{}]",
+                    mark_state(&s.state),
+                    s.id,
+                    key_label(found, key)
+                )
+            },
+        );
+        let copy_lines: Vec<String> = copies(ctx, found, kind)
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} [{}]",
+                    mark_state(&c.state),
+                    c.id,
+                    key_label(found, c.kms_key_id.as_deref())
+                )
+            })
+            .collect();
+        report.row(
+            vec![
+                kind.to_string(),
+                mark_key(
+                    source_key,
+                    ctx.scenario.key(kind, Side::Source).short_alias(),
+                ),
+                volume,
+                snap,
+                if copy_lines.is_empty() {
+                    "✗ none".into()
+                } else {
+                    copy_lines.join("\n")
+                },
+                mark_key(
+                    key(ctx, found, kind, Side::Destination),
+                    ctx.scenario.key(kind, Side::Destination).short_alias(),
+                ),
+            ],
+            None,
+        );
+    }
+    report
+}
