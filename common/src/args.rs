@@ -55,7 +55,7 @@ pub struct CommonArgs {
     #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = clap::value_parser!(i32).range(7..=30))]
     pub pending_days: i32,
 
-    /// More detail: -v shows each AWS call's outcome, -vv the SDK's own logs
+    /// More detail on stderr: -v the SDK's informational logs, -vv its debug logs
     #[arg(long, short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
 }

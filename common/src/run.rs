@@ -224,6 +224,12 @@ where
                 ui: Arc::clone(&lab_ui),
             };
             if context.args.undo {
+                if !manifest::labs().iter().any(|lab| lab.id == lab_id) {
+                    return Err(crate::errors::UsageError(format!(
+                        "--undo is for the labs; {lab_id} changes nothing"
+                    ))
+                    .into());
+                }
                 return crate::teardown::run(&context, Some(lab_id)).await;
             }
             run(context, args).await

@@ -669,7 +669,7 @@ mod tests {
 
     #[test]
     fn teardown_order_is_copies_snapshots_volumes_aliases_replica_primary_single() {
-        let mut items = vec![
+        let mut items = [
             item(ItemKind::Key, Side::Source, None),
             item(ItemKind::Key, Side::Source, Some(MultiRegionRole::Primary)),
             item(ItemKind::Alias, Side::Source, None),
