@@ -11,6 +11,7 @@ scripts/emulator.sh install
 export EBS_LABS_MOTO_SERVER="$root/.emulator/venv/bin/moto_server"
 
 cargo fmt --all --check
+cargo clippy --workspace --all-targets --locked --quiet -- -D warnings
 # The end-to-end tests drive the real binaries, so build them first.
 cargo build --workspace --bins --locked
 cargo test --workspace --locked "$@"
