@@ -277,6 +277,15 @@ pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
         "Source region: {}   Destination region: {}",
         args.source_region, args.dest_region
     ));
+    for region in [args.source_region, args.dest_region]
+        .into_iter()
+        .filter(|region| region.opt_in)
+    {
+        ui.warn(&format!(
+            "{region} is an opt-in region: it must be enabled for the account (Account settings → AWS Regions), \
+             otherwise calls there fail with OptInRequired or AuthFailure"
+        ));
+    }
     if args.dry_run {
         ui.say("Dry run: nothing will be created, changed or deleted.");
     }

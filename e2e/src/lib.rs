@@ -2,11 +2,17 @@
 //! pointed at it with dummy credentials, and SDK clients (built by `common`) to check what the
 //! labs really made.
 
+use common::args::CommonArgs;
+use common::errors::Endpoint;
 use common::regions::{self, RegionInfo};
-use common::session::{emulator_config, RegionClients};
+use common::scenario::Scenario;
+use common::session::{emulator_config, RegionClients, Session};
+use common::ui::Ui;
+use common::LabContext;
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub const TOKYO: &str = "ap-northeast-1";
@@ -84,6 +90,25 @@ impl Emulator {
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test");
         command
+    }
+
+    /// What `run_lab` hands a lab, built in-process against this emulator with `ui` (usually a
+    /// scripted one): for tests that answer a lab's prompts.
+    pub async fn context(&self, lab_id: &str, args: CommonArgs, ui: Ui) -> LabContext {
+        let config = emulator_config(&self.url).await;
+        LabContext {
+            lab: common::manifest::lab(lab_id),
+            scenario: Scenario::new(args.source_region, args.dest_region, &args.name_prefix),
+            session: Session {
+                endpoint: Endpoint::Local(self.url.clone()),
+                account: "123456789012".into(),
+                caller_arn: "arn:aws:iam::123456789012:user/test".into(),
+                source: RegionClients::new(&config, args.source_region),
+                destination: RegionClients::new(&config, args.dest_region),
+            },
+            args,
+            ui: Arc::new(ui),
+        }
     }
 
     /// SDK clients for `region` on this emulator, to check what the labs made.

@@ -6,6 +6,8 @@ mod keys;
 mod walkthrough;
 // 05-cleanup, --undo and status: nothing billable left, nothing foreign touched.
 mod cleanup;
+// Prompts answered through the UI seam by a scripted learner.
+mod interactive;
 // Arguments and environment problems: exit codes and messages, nothing created.
 mod cli;
 // Project conventions: module docs, the manifest and the lab folders agree.
