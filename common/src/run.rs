@@ -21,6 +21,27 @@ pub trait LabArgs: clap::Parser {
     fn common(&self) -> &CommonArgs;
 }
 
+/// Declares `Args` for a lab (or tool) that takes only the shared arguments, with its binary
+/// name and description: `common::common_args_only!("03-snapshots", "Lab 03: …");`
+#[macro_export]
+macro_rules! common_args_only {
+    ($name:literal, $about:literal $(, long_about = $long:literal)?) => {
+        /// The arguments: only the ones every lab shares.
+        #[derive(Debug, ::clap::Parser)]
+        #[command(name = $name, version, about = $about $(, long_about = $long)?)]
+        pub struct Args {
+            #[command(flatten)]
+            pub common: $crate::args::CommonArgs,
+        }
+
+        impl $crate::run::LabArgs for Args {
+            fn common(&self) -> &$crate::args::CommonArgs {
+                &self.common
+            }
+        }
+    };
+}
+
 /// Everything a lab's library code needs for one run.
 pub struct LabContext {
     pub lab: &'static LabInfo,

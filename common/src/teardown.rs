@@ -348,36 +348,40 @@ impl Inventory {
             .sum()
     }
 
-    /// The inventory as a table, with what teardown would do to each item.
-    pub fn plan_report(&self, pending_days: i32) -> Report {
+    /// The inventory as a table with each item's cost; with `plan_days`, also what teardown
+    /// would do to it (keys scheduled with that waiting period).
+    pub fn report(&self, plan_days: Option<i32>) -> Report {
+        let mut columns = vec![
+            "Kind",
+            "Region",
+            "Name",
+            "ID",
+            "State",
+            "Made by",
+            "Cost (estimate)",
+        ];
+        if plan_days.is_some() {
+            columns.push("Cleanup will");
+        }
         let mut report = Report::new(
             "inventory",
             "Everything the labs made (found by their tags)",
-            &[
-                "Kind",
-                "Region",
-                "Name",
-                "ID",
-                "State",
-                "Made by",
-                "Cost (estimate)",
-                "Cleanup will",
-            ],
+            &columns,
         );
         for item in &self.items {
-            report.row(
-                vec![
-                    item.kind.to_string(),
-                    item.region.to_string(),
-                    item.name.clone(),
-                    item.id.clone(),
-                    item.state.clone(),
-                    item.step.clone(),
-                    item.cost_label(),
-                    item.plan(pending_days).0,
-                ],
-                None,
-            );
+            let mut cells = vec![
+                item.kind.to_string(),
+                item.region.to_string(),
+                item.name.clone(),
+                item.id.clone(),
+                item.state.clone(),
+                item.step.clone(),
+                item.cost_label(),
+            ];
+            if let Some(days) = plan_days {
+                cells.push(item.plan(days).0);
+            }
+            report.row(cells, None);
         }
         report
     }
@@ -475,44 +479,35 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
     }
     let gone =
         |error: &AwsError, codes: &[&str]| error.code().is_some_and(|code| codes.contains(&code));
+    // Deleted, or already gone (NotFound), or why it remains.
+    let settle = |result: Result<(), AwsError>, not_found: &str| match result {
+        Ok(()) => Ok("deleted".to_string()),
+        Err(error) if gone(&error, &[not_found]) => Ok("already gone".to_string()),
+        Err(error) => Err(error.to_string()),
+    };
     match item.kind {
-        ItemKind::Snapshot => match clients
-            .ec2
-            .delete_snapshot()
-            .snapshot_id(&item.id)
-            .send()
-            .await
-            .aws("ec2:DeleteSnapshot")
-        {
-            Ok(_) => Ok("deleted".into()),
-            Err(error) if gone(&error, &["InvalidSnapshot.NotFound"]) => Ok("already gone".into()),
-            Err(error) => Err(error.to_string()),
-        },
-        ItemKind::Volume => match clients
-            .ec2
-            .delete_volume()
-            .volume_id(&item.id)
-            .send()
-            .await
-            .aws("ec2:DeleteVolume")
-        {
-            Ok(_) => Ok("deleted".into()),
-            Err(error) if gone(&error, &["InvalidVolume.NotFound"]) => Ok("already gone".into()),
-            Err(error) => Err(error.to_string()),
-        },
-        ItemKind::Alias => match clients
-            .kms
-            .delete_alias()
-            .alias_name(&item.id)
-            .send()
-            .await
-            .aws("kms:DeleteAlias")
-        {
-            Ok(_) => Ok("deleted".into()),
-            // The emulator deletes a multi-region alias in every region at once.
-            Err(error) if gone(&error, &["NotFoundException"]) => Ok("already gone".into()),
-            Err(error) => Err(error.to_string()),
-        },
+        ItemKind::Snapshot => {
+            let request = clients.ec2.delete_snapshot().snapshot_id(&item.id);
+            settle(
+                request.send().await.aws("ec2:DeleteSnapshot").map(drop),
+                "InvalidSnapshot.NotFound",
+            )
+        }
+        ItemKind::Volume => {
+            let request = clients.ec2.delete_volume().volume_id(&item.id);
+            settle(
+                request.send().await.aws("ec2:DeleteVolume").map(drop),
+                "InvalidVolume.NotFound",
+            )
+        }
+        // The emulator deletes a multi-region alias in every region at once: NotFound is done.
+        ItemKind::Alias => {
+            let request = clients.kms.delete_alias().alias_name(&item.id);
+            settle(
+                request.send().await.aws("kms:DeleteAlias").map(drop),
+                "NotFoundException",
+            )
+        }
         ItemKind::Key => {
             // The bare key id: works on AWS and on the emulator (which fails on key ARNs here).
             let request = clients
@@ -587,7 +582,7 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
         to_act.iter().filter(|item| item.kind == ItemKind::Key).count()
     );
     if !ctx.approve(
-        &inventory.plan_report(pending_days),
+        &inventory.report(Some(pending_days)),
         !to_act.is_empty(),
         &question,
     )? {

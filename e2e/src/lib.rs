@@ -111,6 +111,17 @@ impl Emulator {
         }
     }
 
+    /// Runs a lab against this emulator and insists that it succeeds; returns (stdout, stderr).
+    pub fn run_ok(&self, lab: &str, args: &[&str]) -> (String, String) {
+        let output = self.lab(lab).args(args).output().expect("run the lab");
+        let (stdout, stderr) = output_text(&output);
+        assert!(
+            output.status.success(),
+            "{lab} {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
+        );
+        (stdout, stderr)
+    }
+
     /// SDK clients for `region` on this emulator, to check what the labs made.
     pub async fn clients(&self, region: &str) -> RegionClients {
         let config = emulator_config(&self.url).await;
@@ -158,6 +169,15 @@ pub fn lab_command(id: &str) -> assert_cmd::Command {
         .env_remove("RUST_LOG")
         .timeout(Duration::from_secs(120));
     command
+}
+
+/// The Describe filter for lab-owned EC2 resources, written out here rather than taken from
+/// `common`, so the tests do not trust the code they check.
+pub fn owned_filter() -> aws_sdk_ec2::types::Filter {
+    aws_sdk_ec2::types::Filter::builder()
+        .name("tag:ebs-kms-labs:project")
+        .values("ebs-kms-labs")
+        .build()
 }
 
 /// stdout and stderr of a finished command, as text, for assertion messages.

@@ -1,27 +1,10 @@
 //! 05-cleanup, `--undo` and `status` against the emulator: nothing billable left, nothing
 //! foreign touched, and the status view always names the right next lab.
 
-use aws_sdk_ec2::types::{Filter, ResourceType, Tag, TagSpecification};
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 use aws_sdk_kms::types::KeyState;
-use e2e::{output_text, Emulator, OREGON, TOKYO};
+use e2e::{output_text, owned_filter, Emulator, OREGON, TOKYO};
 use std::collections::BTreeMap;
-
-fn run_ok(emulator: &Emulator, lab: &str, args: &[&str]) -> String {
-    let output = emulator.lab(lab).args(args).output().expect("run lab");
-    let (stdout, stderr) = output_text(&output);
-    assert!(
-        output.status.success(),
-        "{lab} {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    stdout
-}
-
-fn owned() -> Filter {
-    Filter::builder()
-        .name("tag:ebs-kms-labs:project")
-        .values("ebs-kms-labs")
-        .build()
-}
 
 fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
     pairs
@@ -206,7 +189,7 @@ async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothi
         ("05-cleanup", &["--yes"]),
     ];
     for (lab, args) in runs {
-        run_ok(&emulator, lab, args);
+        emulator.run_ok(lab, args);
         assert_eq!(
             observe(&emulator, &foreign).await,
             before,
@@ -219,7 +202,7 @@ async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothi
         let volumes = clients
             .ec2
             .describe_volumes()
-            .filters(owned())
+            .filters(owned_filter())
             .send()
             .await
             .unwrap()
@@ -233,7 +216,7 @@ async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothi
             .ec2
             .describe_snapshots()
             .owner_ids("self")
-            .filters(owned())
+            .filters(owned_filter())
             .send()
             .await
             .unwrap();
@@ -333,9 +316,9 @@ async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothi
     }
 
     // A second cleanup has nothing to do; status says the course is complete.
-    let again = run_ok(&emulator, "05-cleanup", &[]);
+    let (again, _) = emulator.run_ok("05-cleanup", &[]);
     assert!(again.contains("Nothing to clean up"), "{again}");
-    let status = run_ok(&emulator, "status", &[]);
+    let (status, _) = emulator.run_ok("status", &[]);
     assert!(
         status.contains("The course is complete and cleaned up"),
         "{status}"
@@ -346,14 +329,14 @@ async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothi
 #[tokio::test(flavor = "multi_thread")]
 async fn cleanup_dry_run_and_bad_pending_days_delete_nothing() {
     let emulator = Emulator::start();
-    run_ok(&emulator, "01-keys", &["--yes"]);
-    run_ok(&emulator, "02-volumes", &["--yes"]);
+    emulator.run_ok("01-keys", &["--yes"]);
+    emulator.run_ok("02-volumes", &["--yes"]);
     let tokyo = emulator.clients(TOKYO).await;
     let count = || async {
         tokyo
             .ec2
             .describe_volumes()
-            .filters(owned())
+            .filters(owned_filter())
             .send()
             .await
             .unwrap()
@@ -362,7 +345,7 @@ async fn cleanup_dry_run_and_bad_pending_days_delete_nothing() {
             .len()
     };
 
-    let plan = run_ok(&emulator, "05-cleanup", &["--dry-run"]);
+    let (plan, _) = emulator.run_ok("05-cleanup", &["--dry-run"]);
     assert!(
         plan.contains("schedule deletion in 7 days") && plan.contains("Dry run"),
         "{plan}"
@@ -402,26 +385,26 @@ async fn cleanup_dry_run_and_bad_pending_days_delete_nothing() {
 async fn status_names_the_next_lab_and_undo_of_03_removes_snapshots_and_their_copies_only() {
     let emulator = Emulator::start();
     let next = |lab: &str| format!("Next: cargo run --bin {lab}");
-    assert!(run_ok(&emulator, "status", &[]).contains(&next("01-keys")));
+    assert!(emulator.run_ok("status", &[]).0.contains(&next("01-keys")));
     for (lab, following) in [
         ("01-keys", "02-volumes"),
         ("02-volumes", "03-snapshots"),
         ("03-snapshots", "04-copy"),
         ("04-copy", "05-cleanup"),
     ] {
-        let stdout = run_ok(&emulator, lab, &["--yes"]);
+        let (stdout, _) = emulator.run_ok(lab, &["--yes"]);
         assert!(
             stdout.contains(&next(following)),
             "{lab}'s closing line:\n{stdout}"
         );
-        let status = run_ok(&emulator, "status", &[]);
+        let (status, _) = emulator.run_ok("status", &[]);
         assert!(
             status.contains(&next(following)),
             "status after {lab}:\n{status}"
         );
     }
 
-    let undo = run_ok(&emulator, "03-snapshots", &["--undo", "--yes"]);
+    let (undo, _) = emulator.run_ok("03-snapshots", &["--undo", "--yes"]);
     assert!(
         undo.contains("what depends on it (made by 04-copy)"),
         "{undo}"
@@ -431,7 +414,7 @@ async fn status_names_the_next_lab_and_undo_of_03_removes_snapshots_and_their_co
     let snapshots = |ec2: aws_sdk_ec2::Client| async move {
         ec2.describe_snapshots()
             .owner_ids("self")
-            .filters(owned())
+            .filters(owned_filter())
             .send()
             .await
             .unwrap()
@@ -444,7 +427,7 @@ async fn status_names_the_next_lab_and_undo_of_03_removes_snapshots_and_their_co
     let volumes = tokyo
         .ec2
         .describe_volumes()
-        .filters(owned())
+        .filters(owned_filter())
         .send()
         .await
         .unwrap()
@@ -465,5 +448,8 @@ async fn status_names_the_next_lab_and_undo_of_03_removes_snapshots_and_their_co
         Some(&KeyState::Enabled),
         "keys are lab 01's: kept"
     );
-    assert!(run_ok(&emulator, "status", &[]).contains(&next("03-snapshots")));
+    assert!(emulator
+        .run_ok("status", &[])
+        .0
+        .contains(&next("03-snapshots")));
 }

@@ -3,14 +3,13 @@
 use clap::Parser;
 use common::args::OutputFormat;
 use common::ui::{Answer, Ui};
-use e2e::{output_text, Emulator, OREGON};
+use e2e::{Emulator, OREGON};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_learner_picks_a_destination_key_per_snapshot_and_confirms() {
     let emulator = Emulator::start();
     for lab in ["01-keys", "02-volumes", "03-snapshots"] {
-        let output = emulator.lab(lab).arg("--yes").output().unwrap();
-        assert!(output.status.success(), "{lab}: {:?}", output_text(&output));
+        emulator.run_ok(lab, &["--yes"]);
     }
     // Options are listed aws/ebs, single-region, multi-region: the learner crosses two pairs.
     let answers = vec![
@@ -86,8 +85,7 @@ async fn a_learner_picks_a_destination_key_per_snapshot_and_confirms() {
 #[tokio::test(flavor = "multi_thread")]
 async fn declining_the_confirmation_creates_nothing() {
     let emulator = Emulator::start();
-    let output = emulator.lab("01-keys").arg("--yes").output().unwrap();
-    assert!(output.status.success());
+    emulator.run_ok("01-keys", &["--yes"]);
     // 02-volumes through the same seam: the learner answers "no" to its confirmation.
     let (ui, out, _) = Ui::scripted(OutputFormat::Table, false, vec![Answer::No]);
     let args = lab02_volumes::Args::try_parse_from(["02-volumes"]).unwrap();

@@ -66,24 +66,10 @@ async fn describe(kms: &Client, key: &str) -> aws_sdk_kms::types::KeyMetadata {
         .expect("metadata")
 }
 
-fn run_ok(emulator: &Emulator, args: &[&str]) -> (String, String) {
-    let output = emulator
-        .lab("01-keys")
-        .args(args)
-        .output()
-        .expect("run 01-keys");
-    let (stdout, stderr) = output_text(&output);
-    assert!(
-        output.status.success(),
-        "01-keys {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    (stdout, stderr)
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn first_run_creates_the_six_keys_with_aliases_and_ownership_tags() {
     let emulator = Emulator::start();
-    let (stdout, _) = run_ok(&emulator, &["--yes"]);
+    let (stdout, _) = emulator.run_ok("01-keys", &["--yes"]);
     assert!(
         stdout.contains("Local emulator at"),
         "banner missing:\n{stdout}"
@@ -177,7 +163,7 @@ async fn first_run_creates_the_six_keys_with_aliases_and_ownership_tags() {
 #[tokio::test(flavor = "multi_thread")]
 async fn second_run_creates_nothing_and_shows_the_same_keys() {
     let emulator = Emulator::start();
-    let (first, _) = run_ok(&emulator, &["--yes"]);
+    let (first, _) = emulator.run_ok("01-keys", &["--yes"]);
     let tokyo = emulator.clients(TOKYO).await.kms;
     let oregon = emulator.clients(OREGON).await.kms;
     let before = (
@@ -188,7 +174,7 @@ async fn second_run_creates_nothing_and_shows_the_same_keys() {
     );
 
     // No --yes and no terminal: a run with nothing to do must not need a confirmation.
-    let (second, _) = run_ok(&emulator, &[]);
+    let (second, _) = emulator.run_ok("01-keys", &[]);
     assert!(second.contains("nothing to create"), "{second}");
     let after = (
         customer_key_ids(&tokyo, TOKYO).await,
@@ -256,7 +242,7 @@ async fn a_foreign_key_holding_a_wanted_alias_stops_the_lab_and_stays_untouched(
     );
 
     // The way out the message names works, and still leaves the foreign key alone.
-    run_ok(&emulator, &["--yes", "--name-prefix", "lab-"]);
+    emulator.run_ok("01-keys", &["--yes", "--name-prefix", "lab-"]);
     let tokyo_aliases = aliases(&tokyo, TOKYO).await;
     assert_eq!(
         tokyo_aliases.get("alias/Single-region-key"),
@@ -278,7 +264,7 @@ async fn a_foreign_key_holding_a_wanted_alias_stops_the_lab_and_stays_untouched(
 #[tokio::test(flavor = "multi_thread")]
 async fn dry_run_shows_the_plan_and_creates_nothing() {
     let emulator = Emulator::start();
-    let (stdout, _) = run_ok(&emulator, &["--dry-run"]);
+    let (stdout, _) = emulator.run_ok("01-keys", &["--dry-run"]);
     assert!(stdout.contains("Plan"), "{stdout}");
     assert!(
         stdout.contains("create key, create alias Single-region-key"),
@@ -334,7 +320,7 @@ async fn a_lab_key_left_without_its_alias_is_adopted_not_duplicated() {
         .unwrap()
         .key_metadata
         .unwrap();
-    run_ok(&emulator, &["--yes"]);
+    emulator.run_ok("01-keys", &["--yes"]);
     let tokyo_aliases = aliases(&tokyo, TOKYO).await;
     assert_eq!(
         tokyo_aliases
@@ -352,7 +338,7 @@ async fn a_lab_key_left_without_its_alias_is_adopted_not_duplicated() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_disabled_lab_key_fails_verification_with_the_reason() {
     let emulator = Emulator::start();
-    run_ok(&emulator, &["--yes"]);
+    emulator.run_ok("01-keys", &["--yes"]);
     let oregon = emulator.clients(OREGON).await.kms;
     let key_id = aliases(&oregon, OREGON)
         .await
@@ -383,7 +369,7 @@ async fn a_disabled_lab_key_fails_verification_with_the_reason() {
 #[tokio::test(flavor = "multi_thread")]
 async fn json_output_is_one_document_with_six_verified_keys() {
     let emulator = Emulator::start();
-    let (stdout, stderr) = run_ok(&emulator, &["--yes", "--output", "json"]);
+    let (stdout, stderr) = emulator.run_ok("01-keys", &["--yes", "--output", "json"]);
     let document: serde_json::Value =
         serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
     let rows = document["keys"]["rows"].as_array().expect("keys rows");

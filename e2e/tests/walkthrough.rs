@@ -2,28 +2,10 @@
 //! describing volumes, snapshots and copies; re-runs make no duplicates; prerequisites and bad
 //! destination keys stop a lab before it creates anything.
 
-use aws_sdk_ec2::types::Filter;
 use aws_sdk_ec2::Client as Ec2;
 use aws_sdk_kms::Client as Kms;
-use e2e::{output_text, Emulator, OREGON, TOKYO};
+use e2e::{output_text, owned_filter, Emulator, OREGON, TOKYO};
 use std::collections::BTreeMap;
-
-fn run_ok(emulator: &Emulator, lab: &str, args: &[&str]) -> String {
-    let output = emulator.lab(lab).args(args).output().expect("run lab");
-    let (stdout, stderr) = output_text(&output);
-    assert!(
-        output.status.success(),
-        "{lab} {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-    );
-    stdout
-}
-
-fn owned() -> Filter {
-    Filter::builder()
-        .name("tag:ebs-kms-labs:project")
-        .values("ebs-kms-labs")
-        .build()
-}
 
 fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
     tags.iter()
@@ -45,7 +27,7 @@ async fn key_arn(kms: &Kms, alias: &str) -> String {
 
 async fn lab_volumes(ec2: &Ec2) -> Vec<aws_sdk_ec2::types::Volume> {
     ec2.describe_volumes()
-        .filters(owned())
+        .filters(owned_filter())
         .send()
         .await
         .unwrap()
@@ -67,7 +49,7 @@ async fn snapshots(ec2: &Ec2) -> Vec<aws_sdk_ec2::types::Snapshot> {
 async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_right_keys() {
     let emulator = Emulator::start();
     for lab in ["01-keys", "02-volumes", "03-snapshots", "04-copy"] {
-        run_ok(&emulator, lab, &["--yes"]);
+        emulator.run_ok(lab, &["--yes"]);
     }
     let tokyo = emulator.clients(TOKYO).await;
     let oregon = emulator.clients(OREGON).await;
@@ -156,7 +138,7 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
 
     // Re-runs reuse everything.
     for lab in ["02-volumes", "03-snapshots", "04-copy"] {
-        let stdout = run_ok(&emulator, lab, &["--yes"]);
+        let (stdout, _) = emulator.run_ok(lab, &["--yes"]);
         assert!(stdout.contains("exists: reuse"), "{lab}:\n{stdout}");
     }
     assert_eq!(lab_volumes(&tokyo.ec2).await.len(), 3);
@@ -164,8 +146,7 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
     assert_eq!(snapshots(&oregon.ec2).await.len(), 3);
 
     // Cross-type on request: the multi-region snapshot re-encrypted with Oregon's single-region key.
-    run_ok(
-        &emulator,
+    emulator.run_ok(
         "04-copy",
         &["--yes", "--key-for", "multi-region=single-region"],
     );
@@ -185,9 +166,9 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
 async fn matrix_copies_every_snapshot_with_every_destination_key() {
     let emulator = Emulator::start();
     for lab in ["01-keys", "02-volumes", "03-snapshots"] {
-        run_ok(&emulator, lab, &["--yes"]);
+        emulator.run_ok(lab, &["--yes"]);
     }
-    let stdout = run_ok(&emulator, "04-copy", &["--yes", "--matrix"]);
+    let (stdout, _) = emulator.run_ok("04-copy", &["--yes", "--matrix"]);
     assert!(stdout.contains("Cross-type copy matrix"), "{stdout}");
     let oregon = emulator.clients(OREGON).await;
     let tokyo = emulator.clients(TOKYO).await;
@@ -245,7 +226,7 @@ async fn a_lab_run_before_its_prerequisite_stops_and_creates_nothing() {
             "{lab}: {stderr}"
         );
     }
-    run_ok(&emulator, "01-keys", &["--yes"]);
+    emulator.run_ok("01-keys", &["--yes"]);
     for (lab, needed) in &cases[1..] {
         let output = emulator.lab(lab).arg("--yes").output().unwrap();
         assert_eq!(
@@ -265,7 +246,7 @@ async fn a_lab_run_before_its_prerequisite_stops_and_creates_nothing() {
 async fn a_disabled_destination_key_is_refused_before_any_copy() {
     let emulator = Emulator::start();
     for lab in ["01-keys", "02-volumes", "03-snapshots"] {
-        run_ok(&emulator, lab, &["--yes"]);
+        emulator.run_ok(lab, &["--yes"]);
     }
     let oregon = emulator.clients(OREGON).await;
     let key = oregon
@@ -296,8 +277,7 @@ async fn a_disabled_destination_key_is_refused_before_any_copy() {
     );
 
     // Choosing another destination key for that snapshot is the way out the hint names.
-    run_ok(
-        &emulator,
+    emulator.run_ok(
         "04-copy",
         &["--yes", "--key-for", "single-region=aws-managed"],
     );

@@ -6,13 +6,10 @@
 use anyhow::{Context, Result};
 use aws_sdk_kms::types::{KeySpec, KeyState, KeyUsageType};
 use aws_sdk_kms::Client;
-use clap::Parser;
-use common::args::CommonArgs;
 use common::errors::{AwsResultExt, Refusal};
 use common::facts::{self, CUSTOMER_KEY_USD_PER_MONTH};
 use common::kms::{self, KeyInfo, LabKeys, MultiRegionRole, RegionKeys};
 use common::regions::RegionInfo;
-use common::run::LabArgs;
 use common::scenario::{KeyKind, ScenarioKey, Side, AWS_EBS_ALIAS};
 use common::tags;
 use common::ui::{Report, Ui};
@@ -23,27 +20,14 @@ use tokio::time::Instant;
 /// This lab's id in the manifest, its binary name and its ownership `step` tag.
 pub const LAB_ID: &str = "01-keys";
 
-/// Arguments of `01-keys`.
-#[derive(Debug, Parser)]
-#[command(
-    name = "01-keys",
-    version,
-    about = "Lab 01: the KMS keys of the walkthrough, in the source and destination regions",
+common::common_args_only!(
+    "01-keys",
+    "Lab 01: the KMS keys of the walkthrough, in the source and destination regions",
     long_about = "Lab 01: makes sure the AWS managed key aws/ebs exists in both regions, creates a customer \
 managed single-region key in each region and a multi-region primary key in the source, replicates the \
 primary to the destination, and names them all with aliases. Safe to run again: it reuses what the \
 labs made and never touches keys the labs did not make."
-)]
-pub struct Args {
-    #[command(flatten)]
-    pub common: CommonArgs,
-}
-
-impl LabArgs for Args {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
+);
 
 /// What to do with an alias.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

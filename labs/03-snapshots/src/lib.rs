@@ -5,13 +5,10 @@
 use anyhow::{Context, Result};
 use aws_sdk_ec2::types::ResourceType;
 use aws_sdk_ec2::Client;
-use clap::Parser;
-use common::args::CommonArgs;
 use common::ec2::{self, LabSnapshot, LabVolume, Standing, WaitPolicy};
 use common::errors::AwsResultExt;
 use common::facts;
 use common::kms::RegionKeys;
-use common::run::LabArgs;
 use common::scenario::KeyKind;
 use common::tags;
 use common::ui::{Report, Ui};
@@ -20,23 +17,10 @@ use std::collections::BTreeMap;
 
 pub const LAB_ID: &str = "03-snapshots";
 
-/// Arguments of `03-snapshots`.
-#[derive(Debug, Parser)]
-#[command(
-    name = "03-snapshots",
-    version,
-    about = "Lab 03: a snapshot of each lab volume, waited until completed"
-)]
-pub struct Args {
-    #[command(flatten)]
-    pub common: CommonArgs,
-}
-
-impl LabArgs for Args {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
+common::common_args_only!(
+    "03-snapshots",
+    "Lab 03: a snapshot of each lab volume, waited until completed"
+);
 
 /// The lab's live volume for each kind; a refusal naming lab 02 when any is missing.
 pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVolume>> {

@@ -3,31 +3,15 @@
 //! inventory that nothing billable remains. Never touches what the labs did not make.
 
 use anyhow::Result;
-use clap::Parser;
-use common::args::CommonArgs;
-use common::run::LabArgs;
 use common::teardown;
 use common::LabContext;
 
 pub const LAB_ID: &str = "05-cleanup";
 
-/// Arguments of `05-cleanup` (`--pending-days` and `--dry-run` are among the common ones).
-#[derive(Debug, Parser)]
-#[command(
-    name = "05-cleanup",
-    version,
-    about = "Lab 05: everything the labs made, in both regions, removed or scheduled for deletion"
-)]
-pub struct Args {
-    #[command(flatten)]
-    pub common: CommonArgs,
-}
-
-impl LabArgs for Args {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
+common::common_args_only!(
+    "05-cleanup",
+    "Lab 05: everything the labs made, in both regions, removed or scheduled for deletion"
+);
 
 /// Runs the lab.
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {

@@ -4,13 +4,10 @@
 //! and the exact command to run next. Read-only.
 
 use anyhow::Result;
-use clap::Parser;
-use common::args::CommonArgs;
 use common::ec2::{LabSnapshot, LabVolume};
 use common::facts;
 use common::kms::KeyInfo;
 use common::manifest;
-use common::run::LabArgs;
 use common::scenario::{KeyKind, Side};
 use common::teardown::{Found, ItemKind};
 use common::ui::Report;
@@ -18,23 +15,10 @@ use common::LabContext;
 
 pub const TOOL_ID: &str = "status";
 
-/// Arguments of `status`.
-#[derive(Debug, Parser)]
-#[command(
-    name = "status",
-    version,
-    about = "Where you stand in the course, from what exists in the account"
-)]
-pub struct Args {
-    #[command(flatten)]
-    pub common: CommonArgs,
-}
-
-impl LabArgs for Args {
-    fn common(&self) -> &CommonArgs {
-        &self.common
-    }
-}
+common::common_args_only!(
+    "status",
+    "Where you stand in the course, from what exists in the account"
+);
 
 /// How far one lab has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -178,24 +162,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
 
     ui.report(&picture(&ctx, &found));
     let inventory = found.inventory();
-    let mut resources = Report::new(
-        "resources",
-        "What the labs made, per region",
-        &["Kind", "Region", "Name", "ID", "State", "Cost (estimate)"],
-    );
-    for item in &inventory.items {
-        resources.row(
-            vec![
-                item.kind.to_string(),
-                item.region.to_string(),
-                item.name.clone(),
-                item.id.clone(),
-                item.state.clone(),
-                item.cost_label(),
-            ],
-            None,
-        );
-    }
+    let resources = inventory.report(None);
     if !resources.rows.is_empty() {
         ui.report(&resources);
     }
