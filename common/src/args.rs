@@ -61,6 +61,29 @@ pub struct CommonArgs {
 }
 
 impl CommonArgs {
+    /// The flags another lab needs to see the same resources: regions, prefix and profile, when
+    /// they differ from the defaults (with a leading ` -- ` for `cargo run`).
+    pub fn repeat_flags(&self) -> String {
+        let mut flags = String::new();
+        if self.source_region.code != "ap-northeast-1" {
+            flags.push_str(&format!(" --source-region {}", self.source_region.code));
+        }
+        if self.dest_region.code != "us-west-2" {
+            flags.push_str(&format!(" --dest-region {}", self.dest_region.code));
+        }
+        if !self.name_prefix.is_empty() {
+            flags.push_str(&format!(" --name-prefix {}", self.name_prefix));
+        }
+        if let Some(profile) = &self.profile {
+            flags.push_str(&format!(" --profile {profile}"));
+        }
+        if flags.is_empty() {
+            flags
+        } else {
+            format!(" --{flags}")
+        }
+    }
+
     /// Checks that concern more than one argument.
     pub fn validate(&self) -> Result<(), String> {
         if self.source_region.code == self.dest_region.code {
@@ -126,6 +149,25 @@ mod tests {
         assert!(
             error.to_string().contains("'tokyo' is not a region code"),
             "{error}"
+        );
+    }
+
+    #[test]
+    fn repeat_flags_name_only_what_differs_from_the_defaults() {
+        let cli = Cli::try_parse_from(["lab"]).unwrap();
+        assert_eq!(cli.common.repeat_flags(), "");
+        let cli = Cli::try_parse_from([
+            "lab",
+            "--dest-region",
+            "eu-west-1",
+            "--name-prefix",
+            "a-",
+            "--yes",
+        ])
+        .unwrap();
+        assert_eq!(
+            cli.common.repeat_flags(),
+            " -- --dest-region eu-west-1 --name-prefix a-"
         );
     }
 

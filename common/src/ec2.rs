@@ -582,6 +582,26 @@ mod tests {
         }
 
         #[tokio::test(start_paused = true)]
+        async fn server_errors_are_retried_and_succeed() {
+            let internal = r#"<?xml version="1.0" encoding="UTF-8"?>
+<Response><Errors><Error><Code>InternalError</Code><Message>An internal error has occurred</Message></Error></Errors><RequestID>req-5</RequestID></Response>"#;
+            let rule = mock!(Client::describe_snapshots)
+                .sequence()
+                .http_status(500, Some(internal.to_string()))
+                .http_status(503, None)
+                .output(|| snapshot(SnapshotState::Completed, "100%", None))
+                .build();
+            let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule], |config| {
+                config.retry_config(RetryConfig::standard().with_max_attempts(5))
+            });
+            let snapshots = snapshots_by_id(&client, &["snap-1".to_string()])
+                .await
+                .unwrap();
+            assert_eq!(snapshots[0].state, "completed");
+            assert_eq!(rule.num_calls(), 3, "HTTP 500, HTTP 503, then the answer");
+        }
+
+        #[tokio::test(start_paused = true)]
         async fn throttling_that_does_not_stop_is_reported_with_its_code() {
             let throttled = r#"<?xml version="1.0" encoding="UTF-8"?>
 <Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded.</Message></Error></Errors><RequestID>req-9</RequestID></Response>"#;

@@ -467,6 +467,43 @@ mod tests {
     }
 
     #[test]
+    fn environment_problems_on_aws_get_hints_naming_the_fix() {
+        let cases = [
+            ("OptInRequired", "opt-in region"),
+            ("AuthFailure", "opt-in region"),
+            ("ExpiredToken", "aws sso login"),
+            (
+                "UnrecognizedClientException",
+                "credentials are invalid or expired",
+            ),
+            ("RequestLimitExceeded", "throttling"),
+            ("ResourceLimitExceeded", "quota"),
+            ("KMSInvalidStateException", "disabled or pending deletion"),
+        ];
+        for (code, expected) in cases {
+            let hint = hint_for(&service(code), &Endpoint::Aws).unwrap_or_default();
+            assert!(hint.contains(expected), "{code}: {hint}");
+        }
+    }
+
+    #[test]
+    fn timeouts_are_classified_and_explained() {
+        let error: SdkError<aws_sdk_kms::operation::describe_key::DescribeKeyError, HttpResponse> =
+            SdkError::timeout_error("operation timed out after 3s");
+        let aws = AwsError::from_sdk("kms:DescribeKey", &error);
+        assert!(matches!(aws.failure, AwsFailure::Timeout { .. }), "{aws:?}");
+        assert!(
+            aws.to_string().starts_with("kms:DescribeKey timed out"),
+            "{aws}"
+        );
+        assert!(
+            hint_for(&aws, &Endpoint::from_url(Some("http://127.0.0.1:5000")))
+                .unwrap()
+                .contains("emulator")
+        );
+    }
+
+    #[test]
     fn unknown_codes_still_render_code_and_message_without_a_hint() {
         let error = service("SomethingNew");
         assert!(hint_for(&error, &Endpoint::Aws).is_none());

@@ -8,7 +8,7 @@
 use crate::errors::{AwsError, AwsResultExt};
 use crate::regions::RegionInfo;
 use crate::scenario::{KeyKind, ScenarioKey, AWS_EBS_ALIAS};
-use crate::session::Session;
+use crate::session::{RegionClients, Session};
 use crate::tags;
 use anyhow::{Context, Result};
 use aws_sdk_kms::types::{KeyManagerType, KeyMetadata, KeySpec, KeyState, KeyUsageType};
@@ -289,9 +289,17 @@ impl LabKeys {
     /// Discovers both regions at once, then adds replicas of lab-owned primaries that the
     /// destination's tags did not reveal (a replica belongs to the labs when its primary does).
     pub async fn discover(session: &Session) -> Result<LabKeys> {
+        LabKeys::discover_in(&session.source, &session.destination).await
+    }
+
+    /// The same, given the two regions' clients.
+    pub async fn discover_in(
+        source_clients: &RegionClients,
+        destination_clients: &RegionClients,
+    ) -> Result<LabKeys> {
         let (source, mut destination) = futures::try_join!(
-            RegionKeys::discover(&session.source.kms, session.source.region),
-            RegionKeys::discover(&session.destination.kms, session.destination.region),
+            RegionKeys::discover(&source_clients.kms, source_clients.region),
+            RegionKeys::discover(&destination_clients.kms, destination_clients.region),
         )?;
         let missing_replicas: Vec<String> = source
             .owned
@@ -308,7 +316,7 @@ impl LabKeys {
         for key_id in missing_replicas {
             let region = destination.region;
             let found = describe(
-                &session.destination.kms,
+                &destination_clients.kms,
                 region.code,
                 &key_id,
                 &destination.aliases,

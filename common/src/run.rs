@@ -8,13 +8,17 @@ use crate::errors::{
 use crate::kms::{KeyInfo, RegionKeys};
 use crate::manifest::{self, LabInfo};
 use crate::scenario::{KeyKind, Scenario, Side};
+use crate::session::RegionClients;
 use crate::session::Session;
+use crate::teardown::Found;
 use crate::ui::{Report, Ui};
 use anyhow::Result;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 /// A lab's own argument struct: a `clap::Parser` that flattens [`CommonArgs`].
 pub trait LabArgs: clap::Parser {
@@ -157,44 +161,14 @@ impl LabContext {
         format!(
             "{}{}",
             manifest::command_for(manifest::lab(lab_id)),
-            self.flags_text()
+            self.args.repeat_flags()
         )
-    }
-
-    /// The flags that must be repeated for the next lab to see the same resources.
-    fn flags_text(&self) -> String {
-        let mut flags = String::new();
-        if self.args.source_region.code != "ap-northeast-1" {
-            flags.push_str(&format!(
-                " --source-region {}",
-                self.args.source_region.code
-            ));
-        }
-        if self.args.dest_region.code != "us-west-2" {
-            flags.push_str(&format!(" --dest-region {}", self.args.dest_region.code));
-        }
-        if !self.args.name_prefix.is_empty() {
-            flags.push_str(&format!(" --name-prefix {}", self.args.name_prefix));
-        }
-        if let Some(profile) = &self.args.profile {
-            flags.push_str(&format!(" --profile {profile}"));
-        }
-        if flags.is_empty() {
-            flags
-        } else {
-            format!(" --{flags}")
-        }
     }
 
     /// The closing line: which command comes next in the course.
     pub fn say_next_step(&self) {
         let text = match manifest::next_after(&self.lab.id) {
-            Some(next) => format!(
-                "Next: {}{} ({})",
-                manifest::command_for(next),
-                self.flags_text(),
-                next.title
-            ),
+            Some(next) => format!("Next: {} ({})", self.command_for(&next.id), next.title),
             None => "That was the last lab of the course.".to_string(),
         };
         self.ui.say(&format!("\n{text}"));
@@ -228,9 +202,14 @@ where
     };
     let lab = manifest::lab(lab_id);
     let lab_ui = Arc::clone(&ui);
+    let repeat_flags = common.repeat_flags();
+    // Set once connected, so that an interrupted run can still show what exists.
+    let connected: Arc<OnceLock<(RegionClients, RegionClients)>> = Arc::new(OnceLock::new());
+    let clients_for_work = Arc::clone(&connected);
     let result = runtime.block_on(async move {
         let work = async {
             let session = Session::connect(&common).await?;
+            let _ = clients_for_work.set((session.source.clone(), session.destination.clone()));
             show_banner(&lab_ui, &session, &common);
             let scenario = Scenario::new(
                 common.source_region,
@@ -257,7 +236,12 @@ where
         };
         tokio::select! {
             result = work => result,
-            _ = tokio::signal::ctrl_c() => Err(Interrupted.into()),
+            _ = tokio::signal::ctrl_c() => {
+                if let Some((source, destination)) = connected.get() {
+                    show_what_exists(&lab_ui, source, destination).await;
+                }
+                Err(Interrupted.into())
+            }
         }
     });
     ui.finish();
@@ -267,13 +251,29 @@ where
             let status = exit_status_for(&error);
             eprintln!("{}", render(&error, &Endpoint::from_env()));
             if status == ExitStatus::Interrupted {
+                let cleanup = manifest::command_for(manifest::lab("05-cleanup"));
+                let resume = manifest::command_for(lab);
                 eprintln!(
-                    "Everything made so far carries the lab's tags: run {lab_id} again to resume, \
-                     or the cleanup lab to remove it."
+                    "Everything made so far carries the labs' tags. To resume: {resume}{repeat_flags}\n\
+                     To remove it instead: {cleanup}{repeat_flags}"
                 );
             }
             status.into()
         }
+    }
+}
+
+/// After Ctrl-C: a quick inventory of what the labs have made so far (a second Ctrl-C, or 30
+/// seconds, skips it).
+async fn show_what_exists(ui: &Ui, source: &RegionClients, destination: &RegionClients) {
+    ui.warn("interrupted: stopping; looking up what exists now (Ctrl-C again to skip)");
+    let lookup = tokio::time::timeout(Duration::from_secs(30), Found::load_in(source, destination));
+    tokio::select! {
+        found = lookup => match found {
+            Ok(Ok(found)) => ui.report(&found.inventory().report(None)),
+            _ => ui.warn("could not look up what exists; status or 05-cleanup --dry-run will show it"),
+        },
+        _ = tokio::signal::ctrl_c() => {}
     }
 }
 

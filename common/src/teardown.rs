@@ -231,10 +231,14 @@ pub struct Found {
 impl Found {
     /// One concurrent discovery of both regions.
     pub async fn load(session: &Session) -> Result<Found> {
-        let (source, destination) = (&session.source, &session.destination);
+        Found::load_in(&session.source, &session.destination).await
+    }
+
+    /// The same, given the two regions' clients.
+    pub async fn load_in(source: &RegionClients, destination: &RegionClients) -> Result<Found> {
         let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) =
             futures::try_join!(
-                LabKeys::discover(session),
+                LabKeys::discover_in(source, destination),
                 listed(ec2::lab_snapshots(&source.ec2), "snapshots", source.region),
                 listed(
                     ec2::lab_snapshots(&destination.ec2),

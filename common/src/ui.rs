@@ -68,9 +68,12 @@ impl Report {
     /// The table as a person sees it.
     pub fn render_table(&self) -> String {
         let mut table = Table::new();
-        table
-            .load_style(UTF8_FULL_CONDENSED)
-            .set_content_arrangement(ContentArrangement::Dynamic);
+        table.load_style(UTF8_FULL_CONDENSED);
+        // Fit the terminal's width, unless it reports none or an unusable one (a bare
+        // pseudo-terminal says 0 columns): then keep cells whole.
+        if table.width().is_some_and(|width| width >= 60) {
+            table.set_content_arrangement(ContentArrangement::Dynamic);
+        }
         let mut header = self.columns.clone();
         if self.has_checks() {
             header.push("✓".to_string());

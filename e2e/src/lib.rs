@@ -9,9 +9,11 @@ use common::scenario::Scenario;
 use common::session::{emulator_config, RegionClients, Session};
 use common::ui::Ui;
 use common::LabContext;
+use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -111,6 +113,16 @@ impl Emulator {
         }
     }
 
+    /// A lab as a plain process pointed at `endpoint` (this emulator, or a proxy in front of it).
+    pub fn lab_process_via(&self, endpoint: &str, id: &str) -> Command {
+        let mut command = lab_process(id);
+        command
+            .env("AWS_ENDPOINT_URL", endpoint)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test");
+        command
+    }
+
     /// Runs a lab against this emulator and insists that it succeeds; returns (stdout, stderr).
     pub fn run_ok(&self, lab: &str, args: &[&str]) -> (String, String) {
         let output = self.lab(lab).args(args).output().expect("run the lab");
@@ -141,19 +153,25 @@ pub fn region_info(code: &str) -> &'static RegionInfo {
 }
 
 /// A lab binary with no AWS settings from the host: no profile, no endpoint, no credentials,
-/// no instance metadata. Its stdin is a closed pipe, not a terminal and never runs longer than two minutes.
+/// no instance metadata. Its stdin is a closed pipe, not a terminal; it may run two minutes.
 pub fn lab_command(id: &str) -> assert_cmd::Command {
-    let binary = workspace_root().join("target/debug").join(id);
+    let mut command = assert_cmd::Command::from_std(lab_process(id));
+    command.timeout(Duration::from_secs(120));
+    command
+}
+
+/// The same as a plain process, for tests that start, signal or kill it themselves.
+pub fn lab_process(id: &str) -> Command {
     let binary = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir).join("debug").join(id),
-        None => binary,
+        None => workspace_root().join("target/debug").join(id),
     };
     assert!(
         binary.exists(),
         "{} is missing: run `cargo build --bins` first (scripts/test.sh does)",
         binary.display()
     );
-    let mut command = assert_cmd::Command::new(binary);
+    let mut command = Command::new(binary);
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("AWS_") {
             command.env_remove(name);
@@ -167,8 +185,70 @@ pub fn lab_command(id: &str) -> assert_cmd::Command {
         )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("RUST_LOG")
-        .timeout(Duration::from_secs(120));
+        .stdin(Stdio::null());
     command
+}
+
+/// A TCP proxy on loopback that holds every chunk of data `delay` before passing it on, in
+/// both directions: it makes the emulator as slow as a distant region, so that a lab can be
+/// interrupted in the middle of its work. Stops when dropped.
+pub struct DelayProxy {
+    pub url: String,
+    port: u16,
+    stop: Arc<AtomicBool>,
+}
+
+impl DelayProxy {
+    pub fn start(upstream_url: &str, delay: Duration) -> DelayProxy {
+        let upstream = upstream_url.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let (Ok(client), Ok(server)) = (client, TcpStream::connect(&upstream)) else {
+                    continue;
+                };
+                let (client_reader, server_reader) = (client.try_clone(), server.try_clone());
+                if let (Ok(client_reader), Ok(server_reader)) = (client_reader, server_reader) {
+                    std::thread::spawn(move || pipe(client_reader, server, delay));
+                    std::thread::spawn(move || pipe(server_reader, client, delay));
+                }
+            }
+        });
+        DelayProxy {
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            stop,
+        }
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        match from.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => {
+                std::thread::sleep(delay);
+                if to.write_all(&buffer[..n]).is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
+}
+
+impl Drop for DelayProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accept loop
+    }
 }
 
 /// The Describe filter for lab-owned EC2 resources, written out here rather than taken from

@@ -119,3 +119,29 @@ fn a_profile_that_does_not_exist_is_named_in_the_error() {
     assert_eq!(output.status.code(), Some(3), "{stderr}");
     assert!(stderr.contains("profile 'no-such-profile'"), "{stderr}");
 }
+
+#[test]
+fn an_unknown_availability_zone_is_refused_before_anything_is_created() {
+    let emulator = Emulator::start();
+    emulator.run_ok("01-keys", &["--yes"]);
+    let output = emulator
+        .lab("02-volumes")
+        .args(["--yes", "--az", "ap-northeast-1z"])
+        .output()
+        .unwrap();
+    let (_, stderr) = output_text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--az ap-northeast-1z is not an available zone"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("ap-northeast-1a"),
+        "the message lists the zones: {stderr}"
+    );
+    let (status, _) = emulator.run_ok("status", &[]);
+    assert!(
+        status.contains("Next: cargo run --bin 02-volumes"),
+        "no volume was made:\n{status}"
+    );
+}

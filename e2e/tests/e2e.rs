@@ -8,6 +8,12 @@ mod walkthrough;
 mod cleanup;
 // Prompts answered through the UI seam by a scripted learner.
 mod interactive;
+// Ctrl-C and SIGKILL at many points: resumable, no duplicates, cleanup ends clean.
+mod interruption;
+// No secret printed, even with debug logs.
+mod security;
+// A real terminal: arrow keys and confirmation in a pseudo-terminal.
+mod terminal;
 // Arguments and environment problems: exit codes and messages, nothing created.
 mod cli;
 // Project conventions: module docs, the manifest and the lab folders agree.

@@ -586,7 +586,7 @@ async fn ensure_replica(ctx: &LabContext, primary_id: &str, planned: &PlannedKey
 }
 
 /// Polls DescribeKey until the replica leaves `Creating`; it must end `Enabled`.
-async fn wait_until_enabled(
+pub async fn wait_until_enabled(
     ui: &Ui,
     kms: &Client,
     region: &RegionInfo,
@@ -743,5 +743,70 @@ async fn rotation_label(kms: &Client, key: &KeyInfo) -> String {
         },
         Ok(_) => "off (optional)".into(),
         Err(_) => "unknown".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use aws_sdk_kms::operation::describe_key::DescribeKeyOutput;
+    use aws_sdk_kms::types::KeyMetadata;
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+    use common::args::OutputFormat;
+
+    fn replica(state: KeyState) -> DescribeKeyOutput {
+        let metadata = KeyMetadata::builder()
+            .key_id("mrk-1")
+            .arn("arn:aws:kms:us-west-2:123456789012:key/mrk-1")
+            .key_state(state)
+            .build()
+            .unwrap();
+        DescribeKeyOutput::builder().key_metadata(metadata).build()
+    }
+
+    // The emulator makes replicas Enabled at once; AWS takes a while, or may never finish.
+    #[tokio::test(start_paused = true)]
+    async fn a_replica_stuck_in_creating_gives_up_after_the_maximum_wait_with_a_way_forward() {
+        let describe = mock!(Client::describe_key).then_output(|| replica(KeyState::Creating));
+        let kms = mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&describe]);
+        let (ui, _, _) = Ui::non_interactive(OutputFormat::Table, true);
+        let region = common::regions::find("us-west-2").unwrap();
+        let error = wait_until_enabled(&ui, &kms, region, "mrk-1", Duration::from_secs(120))
+            .await
+            .unwrap_err();
+        let text = error.to_string();
+        assert!(text.contains("still not Enabled after 2 minutes"), "{text}");
+        assert!(
+            text.contains("run the lab again") && text.contains("--max-wait-minutes"),
+            "{text}"
+        );
+        assert!(
+            describe.num_calls() > 3,
+            "it kept polling: {}",
+            describe.num_calls()
+        );
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_replica_that_becomes_enabled_is_waited_for() {
+        let describe = mock!(Client::describe_key)
+            .sequence()
+            .output(|| replica(KeyState::Creating))
+            .output(|| replica(KeyState::Creating))
+            .output(|| replica(KeyState::Enabled))
+            .build();
+        let kms = mock_client!(aws_sdk_kms, RuleMode::Sequential, [&describe]);
+        let (ui, out, _) = Ui::non_interactive(OutputFormat::Table, true);
+        let region = common::regions::find("us-west-2").unwrap();
+        wait_until_enabled(&ui, &kms, region, "mrk-1", Duration::from_secs(600))
+            .await
+            .unwrap();
+        assert_eq!(describe.num_calls(), 3);
+        assert!(
+            out.text()
+                .contains("replica mrk-1 in Oregon (us-west-2) is Enabled"),
+            "{}",
+            out.text()
+        );
     }
 }

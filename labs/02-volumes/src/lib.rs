@@ -3,6 +3,7 @@
 //! in each region; verifies each volume's encryption key by describing it afresh.
 
 use anyhow::{Context, Result};
+use aws_sdk_ec2::config::retry::RetryConfig;
 use aws_sdk_ec2::types::{AvailabilityZoneState, Filter, ResourceType, VolumeType};
 use aws_sdk_ec2::Client;
 use clap::Parser;
@@ -183,9 +184,15 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
             Some(false) => "off",
             None => "unknown",
         };
+        // Informational only, and not implemented on the emulator (HTTP 500): one attempt, no
+        // retries, so a missing answer costs no back-off.
+        let one_attempt =
+            aws_sdk_ec2::config::Builder::default().retry_config(RetryConfig::disabled());
         let default_key = match clients
             .ec2
             .get_ebs_default_kms_key_id()
+            .customize()
+            .config_override(one_attempt)
             .send()
             .await
             .aws("ec2:GetEbsDefaultKmsKeyId")
