@@ -13,7 +13,7 @@ use crate::kms::{KeyInfo, LabKeys, MultiRegionRole};
 use crate::manifest;
 use crate::regions::RegionInfo;
 use crate::run::LabContext;
-use crate::scenario::Side;
+use crate::scenario::{Scenario, Side};
 use crate::session::{RegionClients, Session};
 use crate::ui::{Report, Ui};
 use anyhow::{Context, Result};
@@ -324,6 +324,15 @@ impl Found {
 }
 
 impl Inventory {
+    /// Only what belongs to `scenario`'s name prefix; also returns how many lab items belong
+    /// to other prefixes (left alone).
+    pub fn of_scenario(mut self, scenario: &Scenario) -> (Inventory, usize) {
+        let before = self.items.len();
+        self.items.retain(|item| scenario.owns_name(&item.name));
+        let others = before - self.items.len();
+        (self, others)
+    }
+
     /// Only what lab `from` or a later lab made (what depends on `from`'s work).
     pub fn from_step(mut self, from: &str) -> Inventory {
         let position = |step: &str| {
@@ -542,7 +551,16 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
 pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
     let ui = &ctx.ui;
     let pending_days = ctx.args.pending_days;
-    let mut inventory = Inventory::load(&ctx.session).await?;
+    let (mut inventory, other_sets) = Inventory::load(&ctx.session)
+        .await?
+        .of_scenario(&ctx.scenario);
+    if other_sets > 0 {
+        ui.say(&format!(
+            "{other_sets} lab resource(s) carry another --name-prefix than this run's ({:?}) and are left alone; \
+             run cleanup with their prefix to remove them (status shows them the same way).",
+            ctx.scenario.prefix
+        ));
+    }
     if let Some(step) = from {
         inventory = inventory.from_step(step);
         let later: Vec<&str> = manifest::labs()
@@ -608,7 +626,9 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
         ));
     }
 
-    let after = Inventory::load(&ctx.session).await?;
+    let (after, _) = Inventory::load(&ctx.session)
+        .await?
+        .of_scenario(&ctx.scenario);
     let after = match from {
         Some(step) => after.from_step(step),
         None => after,

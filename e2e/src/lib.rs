@@ -160,8 +160,8 @@ pub fn lab_command(id: &str) -> assert_cmd::Command {
     command
 }
 
-/// The same as a plain process, for tests that start, signal or kill it themselves.
-pub fn lab_process(id: &str) -> Command {
+/// The path of a lab binary built by `cargo build --bins`.
+pub fn workspace_binary(id: &str) -> PathBuf {
     let binary = match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) => PathBuf::from(dir).join("debug").join(id),
         None => workspace_root().join("target/debug").join(id),
@@ -171,7 +171,12 @@ pub fn lab_process(id: &str) -> Command {
         "{} is missing: run `cargo build --bins` first (scripts/test.sh does)",
         binary.display()
     );
-    let mut command = Command::new(binary);
+    binary
+}
+
+/// The same as a plain process, for tests that start, signal or kill it themselves.
+pub fn lab_process(id: &str) -> Command {
+    let mut command = Command::new(workspace_binary(id));
     for (name, _) in std::env::vars_os() {
         if name.to_string_lossy().starts_with("AWS_") {
             command.env_remove(name);

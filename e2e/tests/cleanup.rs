@@ -453,3 +453,68 @@ async fn status_names_the_next_lab_and_undo_of_03_removes_snapshots_and_their_co
         .0
         .contains(&next("03-snapshots")));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn cleanup_with_a_name_prefix_removes_only_that_set() {
+    // Two learners in one account: the default names and alice-.
+    let emulator = Emulator::start();
+    for prefix in [&[][..], &["--name-prefix", "alice-"][..]] {
+        for lab in ["01-keys", "02-volumes"] {
+            let mut args = vec!["--yes"];
+            args.extend_from_slice(prefix);
+            emulator.run_ok(lab, &args);
+        }
+    }
+    let tokyo = emulator.clients(TOKYO).await;
+    let volume_names = || async {
+        let volumes = tokyo
+            .ec2
+            .describe_volumes()
+            .filters(owned_filter())
+            .send()
+            .await
+            .unwrap()
+            .volumes
+            .unwrap_or_default();
+        let mut names: Vec<String> = volumes
+            .iter()
+            .filter_map(|v| {
+                v.tags()
+                    .iter()
+                    .find(|t| t.key() == Some("Name"))
+                    .and_then(|t| t.value())
+                    .map(str::to_string)
+            })
+            .collect();
+        names.sort();
+        names
+    };
+    assert_eq!(volume_names().await.len(), 6);
+
+    let (stdout, _) = emulator.run_ok("05-cleanup", &["--yes", "--name-prefix", "alice-"]);
+    assert!(stdout.contains("carry another --name-prefix"), "{stdout}");
+    let left = volume_names().await;
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert!(
+        left.iter()
+            .all(|name| name.starts_with("EBS-encrypted-with-")),
+        "{left:?}"
+    );
+    let default_key = tokyo
+        .kms
+        .describe_key()
+        .key_id("alias/Single-region-key")
+        .send()
+        .await
+        .unwrap()
+        .key_metadata
+        .unwrap();
+    assert_eq!(
+        default_key.key_state(),
+        Some(&KeyState::Enabled),
+        "the default set's keys stay"
+    );
+
+    emulator.run_ok("05-cleanup", &["--yes"]);
+    assert!(volume_names().await.is_empty());
+}

@@ -14,6 +14,8 @@ mod interruption;
 mod security;
 // A real terminal: arrow keys and confirmation in a pseudo-terminal.
 mod terminal;
+// Opt-in: the whole course on a real AWS account (ignored by default).
+mod real_aws;
 // Arguments and environment problems: exit codes and messages, nothing created.
 mod cli;
 // Project conventions: module docs, the manifest and the lab folders agree.

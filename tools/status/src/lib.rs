@@ -79,7 +79,7 @@ pub fn lab_progress(
     ctx: &LabContext,
     found: &Found,
 ) -> Vec<(&'static manifest::LabInfo, Progress)> {
-    let inventory = found.inventory();
+    let (inventory, _) = found.inventory().of_scenario(&ctx.scenario);
     let cleaned_up = inventory.billable().next().is_none()
         && inventory
             .items
@@ -161,7 +161,12 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     }
 
     ui.report(&picture(&ctx, &found));
-    let inventory = found.inventory();
+    let (inventory, other_sets) = found.inventory().of_scenario(&ctx.scenario);
+    if other_sets > 0 {
+        ui.say(&format!(
+            "({other_sets} lab resource(s) belong to another --name-prefix and are not shown.)"
+        ));
+    }
     let resources = inventory.report(None);
     if !resources.rows.is_empty() {
         ui.report(&resources);
