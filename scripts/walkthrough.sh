@@ -29,14 +29,19 @@ if $fresh; then scripts/emulator.sh reset; fi
 echo "walkthrough: building the labs (the first build of the AWS SDK takes several minutes)" >&2
 cargo build --bins --quiet
 
-for lab in $(sed -n 's/^id = "\(.*\)"/\1/p' labs/labs.toml); do
+# The labs, in manifest order: the `id`s of the [[lab]] entries (tools come after them).
+labs=$(awk '/^\[\[/ { in_lab = ($0 == "[[lab]]") } in_lab && /^id = / { gsub(/"/, "", $3); print $3 }' labs/labs.toml)
+for lab in $labs; do
   printf '\n\033[1m━━━ %s ━━━\033[0m\n' "$lab"
   cargo run --quiet --bin "$lab" -- --yes ${lab_args[@]+"${lab_args[@]}"}
 done
+printf '\n\033[1m━━━ status ━━━\033[0m\n'
+cargo run --quiet --bin status -- ${lab_args[@]+"${lab_args[@]}"}
 
 cat <<DONE
 
-walkthrough: done. The emulator keeps running with what the labs made:
-  eval "\$(scripts/emulator.sh env)"   then run any lab again, e.g. cargo run --bin 01-keys
+walkthrough: done, cleanup included. The emulator keeps running, so you can go through the labs
+again one by one, interactively:
+  eval "\$(scripts/emulator.sh env)"   then: cargo run --bin 01-keys   (and cargo run --bin status)
   scripts/emulator.sh stop            when you are finished
 DONE
