@@ -47,6 +47,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=2880))]
     pub max_wait_minutes: u64,
 
+    /// Print every AWS call as it is made (service, operation, region, parameters, outcome,
+    /// time) on stderr, and the number of calls at the end
+    #[arg(long)]
+    pub show_api: bool,
+
     /// Remove what this lab made, and what later labs made from it, so the step can be redone
     #[arg(long)]
     pub undo: bool,

@@ -4,6 +4,7 @@
 //! A lab binary is a few lines: [`run::run_lab`] parses its arguments, connects a
 //! [`session::Session`] and hands a [`run::LabContext`] to the lab's library code.
 
+pub mod api_log;
 pub mod args;
 pub mod ec2;
 pub mod errors;

@@ -1,6 +1,7 @@
 //! The frame every lab binary runs in: parse arguments, connect, show where the run goes,
 //! run the lab, then print errors with hints and exit with a code that says what happened.
 
+use crate::api_log::ApiLog;
 use crate::args::CommonArgs;
 use crate::errors::{
     exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed,
@@ -204,12 +205,19 @@ where
     let lab_ui = Arc::clone(&ui);
     let repeat_flags = common.repeat_flags();
     // Set once connected, so that an interrupted run can still show what exists.
-    let connected: Arc<OnceLock<(RegionClients, RegionClients)>> = Arc::new(OnceLock::new());
+    let connected: Arc<OnceLock<(RegionClients, RegionClients, ApiLog)>> =
+        Arc::new(OnceLock::new());
+    let show_api = common.show_api;
     let clients_for_work = Arc::clone(&connected);
+    let connected_after = Arc::clone(&connected);
     let result = runtime.block_on(async move {
         let work = async {
             let session = Session::connect(&common).await?;
-            let _ = clients_for_work.set((session.source.clone(), session.destination.clone()));
+            let _ = clients_for_work.set((
+                session.source.clone(),
+                session.destination.clone(),
+                session.api_log.clone(),
+            ));
             show_banner(&lab_ui, &session, &common);
             let scenario = Scenario::new(
                 common.source_region,
@@ -237,7 +245,7 @@ where
         tokio::select! {
             result = work => result,
             _ = tokio::signal::ctrl_c() => {
-                if let Some((source, destination)) = connected.get() {
+                if let Some((source, destination, _)) = connected.get() {
                     show_what_exists(&lab_ui, source, destination).await;
                 }
                 Err(Interrupted.into())
@@ -245,6 +253,9 @@ where
         }
     });
     ui.finish();
+    if let Some((_, _, api_log)) = connected_after.get().filter(|_| show_api) {
+        eprintln!("api: {} AWS calls in this run", api_log.calls());
+    }
     match result {
         Ok(()) => ExitStatus::Success.into(),
         Err(error) => {

@@ -2,6 +2,7 @@
 //! the latest behaviour version, standard retries, `AWS_ENDPOINT_URL`, one EC2 and one KMS
 //! client per region, and who the caller is.
 
+use crate::api_log::ApiLog;
 use crate::args::CommonArgs;
 use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, Endpoint};
 use crate::regions::RegionInfo;
@@ -22,11 +23,25 @@ pub struct RegionClients {
 impl RegionClients {
     /// Clients for `region` that share `config`'s credentials, retries and endpoint.
     pub fn new(config: &SdkConfig, region: &'static RegionInfo) -> Self {
+        RegionClients::logged(config, region, &ApiLog::new(false))
+    }
+
+    /// The same, reporting every call to `log`.
+    pub fn logged(config: &SdkConfig, region: &'static RegionInfo, log: &ApiLog) -> Self {
         let regional = config.to_builder().region(Region::new(region.code)).build();
+        let log = log.for_region(region.code);
         RegionClients {
             region,
-            ec2: aws_sdk_ec2::Client::new(&regional),
-            kms: aws_sdk_kms::Client::new(&regional),
+            ec2: aws_sdk_ec2::Client::from_conf(
+                aws_sdk_ec2::config::Builder::from(&regional)
+                    .interceptor(log.clone())
+                    .build(),
+            ),
+            kms: aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(&regional)
+                    .interceptor(log)
+                    .build(),
+            ),
         }
     }
 }
@@ -34,6 +49,8 @@ impl RegionClients {
 /// A connected run: where requests go, who the caller is, and the clients of both regions.
 pub struct Session {
     pub endpoint: Endpoint,
+    /// Counts (and with `--show-api` prints) every AWS call of the run.
+    pub api_log: ApiLog,
     pub account: String,
     pub caller_arn: String,
     pub source: RegionClients,
@@ -51,13 +68,15 @@ impl Session {
             _ => Endpoint::from_env(),
         };
         check_credentials(&config, args.profile.as_deref()).await?;
-        let (account, caller_arn) = caller_identity(&config, args.source_region).await?;
+        let api_log = ApiLog::new(args.show_api);
+        let (account, caller_arn) = caller_identity(&config, args.source_region, &api_log).await?;
         Ok(Session {
             endpoint,
+            source: RegionClients::logged(&config, args.source_region, &api_log),
+            destination: RegionClients::logged(&config, args.dest_region, &api_log),
+            api_log,
             account,
             caller_arn,
-            source: RegionClients::new(&config, args.source_region),
-            destination: RegionClients::new(&config, args.dest_region),
         })
     }
 
@@ -112,9 +131,16 @@ async fn check_credentials(config: &SdkConfig, profile: Option<&str>) -> Result<
     Ok(())
 }
 
-async fn caller_identity(config: &SdkConfig, region: &RegionInfo) -> Result<(String, String)> {
+async fn caller_identity(
+    config: &SdkConfig,
+    region: &'static RegionInfo,
+    log: &ApiLog,
+) -> Result<(String, String)> {
     let regional = config.to_builder().region(Region::new(region.code)).build();
-    let identity = aws_sdk_sts::Client::new(&regional)
+    let sts_config = aws_sdk_sts::config::Builder::from(&regional)
+        .interceptor(log.for_region(region.code))
+        .build();
+    let identity = aws_sdk_sts::Client::from_conf(sts_config)
         .get_caller_identity()
         .send()
         .await

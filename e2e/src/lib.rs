@@ -103,6 +103,7 @@ impl Emulator {
             scenario: Scenario::new(args.source_region, args.dest_region, &args.name_prefix),
             session: Session {
                 endpoint: Endpoint::Local(self.url.clone()),
+                api_log: common::api_log::ApiLog::new(false),
                 account: "123456789012".into(),
                 caller_arn: "arn:aws:iam::123456789012:user/test".into(),
                 source: RegionClients::new(&config, args.source_region),

@@ -1,4 +1,5 @@
-//! No secret is ever printed: every lab and the status tool, at the most verbose level, with
+//! No secret is ever printed: every lab and the status tool, at the most verbose level and with
+//! the API log on, with
 //! known dummy credentials; neither the secret key nor the session token may appear.
 
 use e2e::{output_text, Emulator};
@@ -11,13 +12,16 @@ const SESSION_TOKEN: &str = "SessionTokenNotForPrinting-ebs-kms-labs-9876543210"
 fn no_lab_prints_the_secret_key_or_session_token_even_with_debug_logs() {
     let emulator = Emulator::start();
     let runs: [(&str, &[&str]); 8] = [
-        ("01-keys", &["--yes", "-vv"]),
-        ("02-volumes", &["--yes", "-vv"]),
-        ("03-snapshots", &["--yes", "-vv"]),
-        ("04-copy", &["--yes", "-vv", "--output", "json"]),
-        ("status", &["-vv"]),
-        ("03-snapshots", &["--undo", "--yes", "-vv"]),
-        ("05-cleanup", &["--yes", "-vv"]),
+        ("01-keys", &["--yes", "-vv", "--show-api"]),
+        ("02-volumes", &["--yes", "-vv", "--show-api"]),
+        ("03-snapshots", &["--yes", "-vv", "--show-api"]),
+        (
+            "04-copy",
+            &["--yes", "-vv", "--show-api", "--output", "json"],
+        ),
+        ("status", &["-vv", "--show-api"]),
+        ("03-snapshots", &["--undo", "--yes", "-vv", "--show-api"]),
+        ("05-cleanup", &["--yes", "-vv", "--show-api"]),
         ("01-keys", &["--no-such-flag"]),
     ];
     for (lab, args) in runs {
