@@ -273,3 +273,101 @@ pub fn output_text(output: &std::process::Output) -> (String, String) {
         String::from_utf8_lossy(&output.stderr).into_owned(),
     )
 }
+
+/// Describe calls the tests check results with: plain SDK calls, written out here so that the
+/// tests do not trust the code they check.
+pub mod describe {
+    use aws_sdk_ec2::types::{Snapshot, Volume};
+    use aws_sdk_kms::types::KeyMetadata;
+    use std::collections::BTreeMap;
+
+    /// DescribeKey, by id, ARN or alias.
+    pub async fn key(kms: &aws_sdk_kms::Client, key: &str) -> KeyMetadata {
+        kms.describe_key()
+            .key_id(key)
+            .send()
+            .await
+            .expect("DescribeKey")
+            .key_metadata
+            .expect("key metadata")
+    }
+
+    /// The key's ARN.
+    pub async fn key_arn(kms: &aws_sdk_kms::Client, key: &str) -> String {
+        self::key(kms, key)
+            .await
+            .arn()
+            .expect("key ARN")
+            .to_string()
+    }
+
+    /// The key's tags, by key.
+    pub async fn key_tags(kms: &aws_sdk_kms::Client, key: &str) -> BTreeMap<String, String> {
+        let output = kms
+            .list_resource_tags()
+            .key_id(key)
+            .send()
+            .await
+            .expect("ListResourceTags");
+        output
+            .tags()
+            .iter()
+            .map(|tag| (tag.tag_key().to_string(), tag.tag_value().to_string()))
+            .collect()
+    }
+
+    /// The region's keys that the labs made: with the project tag, or a replica (its primary is
+    /// in another region; the emulator keeps no tags on replicas).
+    pub async fn lab_keys(kms: &aws_sdk_kms::Client, region: &str) -> Vec<KeyMetadata> {
+        let mut found = Vec::new();
+        for listed in kms.list_keys().send().await.expect("ListKeys").keys() {
+            let id = listed.key_id().expect("key id");
+            let metadata = self::key(kms, id).await;
+            let primary_region = metadata
+                .multi_region_configuration()
+                .and_then(|c| c.primary_key())
+                .and_then(|p| p.region());
+            let replica = primary_region.is_some_and(|primary| primary != region);
+            if replica || key_tags(kms, id).await.contains_key("ebs-kms-labs:project") {
+                found.push(metadata);
+            }
+        }
+        found
+    }
+
+    /// Volumes with the project tag.
+    pub async fn lab_volumes(ec2: &aws_sdk_ec2::Client) -> Vec<Volume> {
+        let output = ec2
+            .describe_volumes()
+            .filters(super::owned_filter())
+            .send()
+            .await
+            .expect("DescribeVolumes");
+        output.volumes.unwrap_or_default()
+    }
+
+    /// This account's snapshots with the project tag.
+    pub async fn lab_snapshots(ec2: &aws_sdk_ec2::Client) -> Vec<Snapshot> {
+        let request = ec2
+            .describe_snapshots()
+            .owner_ids("self")
+            .filters(super::owned_filter());
+        request
+            .send()
+            .await
+            .expect("DescribeSnapshots")
+            .snapshots
+            .unwrap_or_default()
+    }
+
+    /// All of this account's snapshots.
+    pub async fn all_snapshots(ec2: &aws_sdk_ec2::Client) -> Vec<Snapshot> {
+        ec2.describe_snapshots()
+            .owner_ids("self")
+            .send()
+            .await
+            .expect("DescribeSnapshots")
+            .snapshots
+            .unwrap_or_default()
+    }
+}

@@ -3,7 +3,7 @@
 
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 use aws_sdk_kms::types::KeyState;
-use e2e::{output_text, owned_filter, Emulator, OREGON, TOKYO};
+use e2e::{describe, output_text, owned_filter, Emulator, OREGON, TOKYO};
 use std::collections::BTreeMap;
 
 fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
@@ -199,29 +199,13 @@ async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothi
 
     for region in [TOKYO, OREGON] {
         let clients = emulator.clients(region).await;
-        let volumes = clients
-            .ec2
-            .describe_volumes()
-            .filters(owned_filter())
-            .send()
-            .await
-            .unwrap()
-            .volumes
-            .unwrap_or_default();
+        let volumes = describe::lab_volumes(&clients.ec2).await;
         assert!(
             volumes.is_empty(),
             "{region}: lab volumes left: {volumes:?}"
         );
-        let snapshots = clients
-            .ec2
-            .describe_snapshots()
-            .owner_ids("self")
-            .filters(owned_filter())
-            .send()
-            .await
-            .unwrap();
         assert!(
-            snapshots.snapshots().is_empty(),
+            describe::lab_snapshots(&clients.ec2).await.is_empty(),
             "{region}: lab snapshots left"
         );
 
@@ -248,66 +232,21 @@ async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothi
             assert!(!regional(lab_alias), "{region}: {lab_alias} left");
         }
         // Every key the labs made waits out its deletion; aws/ebs is untouched.
-        let keys = clients
-            .kms
-            .list_keys()
-            .send()
-            .await
-            .unwrap()
-            .keys
-            .unwrap_or_default();
-        let mut lab_keys = 0;
-        for key in keys {
-            let id = key.key_id().unwrap();
-            let key_tags = clients
-                .kms
-                .list_resource_tags()
-                .key_id(id)
-                .send()
-                .await
-                .unwrap()
-                .tags
-                .unwrap_or_default();
-            let metadata = clients
-                .kms
-                .describe_key()
-                .key_id(id)
-                .send()
-                .await
-                .unwrap()
-                .key_metadata
-                .unwrap();
-            let replica = metadata
-                .multi_region_configuration()
-                .and_then(|c| c.primary_key())
-                .and_then(|p| p.region())
-                .is_some_and(|r| r != region);
-            if key_tags
-                .iter()
-                .any(|t| t.tag_key() == "ebs-kms-labs:project")
-                || replica
-            {
-                lab_keys += 1;
-                assert_eq!(
-                    metadata.key_state(),
-                    Some(&KeyState::PendingDeletion),
-                    "{region}: lab key {id}"
-                );
-            }
-        }
+        let lab_keys = describe::lab_keys(&clients.kms, region).await;
         assert_eq!(
-            lab_keys, 2,
+            lab_keys.len(),
+            2,
             "{region}: the single-region key and the multi-region key"
         );
-        let aws_ebs = clients
-            .kms
-            .describe_key()
-            .key_id("alias/aws/ebs")
-            .send()
-            .await
-            .unwrap()
-            .key_metadata
-            .unwrap();
+        for key in &lab_keys {
+            assert_eq!(
+                key.key_state(),
+                Some(&KeyState::PendingDeletion),
+                "{region}: lab key {}",
+                key.key_id()
+            );
+        }
+        let aws_ebs = describe::key(&clients.kms, "alias/aws/ebs").await;
         assert_eq!(
             aws_ebs.key_state(),
             Some(&KeyState::Enabled),
@@ -369,15 +308,7 @@ async fn cleanup_dry_run_and_bad_pending_days_delete_nothing() {
         "no terminal, no --yes: refused"
     );
     assert_eq!(count().await, 3);
-    let key = tokyo
-        .kms
-        .describe_key()
-        .key_id("alias/Single-region-key")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let key = describe::key(&tokyo.kms, "alias/Single-region-key").await;
     assert_eq!(key.key_state(), Some(&KeyState::Enabled));
 }
 
@@ -434,15 +365,7 @@ async fn status_names_the_next_lab_and_undo_of_03_removes_snapshots_and_their_co
         .volumes
         .unwrap_or_default();
     assert_eq!(volumes.len(), 3, "volumes are lab 02's: kept");
-    let key = tokyo
-        .kms
-        .describe_key()
-        .key_id("alias/Single-region-key")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let key = describe::key(&tokyo.kms, "alias/Single-region-key").await;
     assert_eq!(
         key.key_state(),
         Some(&KeyState::Enabled),
@@ -500,15 +423,7 @@ async fn cleanup_with_a_name_prefix_removes_only_that_set() {
             .all(|name| name.starts_with("EBS-encrypted-with-")),
         "{left:?}"
     );
-    let default_key = tokyo
-        .kms
-        .describe_key()
-        .key_id("alias/Single-region-key")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let default_key = describe::key(&tokyo.kms, "alias/Single-region-key").await;
     assert_eq!(
         default_key.key_state(),
         Some(&KeyState::Enabled),

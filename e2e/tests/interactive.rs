@@ -3,7 +3,7 @@
 use clap::Parser;
 use common::args::OutputFormat;
 use common::ui::{Answer, Ui};
-use e2e::{Emulator, OREGON};
+use e2e::{describe, Emulator, OREGON};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_learner_picks_a_destination_key_per_snapshot_and_confirms() {
@@ -28,21 +28,7 @@ async fn a_learner_picks_a_destination_key_per_snapshot_and_confirms() {
     let text = out.text();
     assert!(text.contains("✓ All 3 checks passed"), "{text}");
     let oregon = emulator.clients(OREGON).await;
-    let arn = |alias: &'static str| {
-        let kms = oregon.kms.clone();
-        async move {
-            kms.describe_key()
-                .key_id(alias)
-                .send()
-                .await
-                .unwrap()
-                .key_metadata
-                .unwrap()
-                .arn()
-                .unwrap()
-                .to_string()
-        }
-    };
+    let arn = |alias: &'static str| describe::key_arn(&oregon.kms, alias);
     let (aws_ebs, single, replica) = (
         arn("alias/aws/ebs").await,
         arn("alias/Single-region-key-oregon").await,

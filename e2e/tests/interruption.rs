@@ -3,81 +3,29 @@
 //! emulator answers at once, so a delaying proxy in front of it makes the points real.
 
 use aws_sdk_kms::types::KeyState;
-use e2e::{output_text, owned_filter, DelayProxy, Emulator, OREGON, TOKYO};
+use e2e::{describe, output_text, DelayProxy, Emulator, OREGON, TOKYO};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// Lab-owned customer keys by state, in one region (replicas count through their primary's id).
+/// States of the lab's keys in one region.
 async fn lab_key_states(emulator: &Emulator, region: &str) -> Vec<KeyState> {
     let kms = emulator.clients(region).await.kms;
-    let mut states = Vec::new();
-    for key in kms
-        .list_keys()
-        .send()
+    describe::lab_keys(&kms, region)
         .await
-        .unwrap()
-        .keys
-        .unwrap_or_default()
-    {
-        let id = key.key_id().unwrap();
-        let metadata = kms
-            .describe_key()
-            .key_id(id)
-            .send()
-            .await
-            .unwrap()
-            .key_metadata
-            .unwrap();
-        let tags = kms
-            .list_resource_tags()
-            .key_id(id)
-            .send()
-            .await
-            .unwrap()
-            .tags
-            .unwrap_or_default();
-        let replica = metadata
-            .multi_region_configuration()
-            .and_then(|c| c.primary_key())
-            .and_then(|p| p.region())
-            .is_some_and(|r| r != region);
-        if tags.iter().any(|t| t.tag_key() == "ebs-kms-labs:project") || replica {
-            states.push(metadata.key_state().cloned().unwrap());
-        }
-    }
-    states
+        .iter()
+        .filter_map(|key| key.key_state().cloned())
+        .collect()
 }
 
 async fn counts(emulator: &Emulator) -> (usize, usize, usize, usize, usize) {
     let tokyo = emulator.clients(TOKYO).await;
     let oregon = emulator.clients(OREGON).await;
-    let volumes = tokyo
-        .ec2
-        .describe_volumes()
-        .filters(owned_filter())
-        .send()
-        .await
-        .unwrap()
-        .volumes
-        .unwrap_or_default()
-        .len();
-    let snapshots = |ec2: aws_sdk_ec2::Client| async move {
-        ec2.describe_snapshots()
-            .owner_ids("self")
-            .filters(owned_filter())
-            .send()
-            .await
-            .unwrap()
-            .snapshots
-            .unwrap_or_default()
-            .len()
-    };
     (
         lab_key_states(emulator, TOKYO).await.len(),
         lab_key_states(emulator, OREGON).await.len(),
-        volumes,
-        snapshots(tokyo.ec2.clone()).await,
-        snapshots(oregon.ec2.clone()).await,
+        describe::lab_volumes(&tokyo.ec2).await.len(),
+        describe::lab_snapshots(&tokyo.ec2).await.len(),
+        describe::lab_snapshots(&oregon.ec2).await.len(),
     )
 }
 

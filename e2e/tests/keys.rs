@@ -2,7 +2,7 @@
 
 use aws_sdk_kms::types::{KeyManagerType, KeySpec, KeyState, KeyUsageType, Tag};
 use aws_sdk_kms::Client;
-use e2e::{output_text, Emulator, OREGON, TOKYO};
+use e2e::{describe, output_text, Emulator, OREGON, TOKYO};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// This region's aliases (as the region's ARN says) → target key id.
@@ -42,30 +42,6 @@ async fn customer_key_ids(kms: &Client, region: &str) -> BTreeSet<String> {
         .collect()
 }
 
-async fn tags(kms: &Client, key_id: &str) -> BTreeMap<String, String> {
-    let output = kms
-        .list_resource_tags()
-        .key_id(key_id)
-        .send()
-        .await
-        .expect("ListResourceTags");
-    output
-        .tags()
-        .iter()
-        .map(|tag| (tag.tag_key().to_string(), tag.tag_value().to_string()))
-        .collect()
-}
-
-async fn describe(kms: &Client, key: &str) -> aws_sdk_kms::types::KeyMetadata {
-    kms.describe_key()
-        .key_id(key)
-        .send()
-        .await
-        .expect("DescribeKey")
-        .key_metadata
-        .expect("metadata")
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn first_run_creates_the_six_keys_with_aliases_and_ownership_tags() {
     let emulator = Emulator::start();
@@ -89,13 +65,13 @@ async fn first_run_creates_the_six_keys_with_aliases_and_ownership_tags() {
         let key_id = region_aliases
             .get(alias)
             .unwrap_or_else(|| panic!("{alias} missing"));
-        let key = describe(kms, key_id).await;
+        let key = describe::key(kms, key_id).await;
         assert_eq!(key.key_state(), Some(&KeyState::Enabled));
         assert_eq!(key.key_manager(), Some(&KeyManagerType::Customer));
         assert_eq!(key.key_spec(), Some(&KeySpec::SymmetricDefault));
         assert_eq!(key.key_usage(), Some(&KeyUsageType::EncryptDecrypt));
         assert_eq!(key.multi_region(), Some(false));
-        let key_tags = tags(kms, key_id).await;
+        let key_tags = describe::key_tags(kms, key_id).await;
         assert_eq!(
             key_tags.get("ebs-kms-labs:project").map(String::as_str),
             Some("ebs-kms-labs"),
@@ -122,10 +98,10 @@ async fn first_run_creates_the_six_keys_with_aliases_and_ownership_tags() {
         .expect("replica alias");
     assert_eq!(primary_id, replica_id);
     let primary_arn = format!("arn:aws:kms:{TOKYO}:123456789012:key/{primary_id}");
-    let primary = describe(&tokyo, &primary_arn).await;
+    let primary = describe::key(&tokyo, &primary_arn).await;
     assert_eq!(primary.multi_region(), Some(true));
     assert_eq!(primary.key_spec(), Some(&KeySpec::SymmetricDefault));
-    let replica = describe(&oregon, replica_id).await;
+    let replica = describe::key(&oregon, replica_id).await;
     assert!(replica.arn().unwrap().contains(&format!(":{OREGON}:")));
     let replica_primary = replica
         .multi_region_configuration()
@@ -133,7 +109,7 @@ async fn first_run_creates_the_six_keys_with_aliases_and_ownership_tags() {
         .and_then(|p| p.arn());
     assert_eq!(replica_primary, Some(primary_arn.as_str()));
     assert_eq!(
-        tags(&tokyo, primary_id)
+        describe::key_tags(&tokyo, primary_id)
             .await
             .get("ebs-kms-labs:project")
             .map(String::as_str),
@@ -144,7 +120,7 @@ async fn first_run_creates_the_six_keys_with_aliases_and_ownership_tags() {
     for (kms, region_aliases) in [(&tokyo, &tokyo_aliases), (&oregon, &oregon_aliases)] {
         let aws_ebs = region_aliases.get("alias/aws/ebs").expect("aws/ebs alias");
         assert_eq!(
-            describe(kms, aws_ebs).await.key_state(),
+            describe::key(kms, aws_ebs).await.key_state(),
             Some(&KeyState::Enabled)
         );
     }
@@ -232,10 +208,10 @@ async fn a_foreign_key_holding_a_wanted_alias_stops_the_lab_and_stays_untouched(
         BTreeSet::from([foreign_id.clone()])
     );
     assert!(customer_key_ids(&oregon, OREGON).await.is_empty());
-    let after = describe(&tokyo, &foreign_id).await;
+    let after = describe::key(&tokyo, &foreign_id).await;
     assert_eq!(after.key_state(), Some(&KeyState::Enabled));
     assert_eq!(after.description(), Some("not the lab's"));
-    assert!(tags(&tokyo, &foreign_id).await.is_empty());
+    assert!(describe::key_tags(&tokyo, &foreign_id).await.is_empty());
     assert_eq!(
         aliases(&tokyo, TOKYO).await.get("alias/Single-region-key"),
         Some(&foreign_id)
@@ -256,7 +232,7 @@ async fn a_foreign_key_holding_a_wanted_alias_stops_the_lab_and_stays_untouched(
         .await
         .contains_key("alias/lab-Multi-region-key-rep-oregon"));
     assert_eq!(
-        describe(&tokyo, &foreign_id).await.description(),
+        describe::key(&tokyo, &foreign_id).await.description(),
         Some("not the lab's")
     );
 }
@@ -360,7 +336,7 @@ async fn a_disabled_lab_key_fails_verification_with_the_reason() {
     assert!(stderr.contains("verification failed: 1 of 6"), "{stderr}");
     // The lab reports the problem; it does not re-enable or replace the key.
     assert_eq!(
-        describe(&oregon, &key_id).await.key_state(),
+        describe::key(&oregon, &key_id).await.key_state(),
         Some(&KeyState::Disabled)
     );
     assert_eq!(customer_key_ids(&oregon, OREGON).await.len(), 2);

@@ -1,7 +1,7 @@
 //! A real terminal: 04-copy in a pseudo-terminal, the learner moving through the key choice with
 //! the arrow keys and confirming, as a person would.
 
-use e2e::{Emulator, OREGON};
+use e2e::{describe, Emulator, OREGON};
 use rexpect::session::{spawn_with_options, Options};
 use std::process::Stdio;
 
@@ -56,14 +56,7 @@ async fn in_a_terminal_the_learner_picks_another_destination_key_with_the_arrow_
     terminal.exp_eof().expect("the lab ends");
 
     let oregon = emulator.clients(OREGON).await;
-    let single = oregon
-        .kms
-        .describe_key()
-        .key_id("alias/Single-region-key-oregon")
-        .send()
-        .await
-        .unwrap();
-    let single_arn = single.key_metadata.unwrap().arn().unwrap().to_string();
+    let single_arn = describe::key_arn(&oregon.kms, "alias/Single-region-key-oregon").await;
     let copies = oregon
         .ec2
         .describe_snapshots()

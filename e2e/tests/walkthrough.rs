@@ -2,47 +2,13 @@
 //! describing volumes, snapshots and copies; re-runs make no duplicates; prerequisites and bad
 //! destination keys stop a lab before it creates anything.
 
-use aws_sdk_ec2::Client as Ec2;
-use aws_sdk_kms::Client as Kms;
-use e2e::{output_text, owned_filter, Emulator, OREGON, TOKYO};
+use e2e::{describe, output_text, Emulator, OREGON, TOKYO};
 use std::collections::BTreeMap;
 
 fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
     tags.iter()
         .find(|t| t.key() == Some(key))
         .and_then(|t| t.value())
-}
-
-async fn key_arn(kms: &Kms, alias: &str) -> String {
-    let key = kms
-        .describe_key()
-        .key_id(alias)
-        .send()
-        .await
-        .expect("DescribeKey")
-        .key_metadata
-        .unwrap();
-    key.arn().unwrap().to_string()
-}
-
-async fn lab_volumes(ec2: &Ec2) -> Vec<aws_sdk_ec2::types::Volume> {
-    ec2.describe_volumes()
-        .filters(owned_filter())
-        .send()
-        .await
-        .unwrap()
-        .volumes
-        .unwrap_or_default()
-}
-
-async fn snapshots(ec2: &Ec2) -> Vec<aws_sdk_ec2::types::Snapshot> {
-    ec2.describe_snapshots()
-        .owner_ids("self")
-        .send()
-        .await
-        .unwrap()
-        .snapshots
-        .unwrap_or_default()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -54,25 +20,31 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
     let tokyo = emulator.clients(TOKYO).await;
     let oregon = emulator.clients(OREGON).await;
     let source_keys = BTreeMap::from([
-        ("default-key", key_arn(&tokyo.kms, "alias/aws/ebs").await),
+        (
+            "default-key",
+            describe::key_arn(&tokyo.kms, "alias/aws/ebs").await,
+        ),
         (
             "Single-region-key",
-            key_arn(&tokyo.kms, "alias/Single-region-key").await,
+            describe::key_arn(&tokyo.kms, "alias/Single-region-key").await,
         ),
         (
             "Multi-region-key",
-            key_arn(&tokyo.kms, "alias/Multi-region-key").await,
+            describe::key_arn(&tokyo.kms, "alias/Multi-region-key").await,
         ),
     ]);
     let destination_keys = BTreeMap::from([
-        ("default-key", key_arn(&oregon.kms, "alias/aws/ebs").await),
+        (
+            "default-key",
+            describe::key_arn(&oregon.kms, "alias/aws/ebs").await,
+        ),
         (
             "Single-region-key",
-            key_arn(&oregon.kms, "alias/Single-region-key-oregon").await,
+            describe::key_arn(&oregon.kms, "alias/Single-region-key-oregon").await,
         ),
         (
             "Multi-region-key",
-            key_arn(&oregon.kms, "alias/Multi-region-key-rep-oregon").await,
+            describe::key_arn(&oregon.kms, "alias/Multi-region-key-rep-oregon").await,
         ),
     ]);
     assert!(
@@ -81,7 +53,7 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
     );
 
     // Volumes: one per key, 8 GiB gp3, encrypted with that key's ARN, tagged at creation.
-    let volumes = lab_volumes(&tokyo.ec2).await;
+    let volumes = describe::lab_volumes(&tokyo.ec2).await;
     assert_eq!(volumes.len(), 3);
     let mut volume_of = BTreeMap::new();
     for (label, arn) in &source_keys {
@@ -99,7 +71,7 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
     }
 
     // Snapshots: one per volume, encrypted, Name and description as in the walkthrough.
-    let source_snapshots = snapshots(&tokyo.ec2).await;
+    let source_snapshots = describe::all_snapshots(&tokyo.ec2).await;
     assert_eq!(source_snapshots.len(), 3);
     let mut snapshot_of = BTreeMap::new();
     for label in source_keys.keys() {
@@ -119,7 +91,7 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
     }
 
     // Copies in Oregon: one per snapshot, re-encrypted with the matching Oregon key, tagged.
-    let copies = snapshots(&oregon.ec2).await;
+    let copies = describe::all_snapshots(&oregon.ec2).await;
     assert_eq!(copies.len(), 3);
     for (label, arn) in &destination_keys {
         let copy = copies
@@ -141,16 +113,16 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
         let (stdout, _) = emulator.run_ok(lab, &["--yes"]);
         assert!(stdout.contains("exists: reuse"), "{lab}:\n{stdout}");
     }
-    assert_eq!(lab_volumes(&tokyo.ec2).await.len(), 3);
-    assert_eq!(snapshots(&tokyo.ec2).await.len(), 3);
-    assert_eq!(snapshots(&oregon.ec2).await.len(), 3);
+    assert_eq!(describe::lab_volumes(&tokyo.ec2).await.len(), 3);
+    assert_eq!(describe::all_snapshots(&tokyo.ec2).await.len(), 3);
+    assert_eq!(describe::all_snapshots(&oregon.ec2).await.len(), 3);
 
     // Cross-type on request: the multi-region snapshot re-encrypted with Oregon's single-region key.
     emulator.run_ok(
         "04-copy",
         &["--yes", "--key-for", "multi-region=single-region"],
     );
-    let copies = snapshots(&oregon.ec2).await;
+    let copies = describe::all_snapshots(&oregon.ec2).await;
     assert_eq!(copies.len(), 4);
     let cross = copies
         .iter()
@@ -172,12 +144,12 @@ async fn matrix_copies_every_snapshot_with_every_destination_key() {
     assert!(stdout.contains("Cross-type copy matrix"), "{stdout}");
     let oregon = emulator.clients(OREGON).await;
     let tokyo = emulator.clients(TOKYO).await;
-    let copies = snapshots(&oregon.ec2).await;
+    let copies = describe::all_snapshots(&oregon.ec2).await;
     assert_eq!(copies.len(), 9);
     let mut pairs = std::collections::BTreeSet::new();
     for copy in &copies {
         assert_eq!(copy.encrypted(), Some(true));
-        let source = snapshots(&tokyo.ec2)
+        let source = describe::all_snapshots(&tokyo.ec2)
             .await
             .into_iter()
             .find(|s| {
@@ -200,7 +172,7 @@ async fn matrix_copies_every_snapshot_with_every_destination_key() {
         "alias/Single-region-key-oregon",
         "alias/Multi-region-key-rep-oregon",
     ] {
-        let arn = key_arn(&oregon.kms, alias).await;
+        let arn = describe::key_arn(&oregon.kms, alias).await;
         assert_eq!(
             pairs.iter().filter(|(_, key)| *key == arn).count(),
             3,
@@ -237,9 +209,9 @@ async fn a_lab_run_before_its_prerequisite_stops_and_creates_nothing() {
     }
     let tokyo = emulator.clients(TOKYO).await;
     let oregon = emulator.clients(OREGON).await;
-    assert!(lab_volumes(&tokyo.ec2).await.is_empty());
-    assert!(snapshots(&tokyo.ec2).await.is_empty());
-    assert!(snapshots(&oregon.ec2).await.is_empty());
+    assert!(describe::lab_volumes(&tokyo.ec2).await.is_empty());
+    assert!(describe::all_snapshots(&tokyo.ec2).await.is_empty());
+    assert!(describe::all_snapshots(&oregon.ec2).await.is_empty());
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -249,15 +221,7 @@ async fn a_disabled_destination_key_is_refused_before_any_copy() {
         emulator.run_ok(lab, &["--yes"]);
     }
     let oregon = emulator.clients(OREGON).await;
-    let key = oregon
-        .kms
-        .describe_key()
-        .key_id("alias/Single-region-key-oregon")
-        .send()
-        .await
-        .unwrap()
-        .key_metadata
-        .unwrap();
+    let key = describe::key(&oregon.kms, "alias/Single-region-key-oregon").await;
     oregon
         .kms
         .disable_key()
@@ -272,7 +236,7 @@ async fn a_disabled_destination_key_is_refused_before_any_copy() {
     assert!(stderr.contains("Single-region-key-oregon"), "{stderr}");
     assert!(stderr.contains("Disabled"), "{stderr}");
     assert!(
-        snapshots(&oregon.ec2).await.is_empty(),
+        describe::all_snapshots(&oregon.ec2).await.is_empty(),
         "no copy may be started"
     );
 
@@ -281,7 +245,7 @@ async fn a_disabled_destination_key_is_refused_before_any_copy() {
         "04-copy",
         &["--yes", "--key-for", "single-region=aws-managed"],
     );
-    assert_eq!(snapshots(&oregon.ec2).await.len(), 3);
+    assert_eq!(describe::all_snapshots(&oregon.ec2).await.len(), 3);
 }
 
 #[test]
