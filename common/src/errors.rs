@@ -279,7 +279,7 @@ pub fn hint_for(error: &AwsError, endpoint: &Endpoint) -> Option<String> {
         AwsFailure::Other { .. } => return None,
         AwsFailure::Service { code, .. } => match code.as_str() {
             "UnauthorizedOperation" | "AccessDeniedException" | "AccessDenied" => format!(
-                "your identity may not call {}: add it to your IAM policy (the README section Permissions lists what the labs need), \
+                "your identity may not call {}: add it to your IAM policy (docs/iam-policy.json is the least-privilege policy for all labs), \
                  and check the key policy of any KMS key involved",
                 error.operation
             ),

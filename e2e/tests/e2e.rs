@@ -16,6 +16,8 @@ mod security;
 mod terminal;
 // Opt-in: the whole course on a real AWS account (ignored by default).
 mod real_aws;
+// docs/iam-policy.json allows exactly what the labs call.
+mod iam;
 // Arguments and environment problems: exit codes and messages, nothing created.
 mod cli;
 // Project conventions: module docs, the manifest and the lab folders agree.
