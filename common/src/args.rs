@@ -47,6 +47,10 @@ pub struct CommonArgs {
     #[arg(long, value_name = "MINUTES", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=2880))]
     pub max_wait_minutes: u64,
 
+    /// Leave out the teaching text (explanations before and after each lab); results stay
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+
     /// Print every AWS call as it is made (service, operation, region, parameters, outcome,
     /// time) on stderr, and the number of calls at the end
     #[arg(long)]

@@ -85,7 +85,7 @@ impl LabContext {
             return Err(VerificationFailed { failed, total }.into());
         }
         self.ui.say(&format!("✓ All {total} checks passed."));
-        self.ui.say(summary);
+        self.ui.teach(summary);
         self.say_next_step();
         Ok(())
     }
@@ -190,7 +190,7 @@ where
         return ExitStatus::Usage.into();
     }
     init_logging(common.verbose);
-    let ui = Arc::new(Ui::terminal(common.output, common.yes));
+    let ui = Arc::new(Ui::terminal(common.output, common.yes).quiet(common.quiet));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

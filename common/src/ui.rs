@@ -218,6 +218,7 @@ impl Write for Captured {
 /// The lab's voice. See the module docs for the rules it enforces.
 pub struct Ui {
     format: OutputFormat,
+    quiet: bool,
     assume_yes: bool,
     interactive: bool,
     out: Mutex<Box<dyn Write + Send>>,
@@ -238,6 +239,7 @@ impl Ui {
         };
         Ui {
             format,
+            quiet: false,
             assume_yes,
             interactive,
             out: Mutex::new(Box::new(std::io::stdout())),
@@ -257,6 +259,7 @@ impl Ui {
         let (out, err) = (Captured::default(), Captured::default());
         let ui = Ui {
             format,
+            quiet: false,
             assume_yes,
             interactive: true,
             out: Mutex::new(Box::new(out.clone())),
@@ -277,6 +280,20 @@ impl Ui {
         (ui, out, err)
     }
 
+    /// With `quiet`, the teaching text is left out; results, warnings and prompts stay.
+    pub fn quiet(mut self, quiet: bool) -> Self {
+        self.quiet = quiet;
+        self
+    }
+
+    /// Teaching text: what a lab will do and why, and what the learner now knows. `--quiet`
+    /// leaves it out.
+    pub fn teach(&self, text: &str) {
+        if !self.quiet {
+            self.say(text);
+        }
+    }
+
     pub fn format(&self) -> OutputFormat {
         self.format
     }
@@ -295,8 +312,11 @@ impl Ui {
         let _ = self.progress.suspend(|| writeln!(writer, "{text}"));
     }
 
-    /// A section heading.
+    /// A section heading (part of the teaching text: `--quiet` leaves it out).
     pub fn heading(&self, text: &str) {
+        if self.quiet {
+            return;
+        }
         self.write_line(self.text_stream(), &format!("\n== {text} =="));
     }
 
@@ -465,6 +485,25 @@ mod tests {
         let options = vec!["a".to_string(), "b".to_string(), "c".to_string()];
         assert_eq!(ui.choose("which?", &options, 0).unwrap(), 2);
         assert!(ui.confirm("one too many?").is_err());
+    }
+
+    #[test]
+    fn quiet_leaves_out_teaching_but_keeps_results() {
+        let (ui, out, _) = Ui::scripted(OutputFormat::Table, true, vec![]);
+        let ui = ui.quiet(true);
+        ui.heading("Lab 01");
+        ui.teach("what a multi-region key is");
+        ui.say("created key 1234");
+        ui.report(&sample());
+        let text = out.text();
+        assert!(
+            !text.contains("Lab 01") && !text.contains("multi-region key is"),
+            "{text}"
+        );
+        assert!(
+            text.contains("created key 1234") && text.contains("Single-region-key"),
+            "{text}"
+        );
     }
 
     #[test]

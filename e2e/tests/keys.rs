@@ -358,3 +358,20 @@ async fn json_output_is_one_document_with_six_verified_keys() {
         "the banner goes to stderr in JSON mode:\n{stderr}"
     );
 }
+
+#[test]
+fn quiet_leaves_out_the_teaching_text_but_not_the_results() {
+    let emulator = Emulator::start();
+    let (full, _) = emulator.run_ok("01-keys", &["--yes"]);
+    assert!(full.contains("The three kinds of KMS key"), "{full}");
+    let (quiet, _) = emulator.run_ok("01-keys", &["--yes", "--quiet"]);
+    assert!(
+        !quiet.contains("The three kinds of KMS key") && !quiet.contains("What you now have"),
+        "{quiet}"
+    );
+    assert!(
+        quiet.contains("✓ All 6 checks passed")
+            && quiet.contains("Next: cargo run --bin 02-volumes"),
+        "{quiet}"
+    );
+}

@@ -161,7 +161,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
 
 fn explain(ui: &Ui, ctx: &LabContext) {
     ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
-    ui.say(&format!(
+    ui.teach(&format!(
         "To copy an encrypted EBS snapshot from {src} to {dst}, you need a KMS key in each region: EBS\n\
          re-encrypts the copy with a key of the destination region. This lab prepares six keys, two of each kind:",
         src = ctx.scenario.source,
@@ -208,8 +208,8 @@ fn explain(ui: &Ui, ctx: &LabContext) {
         ],
         None,
     );
-    ui.say(&kinds.render_table());
-    ui.say(&format!(
+    ui.teach(&kinds.render_table());
+    ui.teach(&format!(
         "- aws/ebs: AWS creates it in each region the first time EBS needs it; this lab asks for it, so it exists.\n\
          - {single} in {src} and {single_dst} in {dst}: customer managed single-region keys.\n\
          - {mrk} in {src}: a customer managed multi-region primary; {mrk_fact}.\n\

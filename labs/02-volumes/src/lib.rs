@@ -154,7 +154,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
 fn explain(ctx: &LabContext) {
     let ui = &ctx.ui;
     ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
-    ui.say(&format!(
+    ui.teach(&format!(
         "An EBS volume is encrypted when it is created, with the KMS key you choose; it cannot be changed\n\
          later, and every snapshot of the volume is encrypted with the same key. This lab creates three\n\
          {SIZE_GIB} GiB gp3 volumes in {}, one per key: aws/ebs (AWS managed), the single-region key and\n\
@@ -209,7 +209,7 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
         );
     }
     ctx.ui.report(&report);
-    ctx.ui.say(
+    ctx.ui.teach(
         "With encryption by default on, every new volume and snapshot copy in that region is encrypted even\n\
          when nobody asks; existing volumes do not change. This lab names its keys explicitly either way.",
     );

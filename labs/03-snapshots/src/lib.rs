@@ -152,7 +152,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
 fn explain(ctx: &LabContext) {
     ctx.ui
         .heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
-    ctx.ui.say(&format!(
+    ctx.ui.teach(&format!(
         "A snapshot of an encrypted volume is encrypted with the same KMS key as the volume. This lab takes\n\
          one snapshot of each lab volume in {}, starts all three at once, and waits until each is\n\
          `completed` (on AWS that can take minutes; at most 5 snapshots of one gp3 volume may be pending).",

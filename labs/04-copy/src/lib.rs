@@ -229,7 +229,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
 fn explain(ctx: &LabContext) {
     ctx.ui
         .heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
-    ctx.ui.say(&format!(
+    ctx.ui.teach(&format!(
         "CopySnapshot is sent to the destination region ({dst}), naming the source region and snapshot.\n\
          A copy of an encrypted snapshot is always encrypted, and a KMS key is regional: the copy is\n\
          re-encrypted with a key of {dst}. While the data travels, Amazon S3 server-side encryption\n\
