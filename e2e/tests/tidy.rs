@@ -115,3 +115,75 @@ fn architecture_doc_maps_every_crate() {
         );
     }
 }
+
+#[test]
+fn learner_text_teaches_no_outdated_facts() {
+    // (outdated phrase, why): the walkthrough this course started from is from 2022.
+    let outdated = [
+        ("1,095", "AWS managed keys rotate every year since May 2022"),
+        ("1095", "AWS managed keys rotate every year since May 2022"),
+        (
+            "customer master key",
+            "the current name is KMS key (customer managed key)",
+        ),
+        (
+            "(cmk)",
+            "the current name is KMS key (customer managed key)",
+        ),
+    ];
+    // A line may name an outdated fact to say that it is outdated, or to check for it.
+    let marks_history = [
+        "outdated",
+        "out of date",
+        "used to",
+        "no longer",
+        "until may 2022",
+        "before may 2022",
+        "older material",
+        "replaced",
+        "contains(",
+    ];
+    let mut files = vec![root().join("README.md")];
+    for dir in ["labs", "docs", "common/src", "tools"] {
+        let mut found = Vec::new();
+        collect(&root().join(dir), &mut found);
+        files.extend(found);
+    }
+    let mut problems = Vec::new();
+    for file in files {
+        let text = fs::read_to_string(&file).unwrap_or_default();
+        for (number, line) in text.lines().enumerate() {
+            let lower = line.to_lowercase();
+            for (phrase, why) in outdated {
+                if lower.contains(phrase) && !marks_history.iter().any(|mark| lower.contains(mark))
+                {
+                    problems.push(format!(
+                        "{}:{}: {phrase:?}: {why}",
+                        file.strip_prefix(root()).unwrap().display(),
+                        number + 1
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        problems.is_empty(),
+        "outdated facts in learner text:\n{}",
+        problems.join("\n")
+    );
+}
+
+/// Markdown and Rust files below `dir`.
+fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, found);
+        } else if path.extension().is_some_and(|e| e == "md" || e == "rs") {
+            found.push(path);
+        }
+    }
+}
