@@ -28,19 +28,12 @@ pub struct ApiLog {
 impl ApiLog {
     /// A log that prints each call when `show` is set, and always counts.
     pub fn new(show: bool) -> Self {
-        ApiLog {
-            show,
-            region: "",
-            calls: Arc::new(AtomicUsize::new(0)),
-        }
+        ApiLog { show, region: "", calls: Arc::new(AtomicUsize::new(0)) }
     }
 
     /// The same log (same count) for the clients of `region`.
     pub fn for_region(&self, region: &'static str) -> Self {
-        ApiLog {
-            region,
-            ..self.clone()
-        }
+        ApiLog { region, ..self.clone() }
     }
 
     /// Calls made so far in this run (each attempt of a retried call counts once per call).
@@ -60,17 +53,11 @@ impl Storable for CallStarted {
 /// The parameters of a call from the SDK's debug text of its input: the struct without the
 /// type-erasure wrapper and without unset (`None`) fields.
 fn parameters(debug: &str) -> String {
-    let inner = debug
-        .split_once("]:")
-        .map_or(debug, |(_, rest)| rest.strip_suffix(')').unwrap_or(rest));
+    let inner = debug.split_once("]:").map_or(debug, |(_, rest)| rest.strip_suffix(')').unwrap_or(rest));
     let Some((_, fields)) = inner.split_once(" { ") else {
         return String::new();
     };
-    let set: Vec<&str> = fields
-        .trim_end_matches(" }")
-        .split(", ")
-        .filter(|field| !field.ends_with(": None"))
-        .collect();
+    let set: Vec<&str> = fields.trim_end_matches(" }").split(", ").filter(|field| !field.ends_with(": None")).collect();
     if set.is_empty() {
         String::new()
     } else {
@@ -97,13 +84,8 @@ impl Intercept for ApiLog {
         context: &BeforeSerializationInterceptorContextRef<'_>,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        let parameters = if self.show {
-            parameters(&format!("{:?}", context.input()))
-        } else {
-            String::new()
-        };
-        cfg.interceptor_state()
-            .store_put(CallStarted(Instant::now(), parameters));
+        let parameters = if self.show { parameters(&format!("{:?}", context.input())) } else { String::new() };
+        cfg.interceptor_state().store_put(CallStarted(Instant::now(), parameters));
         Ok(())
     }
 
@@ -117,25 +99,18 @@ impl Intercept for ApiLog {
         if !self.show {
             return Ok(());
         }
-        let (service, operation) = cfg
-            .load::<Metadata>()
-            .map_or(("?", "?"), |metadata| (metadata.service(), metadata.name()));
-        let (elapsed, parameters) = cfg.load::<CallStarted>().map_or((0, ""), |started| {
-            (started.0.elapsed().as_millis(), started.1.as_str())
-        });
-        let status = context
-            .response()
-            .map(|response| response.status().as_u16());
+        let (service, operation) =
+            cfg.load::<Metadata>().map_or(("?", "?"), |metadata| (metadata.service(), metadata.name()));
+        let (elapsed, parameters) =
+            cfg.load::<CallStarted>().map_or((0, ""), |started| (started.0.elapsed().as_millis(), started.1.as_str()));
+        let status = context.response().map(|response| response.status().as_u16());
         let outcome = match (context.output_or_error(), status) {
             (Some(Ok(_)), _) => "ok".to_string(),
             (Some(Err(_)), Some(status)) => format!("failed (HTTP {status})"),
             (Some(Err(error)), None) => format!("failed ({})", one_line(error.to_string())),
             (None, _) => "no outcome".to_string(),
         };
-        eprintln!(
-            "api: {service}:{operation} [{}] {outcome} in {elapsed} ms {parameters}",
-            self.region
-        );
+        eprintln!("api: {service}:{operation} [{}] {outcome} in {elapsed} ms {parameters}", self.region);
         Ok(())
     }
 }
@@ -146,24 +121,16 @@ mod tests {
 
     #[test]
     fn parameters_leave_out_the_wrapper_and_unset_fields() {
-        let debug = r#"Input(TypeErasedBox[!Clone]:ListResourceTagsInput { key_id: Some("1234"), limit: None, marker: None })"#;
+        let debug =
+            r#"Input(TypeErasedBox[!Clone]:ListResourceTagsInput { key_id: Some("1234"), limit: None, marker: None })"#;
         assert_eq!(parameters(debug), r#"{ key_id: Some("1234") }"#);
-        assert_eq!(
-            parameters("Input(TypeErasedBox[!Clone]:GetCallerIdentityInput)"),
-            ""
-        );
-        assert_eq!(
-            parameters("Input(TypeErasedBox[!Clone]:ListKeysInput { limit: None, marker: None })"),
-            ""
-        );
+        assert_eq!(parameters("Input(TypeErasedBox[!Clone]:GetCallerIdentityInput)"), "");
+        assert_eq!(parameters("Input(TypeErasedBox[!Clone]:ListKeysInput { limit: None, marker: None })"), "");
     }
 
     #[test]
     fn parameters_are_one_short_line() {
-        assert_eq!(
-            one_line("A {\n    key_id: \"x\",\n}".into()),
-            "A { key_id: \"x\", }"
-        );
+        assert_eq!(one_line("A {\n    key_id: \"x\",\n}".into()), "A { key_id: \"x\", }");
         let long = one_line("x".repeat(500));
         assert_eq!(long.chars().count(), PARAMETERS_WIDTH + 1);
         assert!(long.ends_with('…'));
@@ -174,9 +141,7 @@ mod tests {
         let log = ApiLog::new(false);
         let tokyo = log.for_region("ap-northeast-1");
         tokyo.calls.fetch_add(2, Ordering::SeqCst);
-        log.for_region("us-west-2")
-            .calls
-            .fetch_add(1, Ordering::SeqCst);
+        log.for_region("us-west-2").calls.fetch_add(1, Ordering::SeqCst);
         assert_eq!(log.calls(), 3);
     }
 }

@@ -110,13 +110,8 @@ pub fn parse_prefix(text: &str) -> Result<String, String> {
     if text.len() > 32 {
         return Err("a name prefix has at most 32 characters".into());
     }
-    if let Some(bad) = text
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
-    {
-        return Err(format!(
-            "'{bad}' cannot appear in a KMS alias name; use letters, digits, '-' and '_'"
-        ));
+    if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+        return Err(format!("'{bad}' cannot appear in a KMS alias name; use letters, digits, '-' and '_'"));
     }
     if text.to_ascii_lowercase().starts_with("aws") {
         return Err("a prefix may not start with 'aws': AWS reserves those alias names".into());
@@ -152,32 +147,16 @@ mod tests {
 
     #[test]
     fn bad_region_is_a_parse_error_naming_the_value() {
-        let error = Cli::try_parse_from(["lab", "--source-region", "tokyo"])
-            .err()
-            .unwrap();
-        assert!(
-            error.to_string().contains("'tokyo' is not a region code"),
-            "{error}"
-        );
+        let error = Cli::try_parse_from(["lab", "--source-region", "tokyo"]).err().unwrap();
+        assert!(error.to_string().contains("'tokyo' is not a region code"), "{error}");
     }
 
     #[test]
     fn repeat_flags_name_only_what_differs_from_the_defaults() {
         let cli = Cli::try_parse_from(["lab"]).unwrap();
         assert_eq!(cli.common.repeat_flags(), "");
-        let cli = Cli::try_parse_from([
-            "lab",
-            "--dest-region",
-            "eu-west-1",
-            "--name-prefix",
-            "a-",
-            "--yes",
-        ])
-        .unwrap();
-        assert_eq!(
-            cli.common.repeat_flags(),
-            " -- --dest-region eu-west-1 --name-prefix a-"
-        );
+        let cli = Cli::try_parse_from(["lab", "--dest-region", "eu-west-1", "--name-prefix", "a-", "--yes"]).unwrap();
+        assert_eq!(cli.common.repeat_flags(), " -- --dest-region eu-west-1 --name-prefix a-");
     }
 
     #[test]

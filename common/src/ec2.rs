@@ -15,12 +15,7 @@ use std::time::Duration;
 use tokio::time::Instant;
 
 fn tag_pairs(tags: &[Tag]) -> impl Iterator<Item = (&str, &str)> {
-    tags.iter().map(|tag| {
-        (
-            tag.key().unwrap_or_default(),
-            tag.value().unwrap_or_default(),
-        )
-    })
+    tags.iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()))
 }
 
 /// An EBS volume the labs made.
@@ -46,23 +41,15 @@ impl LabVolume {
     fn from_sdk(volume: &Volume) -> Self {
         LabVolume {
             id: volume.volume_id().unwrap_or_default().to_string(),
-            name: tags::value_of(tag_pairs(volume.tags()), "Name")
-                .unwrap_or_default()
-                .to_string(),
+            name: tags::value_of(tag_pairs(volume.tags()), "Name").unwrap_or_default().to_string(),
             role: tags::value_of(tag_pairs(volume.tags()), tags::ROLE_KEY).map(str::to_string),
             step: tags::value_of(tag_pairs(volume.tags()), tags::STEP_KEY).map(str::to_string),
             zone: volume.availability_zone().unwrap_or_default().to_string(),
             size_gib: volume.size().unwrap_or_default(),
-            volume_type: volume
-                .volume_type()
-                .map(|t| t.as_str().to_string())
-                .unwrap_or_default(),
+            volume_type: volume.volume_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
             encrypted: volume.encrypted().unwrap_or(false),
             kms_key_id: volume.kms_key_id().map(str::to_string),
-            state: volume
-                .state()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
+            state: volume.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
             attached: !volume.attachments().is_empty(),
         }
     }
@@ -93,23 +80,16 @@ impl LabSnapshot {
     fn from_sdk(snapshot: &Snapshot) -> Self {
         LabSnapshot {
             id: snapshot.snapshot_id().unwrap_or_default().to_string(),
-            name: tags::value_of(tag_pairs(snapshot.tags()), "Name")
-                .unwrap_or_default()
-                .to_string(),
+            name: tags::value_of(tag_pairs(snapshot.tags()), "Name").unwrap_or_default().to_string(),
             role: tags::value_of(tag_pairs(snapshot.tags()), tags::ROLE_KEY).map(str::to_string),
             volume_id: snapshot.volume_id().unwrap_or_default().to_string(),
             description: snapshot.description().unwrap_or_default().to_string(),
             encrypted: snapshot.encrypted().unwrap_or(false),
             kms_key_id: snapshot.kms_key_id().map(str::to_string),
-            state: snapshot
-                .state()
-                .map(|s| s.as_str().to_string())
-                .unwrap_or_default(),
+            state: snapshot.state().map(|s| s.as_str().to_string()).unwrap_or_default(),
             progress: snapshot.progress().map(str::to_string),
             state_message: snapshot.state_message().map(str::to_string),
-            tags: tag_pairs(snapshot.tags())
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
+            tags: tag_pairs(snapshot.tags()).map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         }
     }
 
@@ -142,16 +122,8 @@ pub async fn lab_volumes(ec2: &Client) -> Result<Vec<LabVolume>, AwsError> {
 
 /// Volumes by id (not filtered by tags: used right after the labs made them).
 pub async fn volumes_by_id(ec2: &Client, ids: &[String]) -> Result<Vec<LabVolume>, AwsError> {
-    let filter = Filter::builder()
-        .name("volume-id")
-        .set_values(Some(ids.to_vec()))
-        .build();
-    let output = ec2
-        .describe_volumes()
-        .filters(filter)
-        .send()
-        .await
-        .aws("ec2:DescribeVolumes")?;
+    let filter = Filter::builder().name("volume-id").set_values(Some(ids.to_vec())).build();
+    let output = ec2.describe_volumes().filters(filter).send().await.aws("ec2:DescribeVolumes")?;
     Ok(output.volumes().iter().map(LabVolume::from_sdk).collect())
 }
 
@@ -168,31 +140,17 @@ pub async fn lab_snapshots(ec2: &Client) -> Result<Vec<LabSnapshot>, AwsError> {
         .await;
     let mut snapshots = Vec::new();
     for snapshot in pages {
-        snapshots.push(LabSnapshot::from_sdk(
-            &snapshot.aws("ec2:DescribeSnapshots")?,
-        ));
+        snapshots.push(LabSnapshot::from_sdk(&snapshot.aws("ec2:DescribeSnapshots")?));
     }
     Ok(snapshots)
 }
 
 /// Snapshots by id, with one Describe (filtered by id, so a just-made one missing is no error).
 pub async fn snapshots_by_id(ec2: &Client, ids: &[String]) -> Result<Vec<LabSnapshot>, AwsError> {
-    let filter = Filter::builder()
-        .name("snapshot-id")
-        .set_values(Some(ids.to_vec()))
-        .build();
-    let output = ec2
-        .describe_snapshots()
-        .owner_ids("self")
-        .filters(filter)
-        .send()
-        .await
-        .aws("ec2:DescribeSnapshots")?;
-    Ok(output
-        .snapshots()
-        .iter()
-        .map(LabSnapshot::from_sdk)
-        .collect())
+    let filter = Filter::builder().name("snapshot-id").set_values(Some(ids.to_vec())).build();
+    let output =
+        ec2.describe_snapshots().owner_ids("self").filters(filter).send().await.aws("ec2:DescribeSnapshots")?;
+    Ok(output.snapshots().iter().map(LabSnapshot::from_sdk).collect())
 }
 
 /// Where one resource stands while being waited for.
@@ -217,16 +175,12 @@ impl Standing {
     pub fn of_snapshot(snapshot: &LabSnapshot) -> Standing {
         match snapshot.state.as_str() {
             "completed" => Standing::Done,
-            "error" => Standing::Failed(
-                snapshot
-                    .state_message
-                    .clone()
-                    .unwrap_or_else(|| "no StateMessage given".into()),
-            ),
-            state => Standing::Pending {
-                state: state.to_string(),
-                percent: parse_percent(snapshot.progress.as_deref()),
-            },
+            "error" => {
+                Standing::Failed(snapshot.state_message.clone().unwrap_or_else(|| "no StateMessage given".into()))
+            }
+            state => {
+                Standing::Pending { state: state.to_string(), percent: parse_percent(snapshot.progress.as_deref()) }
+            }
         }
     }
 
@@ -234,10 +188,7 @@ impl Standing {
         match volume.state.as_str() {
             "available" | "in-use" => Standing::Done,
             "error" => Standing::Failed("the volume is in state error".into()),
-            state => Standing::Pending {
-                state: state.to_string(),
-                percent: None,
-            },
+            state => Standing::Pending { state: state.to_string(), percent: None },
         }
     }
 }
@@ -279,37 +230,26 @@ where
     let mut pending: Vec<String> = ids.to_vec();
     let mut failures = BTreeMap::new();
     let mut last_seen: BTreeMap<String, Standing> = BTreeMap::new();
-    let bars: BTreeMap<String, indicatif::ProgressBar> = ids
-        .iter()
-        .map(|id| (id.clone(), ui.progress_bar(format!("{what} {id}"))))
-        .collect();
+    let bars: BTreeMap<String, indicatif::ProgressBar> =
+        ids.iter().map(|id| (id.clone(), ui.progress_bar(format!("{what} {id}")))).collect();
     let mut pause = policy.first_poll;
     while !pending.is_empty() {
         let standings = poll(pending.clone()).await?;
         for id in pending.clone() {
-            let standing = standings.get(&id).cloned().unwrap_or(Standing::Pending {
-                state: "not visible yet".into(),
-                percent: None,
-            });
+            let standing = standings
+                .get(&id)
+                .cloned()
+                .unwrap_or(Standing::Pending { state: "not visible yet".into(), percent: None });
             if last_seen.get(&id) != Some(&standing) {
                 let line = match &standing {
-                    Standing::Pending {
-                        state,
-                        percent: Some(p),
-                    } => format!("{what} {id}: {state} {p}%"),
-                    Standing::Pending {
-                        state,
-                        percent: None,
-                    } => format!("{what} {id}: {state}"),
+                    Standing::Pending { state, percent: Some(p) } => format!("{what} {id}: {state} {p}%"),
+                    Standing::Pending { state, percent: None } => format!("{what} {id}: {state}"),
                     Standing::Done => format!("{what} {id}: done"),
                     Standing::Failed(message) => format!("{what} {id}: error: {message}"),
                 };
                 ui.progress_line(&line);
                 if let Some(bar) = bars.get(&id) {
-                    if let Standing::Pending {
-                        percent: Some(p), ..
-                    } = standing
-                    {
+                    if let Standing::Pending { percent: Some(p), .. } = standing {
                         bar.set_position(u64::from(p));
                     }
                     bar.set_message(line);
@@ -366,47 +306,29 @@ mod tests {
         let rounds = Arc::new(Mutex::new(0));
         let ids = vec!["snap-a".to_string(), "snap-b".to_string()];
         let counter = Arc::clone(&rounds);
-        let failures = wait_all(
-            &ui,
-            "snapshot",
-            &ids,
-            WaitPolicy::minutes(5),
-            move |asked| {
-                let counter = Arc::clone(&counter);
-                async move {
-                    let mut round = counter.lock().unwrap();
-                    *round += 1;
-                    let mut answer = BTreeMap::new();
-                    for id in asked {
-                        let standing = match (id.as_str(), *round) {
-                            ("snap-a", 1) => Standing::Pending {
-                                state: "pending".into(),
-                                percent: Some(10),
-                            },
-                            ("snap-a", 2) => Standing::Pending {
-                                state: "pending".into(),
-                                percent: Some(60),
-                            },
-                            ("snap-a", _) => Standing::Done,
-                            (_, 1) => continue, // not visible yet
-                            _ => Standing::Failed("Given key ID is not accessible".into()),
-                        };
-                        answer.insert(id, standing);
-                    }
-                    Ok(answer)
+        let failures = wait_all(&ui, "snapshot", &ids, WaitPolicy::minutes(5), move |asked| {
+            let counter = Arc::clone(&counter);
+            async move {
+                let mut round = counter.lock().unwrap();
+                *round += 1;
+                let mut answer = BTreeMap::new();
+                for id in asked {
+                    let standing = match (id.as_str(), *round) {
+                        ("snap-a", 1) => Standing::Pending { state: "pending".into(), percent: Some(10) },
+                        ("snap-a", 2) => Standing::Pending { state: "pending".into(), percent: Some(60) },
+                        ("snap-a", _) => Standing::Done,
+                        (_, 1) => continue, // not visible yet
+                        _ => Standing::Failed("Given key ID is not accessible".into()),
+                    };
+                    answer.insert(id, standing);
                 }
-            },
-        )
+                Ok(answer)
+            }
+        })
         .await
         .unwrap();
         assert_eq!(*rounds.lock().unwrap(), 3);
-        assert_eq!(
-            failures,
-            BTreeMap::from([(
-                "snap-b".to_string(),
-                "Given key ID is not accessible".to_string()
-            )])
-        );
+        assert_eq!(failures, BTreeMap::from([("snap-b".to_string(), "Given key ID is not accessible".to_string())]));
         let text = progress.text();
         for expected in [
             "snapshot snap-a: pending 10%",
@@ -422,33 +344,16 @@ mod tests {
     async fn gives_up_after_the_maximum_wait_with_a_way_forward() {
         let (ui, _, _) = Ui::non_interactive(OutputFormat::Table, true);
         let ids = vec!["snap-slow".to_string()];
-        let error = wait_all(
-            &ui,
-            "copy",
-            &ids,
-            WaitPolicy::minutes(1),
-            |asked| async move {
-                Ok(asked
-                    .into_iter()
-                    .map(|id| {
-                        (
-                            id,
-                            Standing::Pending {
-                                state: "pending".into(),
-                                percent: Some(1),
-                            },
-                        )
-                    })
-                    .collect())
-            },
-        )
+        let error = wait_all(&ui, "copy", &ids, WaitPolicy::minutes(1), |asked| async move {
+            Ok(asked
+                .into_iter()
+                .map(|id| (id, Standing::Pending { state: "pending".into(), percent: Some(1) }))
+                .collect())
+        })
         .await
         .unwrap_err();
         let text = error.to_string();
-        assert!(
-            text.contains("snap-slow still not finished after 1 minutes"),
-            "{text}"
-        );
+        assert!(text.contains("snap-slow still not finished after 1 minutes"), "{text}");
         assert!(text.contains("--max-wait-minutes"), "{text}");
     }
 
@@ -460,11 +365,7 @@ mod tests {
         use aws_sdk_ec2::types::{Snapshot, SnapshotState};
         use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
-        fn snapshot(
-            state: SnapshotState,
-            progress: &str,
-            message: Option<&str>,
-        ) -> DescribeSnapshotsOutput {
+        fn snapshot(state: SnapshotState, progress: &str, message: Option<&str>) -> DescribeSnapshotsOutput {
             let snapshot = Snapshot::builder()
                 .snapshot_id("snap-1")
                 .volume_id("vol-1")
@@ -474,22 +375,16 @@ mod tests {
                 .progress(progress)
                 .set_state_message(message.map(str::to_string))
                 .build();
-            DescribeSnapshotsOutput::builder()
-                .snapshots(snapshot)
-                .build()
+            DescribeSnapshotsOutput::builder().snapshots(snapshot).build()
         }
 
-        type Polled<'a> =
-            std::pin::Pin<Box<dyn Future<Output = Result<BTreeMap<String, Standing>>> + 'a>>;
+        type Polled<'a> = std::pin::Pin<Box<dyn Future<Output = Result<BTreeMap<String, Standing>>> + 'a>>;
 
         fn poll_with<'a>(client: &'a Client) -> impl FnMut(Vec<String>) -> Polled<'a> {
             move |pending| {
                 Box::pin(async move {
                     let snapshots = snapshots_by_id(client, &pending).await?;
-                    Ok(snapshots
-                        .iter()
-                        .map(|s| (s.id.clone(), Standing::of_snapshot(s)))
-                        .collect())
+                    Ok(snapshots.iter().map(|s| (s.id.clone(), Standing::of_snapshot(s))).collect())
                 })
             }
         }
@@ -505,21 +400,12 @@ mod tests {
             let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule]);
             let (ui, _, progress) = Ui::non_interactive(crate::args::OutputFormat::Table, true);
             let ids = vec!["snap-1".to_string()];
-            let failures = wait_all(
-                &ui,
-                "snapshot",
-                &ids,
-                WaitPolicy::minutes(10),
-                poll_with(&client),
-            )
-            .await
-            .unwrap();
+            let failures = wait_all(&ui, "snapshot", &ids, WaitPolicy::minutes(10), poll_with(&client)).await.unwrap();
             assert!(failures.is_empty());
             assert_eq!(rule.num_calls(), 3);
             let text = progress.text();
             assert!(
-                text.contains("snapshot snap-1: pending 10%")
-                    && text.contains("snapshot snap-1: pending 60%"),
+                text.contains("snapshot snap-1: pending 10%") && text.contains("snapshot snap-1: pending 60%"),
                 "{text}"
             );
             assert!(text.contains("snapshot snap-1: done"), "{text}");
@@ -530,35 +416,14 @@ mod tests {
             let rule = mock!(Client::describe_snapshots)
                 .sequence()
                 .output(|| snapshot(SnapshotState::Pending, "0%", None))
-                .output(|| {
-                    snapshot(
-                        SnapshotState::Error,
-                        "0%",
-                        Some("Given key ID is not accessible"),
-                    )
-                })
+                .output(|| snapshot(SnapshotState::Error, "0%", Some("Given key ID is not accessible")))
                 .build();
             let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule]);
             let (ui, _, _) = Ui::non_interactive(crate::args::OutputFormat::Table, true);
             let ids = vec!["snap-1".to_string()];
-            let failures = wait_all(
-                &ui,
-                "copy",
-                &ids,
-                WaitPolicy::minutes(10),
-                poll_with(&client),
-            )
-            .await
-            .unwrap();
-            assert_eq!(
-                failures.get("snap-1").map(String::as_str),
-                Some("Given key ID is not accessible")
-            );
-            assert_eq!(
-                rule.num_calls(),
-                2,
-                "polling stops once the copy has failed"
-            );
+            let failures = wait_all(&ui, "copy", &ids, WaitPolicy::minutes(10), poll_with(&client)).await.unwrap();
+            assert_eq!(failures.get("snap-1").map(String::as_str), Some("Given key ID is not accessible"));
+            assert_eq!(rule.num_calls(), 2, "polling stops once the copy has failed");
         }
 
         #[tokio::test(start_paused = true)]
@@ -573,9 +438,7 @@ mod tests {
             let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule], |config| {
                 config.retry_config(RetryConfig::standard().with_max_attempts(3))
             });
-            let snapshots = snapshots_by_id(&client, &["snap-1".to_string()])
-                .await
-                .unwrap();
+            let snapshots = snapshots_by_id(&client, &["snap-1".to_string()]).await.unwrap();
             assert_eq!(snapshots.len(), 1);
             assert_eq!(snapshots[0].state, "completed");
             assert_eq!(rule.num_calls(), 2, "one throttled attempt, one retry");
@@ -594,9 +457,7 @@ mod tests {
             let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule], |config| {
                 config.retry_config(RetryConfig::standard().with_max_attempts(5))
             });
-            let snapshots = snapshots_by_id(&client, &["snap-1".to_string()])
-                .await
-                .unwrap();
+            let snapshots = snapshots_by_id(&client, &["snap-1".to_string()]).await.unwrap();
             assert_eq!(snapshots[0].state, "completed");
             assert_eq!(rule.num_calls(), 3, "HTTP 500, HTTP 503, then the answer");
         }
@@ -613,16 +474,9 @@ mod tests {
             let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule], |config| {
                 config.retry_config(RetryConfig::standard().with_max_attempts(3))
             });
-            let error = snapshots_by_id(&client, &["snap-1".to_string()])
-                .await
-                .unwrap_err();
+            let error = snapshots_by_id(&client, &["snap-1".to_string()]).await.unwrap_err();
             assert_eq!(error.code(), Some("RequestLimitExceeded"));
-            assert!(
-                error
-                    .to_string()
-                    .contains("RequestLimitExceeded: Request limit exceeded."),
-                "{error}"
-            );
+            assert!(error.to_string().contains("RequestLimitExceeded: Request limit exceeded."), "{error}");
             assert_eq!(rule.num_calls(), 3);
         }
     }

@@ -65,11 +65,7 @@ pub struct VerificationFailed {
 
 impl fmt::Display for VerificationFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "verification failed: {} of {} checks did not pass (marked ✗ above)",
-            self.failed, self.total
-        )
+        write!(f, "verification failed: {} of {} checks did not pass (marked ✗ above)", self.failed, self.total)
     }
 }
 impl std::error::Error for VerificationFailed {}
@@ -78,11 +74,7 @@ impl std::error::Error for VerificationFailed {}
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AwsFailure {
     /// The service answered with an error code.
-    Service {
-        code: String,
-        message: String,
-        request_id: Option<String>,
-    },
+    Service { code: String, message: String, request_id: Option<String> },
     /// The request never got an answer: connection refused, DNS, TLS.
     Unreachable { detail: String },
     /// No answer in time.
@@ -119,10 +111,7 @@ impl AwsError {
                 let meta = err.meta();
                 let status = context.raw().status().as_u16();
                 AwsFailure::Service {
-                    code: meta
-                        .code()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| format!("HTTP {status}")),
+                    code: meta.code().map(str::to_string).unwrap_or_else(|| format!("HTTP {status}")),
                     message: meta
                         .message()
                         .map(str::to_string)
@@ -134,18 +123,14 @@ impl AwsError {
                         .or_else(|| header(context.raw(), "x-amz-request-id")),
                 }
             }
-            SdkError::TimeoutError(_) => AwsFailure::Timeout {
-                detail: error_chain(error),
-            },
-            SdkError::DispatchFailure(dispatch) if dispatch.is_timeout() => AwsFailure::Timeout {
-                detail: error_chain(error),
-            },
-            SdkError::DispatchFailure(dispatch) if dispatch.is_io() => AwsFailure::Unreachable {
-                detail: error_chain(error),
-            },
-            _ => AwsFailure::Other {
-                detail: error_chain(error),
-            },
+            SdkError::TimeoutError(_) => AwsFailure::Timeout { detail: error_chain(error) },
+            SdkError::DispatchFailure(dispatch) if dispatch.is_timeout() => {
+                AwsFailure::Timeout { detail: error_chain(error) }
+            }
+            SdkError::DispatchFailure(dispatch) if dispatch.is_io() => {
+                AwsFailure::Unreachable { detail: error_chain(error) }
+            }
+            _ => AwsFailure::Other { detail: error_chain(error) },
         };
         AwsError { operation, failure }
     }
@@ -174,11 +159,7 @@ impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let operation = self.operation;
         match &self.failure {
-            AwsFailure::Service {
-                code,
-                message,
-                request_id,
-            } => {
+            AwsFailure::Service { code, message, request_id } => {
                 write!(f, "{operation} failed: {code}: {message}")?;
                 if let Some(id) = request_id {
                     write!(f, " (request id {id})")?;
@@ -225,18 +206,8 @@ impl Endpoint {
         match url {
             None => Endpoint::Aws,
             Some(url) => {
-                let host = url
-                    .split("://")
-                    .nth(1)
-                    .unwrap_or(url)
-                    .split(['/', ':'])
-                    .next()
-                    .unwrap_or("");
-                if host == "localhost"
-                    || host.starts_with("127.")
-                    || host == "["
-                    || url.contains("[::1]")
-                {
+                let host = url.split("://").nth(1).unwrap_or(url).split(['/', ':']).next().unwrap_or("");
+                if host == "localhost" || host.starts_with("127.") || host == "[" || url.contains("[::1]") {
                     Endpoint::Local(url.to_string())
                 } else {
                     Endpoint::Custom(url.to_string())
@@ -247,13 +218,9 @@ impl Endpoint {
 
     /// The endpoint from the environment: the EC2 or KMS override first, then the global one.
     pub fn from_env() -> Self {
-        let url = [
-            "AWS_ENDPOINT_URL_EC2",
-            "AWS_ENDPOINT_URL_KMS",
-            "AWS_ENDPOINT_URL",
-        ]
-        .into_iter()
-        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()));
+        let url = ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL"]
+            .into_iter()
+            .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()));
         Endpoint::from_url(url.as_deref())
     }
 
@@ -401,15 +368,12 @@ mod tests {
         let error = anyhow::Error::new(service("AccessDeniedException"))
             .context("creating key Single-region-key in Tokyo (ap-northeast-1)");
         let text = render(&error, &Endpoint::Aws);
+        assert!(text.starts_with("error: creating key Single-region-key in Tokyo (ap-northeast-1)"), "{text}");
         assert!(
-            text.starts_with("error: creating key Single-region-key in Tokyo (ap-northeast-1)"),
+            text.contains("kms:CreateKey failed: AccessDeniedException: User is not authorized (request id req-123)"),
             "{text}"
         );
-        assert!(text.contains("kms:CreateKey failed: AccessDeniedException: User is not authorized (request id req-123)"), "{text}");
-        assert!(
-            text.contains("hint: your identity may not call kms:CreateKey"),
-            "{text}"
-        );
+        assert!(text.contains("hint: your identity may not call kms:CreateKey"), "{text}");
         assert!(!text.contains("service error"), "{text}");
         assert_eq!(exit_status_for(&error), ExitStatus::Aws);
     }
@@ -418,9 +382,7 @@ mod tests {
     fn unreachable_local_endpoint_says_how_to_start_the_emulator() {
         let error = AwsError {
             operation: "sts:GetCallerIdentity",
-            failure: AwsFailure::Unreachable {
-                detail: "Connection refused".into(),
-            },
+            failure: AwsFailure::Unreachable { detail: "Connection refused".into() },
         };
         let hint = hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000"))).unwrap();
         assert!(hint.contains("scripts/emulator.sh start"), "{hint}");
@@ -444,23 +406,13 @@ mod tests {
     fn each_error_kind_has_its_exit_status() {
         let usage = anyhow::Error::new(UsageError("needs --yes".into()));
         assert_eq!(exit_status_for(&usage), ExitStatus::Usage);
-        let refused: anyhow::Result<()> = Err(Refusal {
-            reason: "taken".into(),
-            hint: "use a prefix".into(),
-        }
-        .into());
+        let refused: anyhow::Result<()> = Err(Refusal { reason: "taken".into(), hint: "use a prefix".into() }.into());
         let refused = refused.context("planning keys").unwrap_err();
         assert_eq!(exit_status_for(&refused), ExitStatus::Refused);
         assert!(render(&refused, &Endpoint::Aws).contains("hint: use a prefix"));
-        let failed = anyhow::Error::new(VerificationFailed {
-            failed: 1,
-            total: 6,
-        });
+        let failed = anyhow::Error::new(VerificationFailed { failed: 1, total: 6 });
         assert_eq!(exit_status_for(&failed), ExitStatus::VerificationFailed);
-        assert_eq!(
-            exit_status_for(&anyhow::anyhow!("disk full")),
-            ExitStatus::Failure
-        );
+        assert_eq!(exit_status_for(&anyhow::anyhow!("disk full")), ExitStatus::Failure);
         let missing = anyhow::Error::new(CredentialsMissing("no providers".into()));
         assert_eq!(exit_status_for(&missing), ExitStatus::Aws);
         assert!(render(&missing, &Endpoint::Aws).contains("aws configure"));
@@ -472,10 +424,7 @@ mod tests {
             ("OptInRequired", "opt-in region"),
             ("AuthFailure", "opt-in region"),
             ("ExpiredToken", "aws sso login"),
-            (
-                "UnrecognizedClientException",
-                "credentials are invalid or expired",
-            ),
+            ("UnrecognizedClientException", "credentials are invalid or expired"),
             ("RequestLimitExceeded", "throttling"),
             ("ResourceLimitExceeded", "quota"),
             ("KMSInvalidStateException", "disabled or pending deletion"),
@@ -492,23 +441,14 @@ mod tests {
             SdkError::timeout_error("operation timed out after 3s");
         let aws = AwsError::from_sdk("kms:DescribeKey", &error);
         assert!(matches!(aws.failure, AwsFailure::Timeout { .. }), "{aws:?}");
-        assert!(
-            aws.to_string().starts_with("kms:DescribeKey timed out"),
-            "{aws}"
-        );
-        assert!(
-            hint_for(&aws, &Endpoint::from_url(Some("http://127.0.0.1:5000")))
-                .unwrap()
-                .contains("emulator")
-        );
+        assert!(aws.to_string().starts_with("kms:DescribeKey timed out"), "{aws}");
+        assert!(hint_for(&aws, &Endpoint::from_url(Some("http://127.0.0.1:5000"))).unwrap().contains("emulator"));
     }
 
     #[test]
     fn unknown_codes_still_render_code_and_message_without_a_hint() {
         let error = service("SomethingNew");
         assert!(hint_for(&error, &Endpoint::Aws).is_none());
-        assert!(error
-            .to_string()
-            .contains("SomethingNew: User is not authorized"));
+        assert!(error.to_string().contains("SomethingNew: User is not authorized"));
     }
 }

@@ -25,8 +25,7 @@ pub const CUSTOMER_MANAGED_ROTATION: Fact = Fact {
 
 /// A multi-region key's id starts with `mrk-`; single- or multi-region is fixed at creation.
 pub const MULTI_REGION_ID: Fact = Fact {
-    value:
-        "key id starts with mrk-; single- or multi-region is chosen at creation and cannot change",
+    value: "key id starts with mrk-; single- or multi-region is chosen at creation and cannot change",
     source: "https://docs.aws.amazon.com/kms/latest/developerguide/multi-region-keys-overview.html",
     checked: "2026-11",
 };
@@ -79,10 +78,7 @@ mod tests {
     fn rotation_facts_are_current() {
         // The walkthrough (2022) says 1,095 days for AWS managed keys; that is out of date.
         assert!(AWS_MANAGED_ROTATION.value.contains("every year"));
-        assert!(
-            !AWS_MANAGED_ROTATION.value.contains("1095")
-                && !AWS_MANAGED_ROTATION.value.contains("1,095")
-        );
+        assert!(!AWS_MANAGED_ROTATION.value.contains("1095") && !AWS_MANAGED_ROTATION.value.contains("1,095"));
         assert_eq!(usd_per_month(4.0), "~$4.00/month");
     }
 }

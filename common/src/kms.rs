@@ -45,11 +45,7 @@ pub fn arn_region(arn: &str) -> Option<&str> {
 /// AWS and on the emulator, whose `MultiRegionKeyType` can be stale.
 pub fn multi_region_role(key_arn: &str, primary_arn: &str) -> Option<MultiRegionRole> {
     let (own, primary) = (arn_region(key_arn)?, arn_region(primary_arn)?);
-    Some(if own == primary {
-        MultiRegionRole::Primary
-    } else {
-        MultiRegionRole::Replica
-    })
+    Some(if own == primary { MultiRegionRole::Primary } else { MultiRegionRole::Replica })
 }
 
 /// What the labs know about one KMS key.
@@ -79,10 +75,7 @@ impl KeyInfo {
     fn from_metadata(region: &str, metadata: &KeyMetadata, aliases: Vec<String>) -> Self {
         let arn = metadata.arn().unwrap_or_default().to_string();
         let config = metadata.multi_region_configuration();
-        let primary_arn = config
-            .and_then(|c| c.primary_key())
-            .and_then(|p| p.arn())
-            .map(str::to_string);
+        let primary_arn = config.and_then(|c| c.primary_key()).and_then(|p| p.arn()).map(str::to_string);
         let multi_region = match (&primary_arn, metadata.multi_region()) {
             (Some(primary), Some(true)) => multi_region_role(&arn, primary),
             _ => None,
@@ -95,21 +88,13 @@ impl KeyInfo {
             arn,
             aliases,
             aws_managed,
-            state: metadata
-                .key_state()
-                .cloned()
-                .unwrap_or(KeyState::Unavailable),
+            state: metadata.key_state().cloned().unwrap_or(KeyState::Unavailable),
             spec: metadata.key_spec().cloned(),
             usage: metadata.key_usage().cloned(),
             multi_region,
             primary_arn,
             replica_regions: config
-                .map(|c| {
-                    c.replica_keys()
-                        .iter()
-                        .filter_map(|r| r.region().map(str::to_string))
-                        .collect()
-                })
+                .map(|c| c.replica_keys().iter().filter_map(|r| r.region().map(str::to_string)).collect())
                 .unwrap_or_default(),
             role_tag: None,
             owned: false,
@@ -128,10 +113,7 @@ impl KeyInfo {
     }
 
     pub fn is_pending_deletion(&self) -> bool {
-        matches!(
-            self.state,
-            KeyState::PendingDeletion | KeyState::PendingReplicaDeletion
-        )
+        matches!(self.state, KeyState::PendingDeletion | KeyState::PendingReplicaDeletion)
     }
 
     /// Why EBS could not use this key, if it could not: EBS takes enabled symmetric
@@ -143,21 +125,13 @@ impl KeyInfo {
         if self.state != KeyState::Enabled {
             return Some(format!("the key is {}, not Enabled", self.state.as_str()));
         }
-        if self
-            .spec
-            .as_ref()
-            .is_some_and(|spec| *spec != KeySpec::SymmetricDefault)
-        {
+        if self.spec.as_ref().is_some_and(|spec| *spec != KeySpec::SymmetricDefault) {
             return Some(format!(
                 "the key spec is {}; EBS takes symmetric keys only",
                 self.spec.as_ref().map_or("", |s| s.as_str())
             ));
         }
-        if self
-            .usage
-            .as_ref()
-            .is_some_and(|usage| *usage != KeyUsageType::EncryptDecrypt)
-        {
+        if self.usage.as_ref().is_some_and(|usage| *usage != KeyUsageType::EncryptDecrypt) {
             return Some("the key is not an ENCRYPT_DECRYPT key".to_string());
         }
         None
@@ -165,15 +139,12 @@ impl KeyInfo {
 
     /// "PRIMARY", "REPLICA" or "—".
     pub fn role_label(&self) -> String {
-        self.multi_region
-            .map_or_else(|| "—".to_string(), |role| role.to_string())
+        self.multi_region.map_or_else(|| "—".to_string(), |role| role.to_string())
     }
 
     /// The first alias without `alias/`, or the key id when it has none.
     pub fn display_name(&self) -> &str {
-        self.aliases.first().map_or(&self.key_id, |alias| {
-            alias.strip_prefix("alias/").unwrap_or(alias)
-        })
+        self.aliases.first().map_or(&self.key_id, |alias| alias.strip_prefix("alias/").unwrap_or(alias))
     }
 }
 
@@ -195,25 +166,17 @@ impl RegionKeys {
     pub async fn discover(kms: &Client, region: &'static RegionInfo) -> Result<RegionKeys> {
         let context = || format!("looking for the lab's KMS keys in {region}");
         let (aliases, key_ids) =
-            futures::try_join!(list_aliases(kms, region.code), list_key_ids(kms))
-                .with_context(context)?;
+            futures::try_join!(list_aliases(kms, region.code), list_key_ids(kms)).with_context(context)?;
 
         let aws_alias_targets: Vec<&String> = aliases
             .iter()
             .filter(|(name, _)| name.starts_with("alias/aws/"))
             .filter_map(|(_, target)| target.as_ref())
             .collect();
-        let candidates: Vec<String> = key_ids
-            .into_iter()
-            .filter(|id| !aws_alias_targets.contains(&id))
-            .collect();
+        let candidates: Vec<String> = key_ids.into_iter().filter(|id| !aws_alias_targets.contains(&id)).collect();
 
         let tagged: Vec<(String, Option<String>)> = stream::iter(candidates)
-            .map(|key_id| async move {
-                lab_role_of(kms, &key_id)
-                    .await
-                    .map(|role| role.map(|r| (key_id, r)))
-            })
+            .map(|key_id| async move { lab_role_of(kms, &key_id).await.map(|role| role.map(|r| (key_id, r))) })
             .buffer_unordered(DISCOVERY_CONCURRENCY)
             .try_filter_map(|found| async move { Ok(found) })
             .try_collect()
@@ -240,20 +203,12 @@ impl RegionKeys {
 
         let aws_ebs = match aliases.get(AWS_EBS_ALIAS) {
             // Listed with a target: the key exists, so describing it creates nothing.
-            Some(Some(_)) => describe(kms, region.code, AWS_EBS_ALIAS, &aliases)
-                .await
-                .with_context(context)?,
+            Some(Some(_)) => describe(kms, region.code, AWS_EBS_ALIAS, &aliases).await.with_context(context)?,
             _ => None,
         };
 
-        let mut keys = RegionKeys {
-            region,
-            aliases,
-            owned,
-            aws_ebs,
-        };
-        keys.owned
-            .sort_by(|a, b| a.role_tag.cmp(&b.role_tag).then(a.key_id.cmp(&b.key_id)));
+        let mut keys = RegionKeys { region, aliases, owned, aws_ebs };
+        keys.owned.sort_by(|a, b| a.role_tag.cmp(&b.role_tag).then(a.key_id.cmp(&b.key_id)));
         Ok(keys)
     }
 
@@ -273,8 +228,7 @@ impl RegionKeys {
         if wanted.kind == KeyKind::AwsManaged {
             return self.aws_ebs.as_ref();
         }
-        self.alias_target(&wanted.alias)
-            .and_then(|id| self.owned_key(id))
+        self.alias_target(&wanted.alias).and_then(|id| self.owned_key(id))
     }
 }
 
@@ -293,10 +247,7 @@ impl LabKeys {
     }
 
     /// The same, given the two regions' clients.
-    pub async fn discover_in(
-        source_clients: &RegionClients,
-        destination_clients: &RegionClients,
-    ) -> Result<LabKeys> {
+    pub async fn discover_in(source_clients: &RegionClients, destination_clients: &RegionClients) -> Result<LabKeys> {
         let (source, mut destination) = futures::try_join!(
             RegionKeys::discover(&source_clients.kms, source_clients.region),
             RegionKeys::discover(&destination_clients.kms, destination_clients.region),
@@ -305,37 +256,23 @@ impl LabKeys {
             .owned
             .iter()
             .filter(|key| key.multi_region == Some(MultiRegionRole::Primary))
-            .filter(|key| {
-                key.replica_regions
-                    .iter()
-                    .any(|r| r == destination.region.code)
-            })
+            .filter(|key| key.replica_regions.iter().any(|r| r == destination.region.code))
             .filter(|key| destination.owned_key(&key.key_id).is_none())
             .map(|key| key.key_id.clone())
             .collect();
         for key_id in missing_replicas {
             let region = destination.region;
-            let found = describe(
-                &destination_clients.kms,
-                region.code,
-                &key_id,
-                &destination.aliases,
-            )
-            .await
-            .with_context(|| format!("describing the replica of {key_id} in {region}"))?;
+            let found = describe(&destination_clients.kms, region.code, &key_id, &destination.aliases)
+                .await
+                .with_context(|| format!("describing the replica of {key_id} in {region}"))?;
             if let Some(mut replica) = found {
                 replica.owned = true;
-                replica.role_tag = source
-                    .owned_key(&key_id)
-                    .and_then(|p| p.role_tag.clone())
-                    .map(|r| format!("{r} (replica)"));
+                replica.role_tag =
+                    source.owned_key(&key_id).and_then(|p| p.role_tag.clone()).map(|r| format!("{r} (replica)"));
                 destination.owned.push(replica);
             }
         }
-        Ok(LabKeys {
-            source,
-            destination,
-        })
+        Ok(LabKeys { source, destination })
     }
 }
 
@@ -346,13 +283,7 @@ pub async fn describe(
     key: &str,
     aliases: &BTreeMap<String, Option<String>>,
 ) -> Result<Option<KeyInfo>, AwsError> {
-    let output = match kms
-        .describe_key()
-        .key_id(key)
-        .send()
-        .await
-        .aws("kms:DescribeKey")
-    {
+    let output = match kms.describe_key().key_id(key).send().await.aws("kms:DescribeKey") {
         Ok(output) => output,
         Err(error) if error.code() == Some("NotFoundException") => return Ok(None),
         Err(error) => return Err(error),
@@ -369,78 +300,33 @@ pub async fn describe(
 }
 
 /// This region's aliases, by name; aliases whose ARN names another region are left out.
-pub async fn list_aliases(
-    kms: &Client,
-    region: &str,
-) -> Result<BTreeMap<String, Option<String>>, AwsError> {
-    let aliases = kms
-        .list_aliases()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("kms:ListAliases")?;
+pub async fn list_aliases(kms: &Client, region: &str) -> Result<BTreeMap<String, Option<String>>, AwsError> {
+    let aliases = kms.list_aliases().into_paginator().items().send().try_collect().await.aws("kms:ListAliases")?;
     Ok(aliases
         .into_iter()
-        .filter(|alias| {
-            alias
-                .alias_arn()
-                .and_then(arn_region)
-                .is_none_or(|r| r == region)
-        })
-        .filter_map(|alias| {
-            Some((
-                alias.alias_name()?.to_string(),
-                alias.target_key_id().map(str::to_string),
-            ))
-        })
+        .filter(|alias| alias.alias_arn().and_then(arn_region).is_none_or(|r| r == region))
+        .filter_map(|alias| Some((alias.alias_name()?.to_string(), alias.target_key_id().map(str::to_string))))
         .collect())
 }
 
 async fn list_key_ids(kms: &Client) -> Result<Vec<String>, AwsError> {
-    let keys = kms
-        .list_keys()
-        .into_paginator()
-        .items()
-        .send()
-        .try_collect()
-        .await
-        .aws("kms:ListKeys")?;
-    Ok(keys
-        .into_iter()
-        .filter_map(|key| key.key_id().map(str::to_string))
-        .collect())
+    let keys = kms.list_keys().into_paginator().items().send().try_collect().await.aws("kms:ListKeys")?;
+    Ok(keys.into_iter().filter_map(|key| key.key_id().map(str::to_string)).collect())
 }
 
 /// `Some(role)` when the key carries the ownership tags (`role` from its role tag); `None`
 /// when it does not, or when its tags cannot be read (a key we may not read is not ours).
 async fn lab_role_of(kms: &Client, key_id: &str) -> Result<Option<Option<String>>, AwsError> {
-    let tags = match kms
-        .list_resource_tags()
-        .key_id(key_id)
-        .send()
-        .await
-        .aws("kms:ListResourceTags")
-    {
+    let tags = match kms.list_resource_tags().key_id(key_id).send().await.aws("kms:ListResourceTags") {
         Ok(output) => output.tags.unwrap_or_default(),
-        Err(error)
-            if matches!(
-                error.code(),
-                Some("AccessDeniedException" | "NotFoundException")
-            ) =>
-        {
-            return Ok(None)
-        }
+        Err(error) if matches!(error.code(), Some("AccessDeniedException" | "NotFoundException")) => return Ok(None),
         Err(error) => return Err(error),
     };
     let pairs = || tags.iter().map(|tag| (tag.tag_key(), tag.tag_value()));
     if !tags::is_owned(pairs()) {
         return Ok(None);
     }
-    Ok(Some(
-        tags::value_of(pairs(), tags::ROLE_KEY).map(str::to_string),
-    ))
+    Ok(Some(tags::value_of(pairs(), tags::ROLE_KEY).map(str::to_string)))
 }
 
 #[cfg(test)]
@@ -451,14 +337,8 @@ mod tests {
     fn roles_come_from_arn_regions() {
         let primary = "arn:aws:kms:ap-northeast-1:123456789012:key/mrk-1";
         let replica = "arn:aws:kms:us-west-2:123456789012:key/mrk-1";
-        assert_eq!(
-            multi_region_role(primary, primary),
-            Some(MultiRegionRole::Primary)
-        );
-        assert_eq!(
-            multi_region_role(replica, primary),
-            Some(MultiRegionRole::Replica)
-        );
+        assert_eq!(multi_region_role(primary, primary), Some(MultiRegionRole::Primary));
+        assert_eq!(multi_region_role(replica, primary), Some(MultiRegionRole::Replica));
         assert_eq!(multi_region_role("not-an-arn", primary), None);
         assert_eq!(arn_region(replica), Some("us-west-2"));
     }
@@ -473,8 +353,7 @@ mod tests {
             .multi_region(false)
             .build()
             .unwrap();
-        let key =
-            KeyInfo::from_metadata("ap-northeast-1", &metadata, vec![AWS_EBS_ALIAS.to_string()]);
+        let key = KeyInfo::from_metadata("ap-northeast-1", &metadata, vec![AWS_EBS_ALIAS.to_string()]);
         assert!(key.aws_managed);
         assert_eq!(key.kind(), KeyKind::AwsManaged);
         assert_eq!(key.display_name(), "aws/ebs");
@@ -490,14 +369,8 @@ mod tests {
             .build()
             .unwrap();
         let key = KeyInfo::from_metadata("us-west-2", &metadata, vec![]);
-        assert_eq!(
-            key.unusable_for_ebs("us-west-2").unwrap(),
-            "the key is Disabled, not Enabled"
-        );
-        assert!(key
-            .unusable_for_ebs("ap-northeast-1")
-            .unwrap()
-            .contains("not in ap-northeast-1"));
+        assert_eq!(key.unusable_for_ebs("us-west-2").unwrap(), "the key is Disabled, not Enabled");
+        assert!(key.unusable_for_ebs("ap-northeast-1").unwrap().contains("not in ap-northeast-1"));
         assert_eq!(key.display_name(), "mrk-1");
     }
 }

@@ -31,10 +31,5 @@ pub fn serde_json_string(text: &str) -> JsonValue {
 
 /// A JSON object from key/value text pairs.
 pub fn serde_json_value(pairs: Vec<(String, String)>) -> JsonValue {
-    JsonValue::Object(
-        pairs
-            .into_iter()
-            .map(|(k, v)| (k, JsonValue::String(v)))
-            .collect(),
-    )
+    JsonValue::Object(pairs.into_iter().map(|(k, v)| (k, JsonValue::String(v))).collect())
 }

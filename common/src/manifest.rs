@@ -27,9 +27,7 @@ struct Manifest {
 
 fn manifest() -> &'static Manifest {
     static MANIFEST: OnceLock<Manifest> = OnceLock::new();
-    MANIFEST.get_or_init(|| {
-        toml::from_str(MANIFEST_TOML).expect("labs/labs.toml is checked by the tidy test")
-    })
+    MANIFEST.get_or_init(|| toml::from_str(MANIFEST_TOML).expect("labs/labs.toml is checked by the tidy test"))
 }
 
 /// All labs in learning order.
@@ -45,11 +43,7 @@ pub fn tools() -> &'static [LabInfo] {
 /// The lab or tool with this id; panics on an id the manifest lacks (a programming error,
 /// caught by tests).
 pub fn lab(id: &str) -> &'static LabInfo {
-    labs()
-        .iter()
-        .chain(tools())
-        .find(|lab| lab.id == id)
-        .unwrap_or_else(|| panic!("{id} is not in labs/labs.toml"))
+    labs().iter().chain(tools()).find(|lab| lab.id == id).unwrap_or_else(|| panic!("{id} is not in labs/labs.toml"))
 }
 
 /// The lab that follows `id` in the course, if any.
@@ -74,18 +68,10 @@ mod tests {
         assert!(!all.is_empty());
         for (index, lab) in all.iter().enumerate() {
             let expected_number = format!("{:02}-", index + 1);
-            assert!(
-                lab.id.starts_with(&expected_number),
-                "{} is out of order",
-                lab.id
-            );
+            assert!(lab.id.starts_with(&expected_number), "{} is out of order", lab.id);
             for need in &lab.needs {
                 let needed = all.iter().position(|l| &l.id == need);
-                assert!(
-                    matches!(needed, Some(n) if n < index),
-                    "{} needs unknown or later lab {need}",
-                    lab.id
-                );
+                assert!(matches!(needed, Some(n) if n < index), "{} needs unknown or later lab {need}", lab.id);
             }
         }
     }
@@ -93,10 +79,7 @@ mod tests {
     #[test]
     fn next_after_follows_manifest_order() {
         let all = labs();
-        assert_eq!(
-            next_after(&all[0].id).map(|l| &l.id),
-            all.get(1).map(|l| &l.id)
-        );
+        assert_eq!(next_after(&all[0].id).map(|l| &l.id), all.get(1).map(|l| &l.id));
         assert!(next_after(&all[all.len() - 1].id).is_none());
         assert!(next_after("99-nothing").is_none());
     }

@@ -21,18 +21,8 @@ impl fmt::Display for RegionInfo {
     }
 }
 
-const fn region(
-    code: &'static str,
-    city: &'static str,
-    slug: &'static str,
-    opt_in: bool,
-) -> RegionInfo {
-    RegionInfo {
-        code,
-        city,
-        slug,
-        opt_in,
-    }
+const fn region(code: &'static str, city: &'static str, slug: &'static str, opt_in: bool) -> RegionInfo {
+    RegionInfo { code, city, slug, opt_in }
 }
 
 /// The commercial (`aws` partition) regions, November 2026.
@@ -114,20 +104,12 @@ pub fn parse(text: &str) -> Result<&'static RegionInfo, String> {
     let lower = code.to_ascii_lowercase();
     let suggestion = REGIONS
         .iter()
-        .find(|region| {
-            region
-                .code
-                .starts_with(lower.rsplit_once('-').map_or("", |(head, _)| head))
-        })
+        .find(|region| region.code.starts_with(lower.rsplit_once('-').map_or("", |(head, _)| head)))
         .map(|region| format!("; did you mean {}?", region.code))
         .unwrap_or_default();
     Err(format!(
         "'{code}' is not a region the labs know{suggestion} Known regions: {}",
-        REGIONS
-            .iter()
-            .map(|region| region.code)
-            .collect::<Vec<_>>()
-            .join(", ")
+        REGIONS.iter().map(|region| region.code).collect::<Vec<_>>().join(", ")
     ))
 }
 
@@ -169,11 +151,7 @@ mod tests {
     fn region_table_is_consistent() {
         for region in REGIONS {
             assert!(well_formed(region.code), "{}", region.code);
-            assert!(
-                region.slug.chars().all(|c| c.is_ascii_lowercase()),
-                "slug {} must fit an alias name",
-                region.slug
-            );
+            assert!(region.slug.chars().all(|c| c.is_ascii_lowercase()), "slug {} must fit an alias name", region.slug);
             assert_eq!(REGIONS.iter().filter(|r| r.code == region.code).count(), 1);
         }
     }

@@ -3,9 +3,7 @@
 
 use crate::api_log::ApiLog;
 use crate::args::CommonArgs;
-use crate::errors::{
-    exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed,
-};
+use crate::errors::{exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed};
 use crate::kms::{KeyInfo, RegionKeys};
 use crate::manifest::{self, LabInfo};
 use crate::scenario::{KeyKind, Scenario, Side};
@@ -108,12 +106,7 @@ impl LabContext {
     /// The scenario keys of `kinds` on `side`, each checked usable by EBS in that region (enabled,
     /// symmetric, in the region). Refuses before anything is created: naming lab 01 when a key
     /// is missing, or saying what is wrong with a key (AWS would accept it and fail later).
-    pub fn usable_keys(
-        &self,
-        keys: &RegionKeys,
-        side: Side,
-        kinds: &[KeyKind],
-    ) -> Result<BTreeMap<KeyKind, KeyInfo>> {
+    pub fn usable_keys(&self, keys: &RegionKeys, side: Side, kinds: &[KeyKind]) -> Result<BTreeMap<KeyKind, KeyInfo>> {
         let mut found = BTreeMap::new();
         let (mut missing, mut unusable) = (Vec::new(), Vec::new());
         for &kind in kinds {
@@ -121,10 +114,9 @@ impl LabContext {
             match keys.scenario_key(&wanted) {
                 None => missing.push(format!("{} in {}", wanted.alias, wanted.region)),
                 Some(key) => match key.unusable_for_ebs(wanted.region.code) {
-                    Some(problem) => unusable.push(format!(
-                        "{} ({}) in {}: {problem}",
-                        wanted.alias, key.key_id, wanted.region
-                    )),
+                    Some(problem) => {
+                        unusable.push(format!("{} ({}) in {}: {problem}", wanted.alias, key.key_id, wanted.region))
+                    }
                     None => {
                         found.insert(kind, key.clone());
                     }
@@ -136,11 +128,8 @@ impl LabContext {
         }
         if !unusable.is_empty() {
             let region = self.scenario.region(side).code;
-            let other_key = if side == Side::Destination {
-                ", or choose another destination key with --key-for"
-            } else {
-                ""
-            };
+            let other_key =
+                if side == Side::Destination { ", or choose another destination key with --key-for" } else { "" };
             return Err(Refusal {
                 reason: format!(
                     "EBS cannot encrypt with these keys:\n  - {}\nNothing was created (AWS would accept the request and \
@@ -159,11 +148,7 @@ impl LabContext {
 
     /// The command that runs lab `lab_id` on the same regions, prefix and profile as this run.
     pub fn command_for(&self, lab_id: &str) -> String {
-        format!(
-            "{}{}",
-            manifest::command_for(manifest::lab(lab_id)),
-            self.args.repeat_flags()
-        )
+        format!("{}{}", manifest::command_for(manifest::lab(lab_id)), self.args.repeat_flags())
     }
 
     /// The closing line: which command comes next in the course.
@@ -191,10 +176,7 @@ where
     }
     init_logging(common.verbose);
     let ui = Arc::new(Ui::terminal(common.output, common.yes).quiet(common.quiet));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: could not start the async runtime: {error}");
@@ -205,38 +187,23 @@ where
     let lab_ui = Arc::clone(&ui);
     let repeat_flags = common.repeat_flags();
     // Set once connected, so that an interrupted run can still show what exists.
-    let connected: Arc<OnceLock<(RegionClients, RegionClients, ApiLog)>> =
-        Arc::new(OnceLock::new());
+    let connected: Arc<OnceLock<(RegionClients, RegionClients, ApiLog)>> = Arc::new(OnceLock::new());
     let show_api = common.show_api;
     let clients_for_work = Arc::clone(&connected);
     let connected_after = Arc::clone(&connected);
     let result = runtime.block_on(async move {
         let work = async {
             let session = Session::connect(&common).await?;
-            let _ = clients_for_work.set((
-                session.source.clone(),
-                session.destination.clone(),
-                session.api_log.clone(),
-            ));
+            let _ =
+                clients_for_work.set((session.source.clone(), session.destination.clone(), session.api_log.clone()));
             show_banner(&lab_ui, &session, &common);
-            let scenario = Scenario::new(
-                common.source_region,
-                common.dest_region,
-                &common.name_prefix,
-            );
-            let context = LabContext {
-                lab,
-                args: common,
-                scenario,
-                session,
-                ui: Arc::clone(&lab_ui),
-            };
+            let scenario = Scenario::new(common.source_region, common.dest_region, &common.name_prefix);
+            let context = LabContext { lab, args: common, scenario, session, ui: Arc::clone(&lab_ui) };
             if context.args.undo {
                 if !manifest::labs().iter().any(|lab| lab.id == lab_id) {
-                    return Err(crate::errors::UsageError(format!(
-                        "--undo is for the labs; {lab_id} changes nothing"
-                    ))
-                    .into());
+                    return Err(
+                        crate::errors::UsageError(format!("--undo is for the labs; {lab_id} changes nothing")).into()
+                    );
                 }
                 return crate::teardown::run(&context, Some(lab_id)).await;
             }
@@ -295,24 +262,14 @@ pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
         Endpoint::Local(url) => {
             format!("Local emulator at {url}: free, nothing real is created (emulated account {account}).")
         }
-        Endpoint::Custom(url) => format!(
-            "Custom endpoint {url}, account {account} as {}.",
-            session.caller_arn
-        ),
-        Endpoint::Aws => format!(
-            "AWS account {account} as {}. Resources made here are real and may cost money.",
-            session.caller_arn
-        ),
+        Endpoint::Custom(url) => format!("Custom endpoint {url}, account {account} as {}.", session.caller_arn),
+        Endpoint::Aws => {
+            format!("AWS account {account} as {}. Resources made here are real and may cost money.", session.caller_arn)
+        }
     };
     ui.say(&place);
-    ui.say(&format!(
-        "Source region: {}   Destination region: {}",
-        args.source_region, args.dest_region
-    ));
-    for region in [args.source_region, args.dest_region]
-        .into_iter()
-        .filter(|region| region.opt_in)
-    {
+    ui.say(&format!("Source region: {}   Destination region: {}", args.source_region, args.dest_region));
+    for region in [args.source_region, args.dest_region].into_iter().filter(|region| region.opt_in) {
         ui.warn(&format!(
             "{region} is an opt-in region: it must be enabled for the account (Account settings → AWS Regions), \
              otherwise calls there fail with OptInRequired or AuthFailure"
@@ -331,8 +288,5 @@ fn init_logging(verbose: u8) {
     };
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
 }

@@ -18,11 +18,7 @@ pub enum KeyKind {
 }
 
 impl KeyKind {
-    pub const ALL: [KeyKind; 3] = [
-        KeyKind::AwsManaged,
-        KeyKind::SingleRegion,
-        KeyKind::MultiRegion,
-    ];
+    pub const ALL: [KeyKind; 3] = [KeyKind::AwsManaged, KeyKind::SingleRegion, KeyKind::MultiRegion];
 
     /// How the walkthrough names the kind in its resource names (`EBS-encrypted-with-…`).
     pub fn walkthrough_label(self) -> &'static str {
@@ -92,16 +88,8 @@ pub struct Scenario {
 }
 
 impl Scenario {
-    pub fn new(
-        source: &'static RegionInfo,
-        destination: &'static RegionInfo,
-        prefix: &str,
-    ) -> Self {
-        Scenario {
-            source,
-            destination,
-            prefix: prefix.to_string(),
-        }
+    pub fn new(source: &'static RegionInfo, destination: &'static RegionInfo, prefix: &str) -> Self {
+        Scenario { source, destination, prefix: prefix.to_string() }
     }
 
     pub fn region(&self, side: Side) -> &'static RegionInfo {
@@ -129,23 +117,14 @@ impl Scenario {
     }
 
     pub fn key(&self, kind: KeyKind, side: Side) -> ScenarioKey {
-        ScenarioKey {
-            kind,
-            side,
-            region: self.region(side),
-            alias: self.alias(kind, side),
-        }
+        ScenarioKey { kind, side, region: self.region(side), alias: self.alias(kind, side) }
     }
 
     /// The six keys of the walkthrough, source side first, in the walkthrough's order.
     pub fn keys(&self) -> Vec<ScenarioKey> {
         [Side::Source, Side::Destination]
             .into_iter()
-            .flat_map(|side| {
-                KeyKind::ALL
-                    .into_iter()
-                    .map(move |kind| self.key(kind, side))
-            })
+            .flat_map(|side| KeyKind::ALL.into_iter().map(move |kind| self.key(kind, side)))
             .collect()
     }
 
@@ -157,20 +136,13 @@ impl Scenario {
 
     /// Name tag and description of the snapshot of that volume, e.g. `snap-EBS-encrypted-with-default-key`.
     pub fn snapshot_name(&self, kind: KeyKind) -> String {
-        self.name(&format!(
-            "snap-EBS-encrypted-with-{}",
-            kind.walkthrough_label()
-        ))
+        self.name(&format!("snap-EBS-encrypted-with-{}", kind.walkthrough_label()))
     }
 
     /// Name tag of the copy of `source`'s snapshot re-encrypted with the destination key of `destination`.
     pub fn copy_name(&self, source: KeyKind, destination: KeyKind) -> String {
         let key = self.key(destination, Side::Destination);
-        format!(
-            "{}-copy-{}",
-            self.snapshot_name(source),
-            key.short_alias().replace('/', "-")
-        )
+        format!("{}-copy-{}", self.snapshot_name(source), key.short_alias().replace('/', "-"))
     }
 
     /// A Name tag value with the run's prefix, e.g. `EBS-encrypted-with-Single-region-key`.
@@ -182,14 +154,9 @@ impl Scenario {
     /// prefix: the prefix, then one of the walkthrough's names. With no prefix, `alice-…` names
     /// are another set's, so a cleanup without a prefix leaves them alone.
     pub fn owns_name(&self, name: &str) -> bool {
-        const BASES: [&str; 4] = [
-            "Single-region-key",
-            "Multi-region-key",
-            "EBS-encrypted-with-",
-            "snap-EBS-encrypted-with-",
-        ];
-        name.strip_prefix(&self.prefix)
-            .is_some_and(|rest| BASES.iter().any(|base| rest.starts_with(base)))
+        const BASES: [&str; 4] =
+            ["Single-region-key", "Multi-region-key", "EBS-encrypted-with-", "snap-EBS-encrypted-with-"];
+        name.strip_prefix(&self.prefix).is_some_and(|rest| BASES.iter().any(|base| rest.starts_with(base)))
     }
 }
 
@@ -199,11 +166,7 @@ mod tests {
     use crate::regions::find;
 
     fn tokyo_to_oregon(prefix: &str) -> Scenario {
-        Scenario::new(
-            find("ap-northeast-1").unwrap(),
-            find("us-west-2").unwrap(),
-            prefix,
-        )
+        Scenario::new(find("ap-northeast-1").unwrap(), find("us-west-2").unwrap(), prefix)
     }
 
     #[test]
@@ -243,32 +206,11 @@ mod tests {
 
     #[test]
     fn destination_suffix_follows_the_destination_city_and_prefix_applies_to_customer_keys_only() {
-        let scenario = Scenario::new(
-            find("us-east-1").unwrap(),
-            find("eu-west-1").unwrap(),
-            "alice-",
-        );
-        assert_eq!(
-            scenario.alias(KeyKind::SingleRegion, Side::Destination),
-            "alias/alice-Single-region-key-ireland"
-        );
-        assert_eq!(
-            scenario.alias(KeyKind::MultiRegion, Side::Destination),
-            "alias/alice-Multi-region-key-rep-ireland"
-        );
-        assert_eq!(
-            scenario.alias(KeyKind::AwsManaged, Side::Destination),
-            "alias/aws/ebs"
-        );
-        assert_eq!(
-            scenario
-                .key(KeyKind::SingleRegion, Side::Source)
-                .short_alias(),
-            "alice-Single-region-key"
-        );
-        assert_eq!(
-            scenario.name("EBS-encrypted-with-default-key"),
-            "alice-EBS-encrypted-with-default-key"
-        );
+        let scenario = Scenario::new(find("us-east-1").unwrap(), find("eu-west-1").unwrap(), "alice-");
+        assert_eq!(scenario.alias(KeyKind::SingleRegion, Side::Destination), "alias/alice-Single-region-key-ireland");
+        assert_eq!(scenario.alias(KeyKind::MultiRegion, Side::Destination), "alias/alice-Multi-region-key-rep-ireland");
+        assert_eq!(scenario.alias(KeyKind::AwsManaged, Side::Destination), "alias/aws/ebs");
+        assert_eq!(scenario.key(KeyKind::SingleRegion, Side::Source).short_alias(), "alice-Single-region-key");
+        assert_eq!(scenario.name("EBS-encrypted-with-default-key"), "alice-EBS-encrypted-with-default-key");
     }
 }

@@ -33,15 +33,9 @@ impl RegionClients {
         RegionClients {
             region,
             ec2: aws_sdk_ec2::Client::from_conf(
-                aws_sdk_ec2::config::Builder::from(&regional)
-                    .interceptor(log.clone())
-                    .build(),
+                aws_sdk_ec2::config::Builder::from(&regional).interceptor(log.clone()).build(),
             ),
-            kms: aws_sdk_kms::Client::from_conf(
-                aws_sdk_kms::config::Builder::from(&regional)
-                    .interceptor(log)
-                    .build(),
-            ),
+            kms: aws_sdk_kms::Client::from_conf(aws_sdk_kms::config::Builder::from(&regional).interceptor(log).build()),
         }
     }
 }
@@ -62,9 +56,7 @@ impl Session {
     pub async fn connect(args: &CommonArgs) -> Result<Session> {
         let config = load_config(args.profile.as_deref()).await;
         let endpoint = match config.endpoint_url() {
-            Some(url) if std::env::var_os("AWS_ENDPOINT_URL_EC2").is_none() => {
-                Endpoint::from_url(Some(url))
-            }
+            Some(url) if std::env::var_os("AWS_ENDPOINT_URL_EC2").is_none() => Endpoint::from_url(Some(url)),
             _ => Endpoint::from_env(),
         };
         check_credentials(&config, args.profile.as_deref()).await?;
@@ -102,8 +94,7 @@ pub async fn load_config(profile: Option<&str>) -> SdkConfig {
 
 /// Configuration for the local emulator with fixed dummy credentials (tests and tools).
 pub async fn emulator_config(endpoint_url: &str) -> SdkConfig {
-    let credentials =
-        aws_credential_types::Credentials::new("test", "test", None, None, "emulator");
+    let credentials = aws_credential_types::Credentials::new("test", "test", None, None, "emulator");
     aws_config::defaults(BehaviorVersion::latest())
         .region(Region::new("us-east-1"))
         .endpoint_url(endpoint_url)
@@ -113,46 +104,29 @@ pub async fn emulator_config(endpoint_url: &str) -> SdkConfig {
 }
 
 async fn check_credentials(config: &SdkConfig, profile: Option<&str>) -> Result<()> {
-    let for_profile = |detail: String| {
-        match profile {
+    let for_profile = |detail: String| match profile {
         Some(name) => CredentialsMissing(format!(
             "profile '{name}' gave none (is it in ~/.aws/config? `aws configure list-profiles` lists them): {detail}"
         )),
         None => CredentialsMissing(detail),
-    }
     };
-    let provider = config
-        .credentials_provider()
-        .ok_or_else(|| for_profile("no credentials provider is configured".into()))?;
-    provider
-        .provide_credentials()
-        .await
-        .map_err(|error| for_profile(error_chain(&error)))?;
+    let provider =
+        config.credentials_provider().ok_or_else(|| for_profile("no credentials provider is configured".into()))?;
+    provider.provide_credentials().await.map_err(|error| for_profile(error_chain(&error)))?;
     Ok(())
 }
 
-async fn caller_identity(
-    config: &SdkConfig,
-    region: &'static RegionInfo,
-    log: &ApiLog,
-) -> Result<(String, String)> {
+async fn caller_identity(config: &SdkConfig, region: &'static RegionInfo, log: &ApiLog) -> Result<(String, String)> {
     let regional = config.to_builder().region(Region::new(region.code)).build();
-    let sts_config = aws_sdk_sts::config::Builder::from(&regional)
-        .interceptor(log.for_region(region.code))
-        .build();
+    let sts_config = aws_sdk_sts::config::Builder::from(&regional).interceptor(log.for_region(region.code)).build();
     let identity = aws_sdk_sts::Client::from_conf(sts_config)
         .get_caller_identity()
         .send()
         .await
         .aws("sts:GetCallerIdentity")
-        .with_context(|| {
-            format!("checking which account the credentials belong to, in {region}")
-        })?;
+        .with_context(|| format!("checking which account the credentials belong to, in {region}"))?;
     Ok((
-        identity
-            .account()
-            .unwrap_or("(unknown account)")
-            .to_string(),
+        identity.account().unwrap_or("(unknown account)").to_string(),
         identity.arn().unwrap_or("(unknown caller)").to_string(),
     ))
 }

@@ -15,24 +15,14 @@ pub const ROLE_KEY: &str = "ebs-kms-labs:role";
 
 /// The ownership tags of a resource made by lab `step`, playing `role` in the scenario.
 pub fn ownership(step: &str, role: &str) -> Vec<(&'static str, String)> {
-    vec![
-        (PROJECT_KEY, PROJECT.to_string()),
-        (STEP_KEY, step.to_string()),
-        (ROLE_KEY, role.to_string()),
-    ]
+    vec![(PROJECT_KEY, PROJECT.to_string()), (STEP_KEY, step.to_string()), (ROLE_KEY, role.to_string())]
 }
 
 /// Ownership tags in the shape CreateKey and ReplicateKey take.
 pub fn kms_tags(step: &str, role: &str) -> Vec<KmsTag> {
     ownership(step, role)
         .into_iter()
-        .map(|(key, value)| {
-            KmsTag::builder()
-                .tag_key(key)
-                .tag_value(value)
-                .build()
-                .expect("key and value are set")
-        })
+        .map(|(key, value)| KmsTag::builder().tag_key(key).tag_value(value).build().expect("key and value are set"))
         .collect()
 }
 
@@ -42,18 +32,12 @@ pub fn ec2_tag_spec(resource: ResourceType, step: &str, name: &str) -> TagSpecif
         .into_iter()
         .chain([("Name", name.to_string())])
         .map(|(key, value)| Ec2Tag::builder().key(key).value(value).build());
-    TagSpecification::builder()
-        .resource_type(resource)
-        .set_tags(Some(tags.collect()))
-        .build()
+    TagSpecification::builder().resource_type(resource).set_tags(Some(tags.collect())).build()
 }
 
 /// The Describe filter that returns only lab-owned EC2 resources.
 pub fn ec2_owned_filter() -> Filter {
-    Filter::builder()
-        .name(format!("tag:{PROJECT_KEY}"))
-        .values(PROJECT)
-        .build()
+    Filter::builder().name(format!("tag:{PROJECT_KEY}")).values(PROJECT).build()
 }
 
 /// Whether a set of tags (key, value) marks a resource as lab-owned.
@@ -62,10 +46,7 @@ pub fn is_owned<'a>(mut tags: impl Iterator<Item = (&'a str, &'a str)>) -> bool 
 }
 
 /// The value of tag `key`, if present.
-pub fn value_of<'a>(
-    mut tags: impl Iterator<Item = (&'a str, &'a str)>,
-    key: &str,
-) -> Option<&'a str> {
+pub fn value_of<'a>(mut tags: impl Iterator<Item = (&'a str, &'a str)>, key: &str) -> Option<&'a str> {
     tags.find(|(k, _)| *k == key).map(|(_, value)| value)
 }
 
@@ -79,10 +60,7 @@ mod tests {
         let pairs: Vec<(&str, &str)> = tags.iter().map(|t| (t.tag_key(), t.tag_value())).collect();
         assert!(is_owned(pairs.iter().copied()));
         assert_eq!(value_of(pairs.iter().copied(), STEP_KEY), Some("01-keys"));
-        assert_eq!(
-            value_of(pairs.iter().copied(), ROLE_KEY),
-            Some("Single-region-key")
-        );
+        assert_eq!(value_of(pairs.iter().copied(), ROLE_KEY), Some("Single-region-key"));
     }
 
     #[test]
@@ -94,18 +72,9 @@ mod tests {
 
     #[test]
     fn ec2_tag_spec_adds_the_name_tag() {
-        let spec = ec2_tag_spec(
-            ResourceType::Volume,
-            "02-volumes",
-            "EBS-encrypted-with-default-key",
-        );
+        let spec = ec2_tag_spec(ResourceType::Volume, "02-volumes", "EBS-encrypted-with-default-key");
         let tags = spec.tags();
-        assert!(tags.iter().any(
-            |t| t.key() == Some("Name") && t.value() == Some("EBS-encrypted-with-default-key")
-        ));
-        assert!(is_owned(
-            tags.iter()
-                .map(|t| (t.key().unwrap_or(""), t.value().unwrap_or("")))
-        ));
+        assert!(tags.iter().any(|t| t.key() == Some("Name") && t.value() == Some("EBS-encrypted-with-default-key")));
+        assert!(is_owned(tags.iter().map(|t| (t.key().unwrap_or(""), t.value().unwrap_or("")))));
     }
 }

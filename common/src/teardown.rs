@@ -90,47 +90,20 @@ impl Item {
 
     fn from_snapshot(snapshot: &LabSnapshot, region: &'static RegionInfo, side: Side) -> Item {
         let step = snapshot.step().unwrap_or("03-snapshots");
-        Item::base(
-            ItemKind::Snapshot,
-            region,
-            side,
-            &snapshot.id,
-            &snapshot.name,
-            step,
-            &snapshot.state,
-        )
+        Item::base(ItemKind::Snapshot, region, side, &snapshot.id, &snapshot.name, step, &snapshot.state)
     }
 
     fn from_volume(volume: &LabVolume, region: &'static RegionInfo, side: Side) -> Item {
         let step = volume.step.as_deref().unwrap_or("02-volumes");
-        let mut item = Item::base(
-            ItemKind::Volume,
-            region,
-            side,
-            &volume.id,
-            &volume.name,
-            step,
-            &volume.state,
-        );
+        let mut item = Item::base(ItemKind::Volume, region, side, &volume.id, &volume.name, step, &volume.state);
         item.size_gib = volume.size_gib;
         item.attached = volume.attached;
         item
     }
 
     fn from_key(key: &KeyInfo, region: &'static RegionInfo, side: Side) -> Item {
-        let name = key
-            .role_tag
-            .clone()
-            .unwrap_or_else(|| key.display_name().to_string());
-        let mut item = Item::base(
-            ItemKind::Key,
-            region,
-            side,
-            &key.key_id,
-            &name,
-            KEYS_STEP,
-            key.state.as_str(),
-        );
+        let name = key.role_tag.clone().unwrap_or_else(|| key.display_name().to_string());
+        let mut item = Item::base(ItemKind::Key, region, side, &key.key_id, &name, KEYS_STEP, key.state.as_str());
         item.key_role = key.multi_region;
         item.aws_managed = key.aws_managed;
         item.deletion_date = key.deletion_date.clone();
@@ -138,11 +111,7 @@ impl Item {
     }
 
     pub fn is_pending_deletion(&self) -> bool {
-        self.kind == ItemKind::Key
-            && matches!(
-                self.state.as_str(),
-                "PendingDeletion" | "PendingReplicaDeletion"
-            )
+        self.kind == ItemKind::Key && matches!(self.state.as_str(), "PendingDeletion" | "PendingReplicaDeletion")
     }
 
     /// Whether it still costs money (estimate): live keys, volumes, snapshots.
@@ -160,9 +129,7 @@ impl Item {
             ItemKind::Key if self.is_pending_deletion() => "free while pending deletion".into(),
             ItemKind::Key => facts::usd_per_month(facts::CUSTOMER_KEY_USD_PER_MONTH),
             ItemKind::Alias => "free".into(),
-            ItemKind::Volume => {
-                facts::usd_per_month(f64::from(self.size_gib) * facts::GP3_USD_PER_GB_MONTH)
-            }
+            ItemKind::Volume => facts::usd_per_month(f64::from(self.size_gib) * facts::GP3_USD_PER_GB_MONTH),
             ItemKind::Snapshot => "~$0.05/GB stored/month".into(),
         }
     }
@@ -183,21 +150,13 @@ impl Item {
     /// What teardown will do with it, in words; `None` when it will leave it alone.
     pub fn plan(&self, pending_days: i32) -> (String, bool) {
         match self.kind {
-            _ if self.aws_managed => (
-                "never touched: AWS managed keys are free and cannot be deleted".into(),
-                false,
-            ),
-            ItemKind::Volume if self.attached => (
-                "left alone: attached to an instance (not force-detached); detach it first".into(),
-                false,
-            ),
-            ItemKind::Key if self.is_pending_deletion() => (
-                format!(
-                    "already pending deletion (until {})",
-                    self.deletion_date.as_deref().unwrap_or("?")
-                ),
-                false,
-            ),
+            _ if self.aws_managed => ("never touched: AWS managed keys are free and cannot be deleted".into(), false),
+            ItemKind::Volume if self.attached => {
+                ("left alone: attached to an instance (not force-detached); detach it first".into(), false)
+            }
+            ItemKind::Key if self.is_pending_deletion() => {
+                (format!("already pending deletion (until {})", self.deletion_date.as_deref().unwrap_or("?")), false)
+            }
             ItemKind::Key => (format!("schedule deletion in {pending_days} days"), true),
             _ => ("delete".into(), true),
         }
@@ -236,57 +195,27 @@ impl Found {
 
     /// The same, given the two regions' clients.
     pub async fn load_in(source: &RegionClients, destination: &RegionClients) -> Result<Found> {
-        let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) =
-            futures::try_join!(
-                LabKeys::discover_in(source, destination),
-                listed(ec2::lab_snapshots(&source.ec2), "snapshots", source.region),
-                listed(
-                    ec2::lab_snapshots(&destination.ec2),
-                    "snapshots",
-                    destination.region
-                ),
-                listed(ec2::lab_volumes(&source.ec2), "volumes", source.region),
-                listed(
-                    ec2::lab_volumes(&destination.ec2),
-                    "volumes",
-                    destination.region
-                ),
-            )?;
-        Ok(Found {
-            keys,
-            source_snapshots,
-            destination_snapshots,
-            source_volumes,
-            destination_volumes,
-        })
+        let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) = futures::try_join!(
+            LabKeys::discover_in(source, destination),
+            listed(ec2::lab_snapshots(&source.ec2), "snapshots", source.region),
+            listed(ec2::lab_snapshots(&destination.ec2), "snapshots", destination.region),
+            listed(ec2::lab_volumes(&source.ec2), "volumes", source.region),
+            listed(ec2::lab_volumes(&destination.ec2), "volumes", destination.region),
+        )?;
+        Ok(Found { keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes })
     }
 
     /// The inventory of what was found, in teardown order.
     pub fn inventory(&self) -> Inventory {
-        let Found {
-            keys,
-            source_snapshots,
-            destination_snapshots,
-            source_volumes,
-            destination_volumes,
-        } = self;
+        let Found { keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes } = self;
         let (source, destination) = (keys.source.region, keys.destination.region);
         let mut items = Vec::new();
         for (side, region, snapshots, volumes) in [
-            (
-                Side::Destination,
-                destination,
-                destination_snapshots,
-                destination_volumes,
-            ),
+            (Side::Destination, destination, destination_snapshots, destination_volumes),
             (Side::Source, source, source_snapshots, source_volumes),
         ] {
             // A snapshot already in `error` costs nothing and is removed like any other.
-            items.extend(
-                snapshots
-                    .iter()
-                    .map(|s| Item::from_snapshot(s, region, side)),
-            );
+            items.extend(snapshots.iter().map(|s| Item::from_snapshot(s, region, side)));
             items.extend(
                 volumes
                     .iter()
@@ -294,17 +223,10 @@ impl Found {
                     .map(|v| Item::from_volume(v, region, side)),
             );
         }
-        for (side, region_keys) in [
-            (Side::Source, &keys.source),
-            (Side::Destination, &keys.destination),
-        ] {
+        for (side, region_keys) in [(Side::Source, &keys.source), (Side::Destination, &keys.destination)] {
             let region = region_keys.region;
             for key in region_keys.owned.iter().filter(|key| !key.aws_managed) {
-                for alias in key
-                    .aliases
-                    .iter()
-                    .filter(|alias| !alias.starts_with("alias/aws/"))
-                {
+                for alias in key.aliases.iter().filter(|alias| !alias.starts_with("alias/aws/")) {
                     items.push(Item::base(
                         ItemKind::Alias,
                         region,
@@ -335,12 +257,7 @@ impl Inventory {
 
     /// Only what lab `from` or a later lab made (what depends on `from`'s work).
     pub fn from_step(mut self, from: &str) -> Inventory {
-        let position = |step: &str| {
-            manifest::labs()
-                .iter()
-                .position(|lab| lab.id == step)
-                .unwrap_or(usize::MAX)
-        };
+        let position = |step: &str| manifest::labs().iter().position(|lab| lab.id == step).unwrap_or(usize::MAX);
         let start = position(from);
         self.items.retain(|item| position(&item.step) >= start);
         self
@@ -364,23 +281,11 @@ impl Inventory {
     /// The inventory as a table with each item's cost; with `plan_days`, also what teardown
     /// would do to it (keys scheduled with that waiting period).
     pub fn report(&self, plan_days: Option<i32>) -> Report {
-        let mut columns = vec![
-            "Kind",
-            "Region",
-            "Name",
-            "ID",
-            "State",
-            "Made by",
-            "Cost (estimate)",
-        ];
+        let mut columns = vec!["Kind", "Region", "Name", "ID", "State", "Made by", "Cost (estimate)"];
         if plan_days.is_some() {
             columns.push("Cleanup will");
         }
-        let mut report = Report::new(
-            "inventory",
-            "Everything the labs made (found by their tags)",
-            &columns,
-        );
+        let mut report = Report::new("inventory", "Everything the labs made (found by their tags)", &columns);
         for item in &self.items {
             let mut cells = vec![
                 item.kind.to_string(),
@@ -433,9 +338,7 @@ async fn listed<T>(
     what: &str,
     region: &RegionInfo,
 ) -> Result<Vec<T>> {
-    future
-        .await
-        .with_context(|| format!("listing the lab's {what} in {region}"))
+    future.await.with_context(|| format!("listing the lab's {what} in {region}"))
 }
 
 /// What happened to one item: `Ok(what was done)` or `Err(why it remains)`.
@@ -454,28 +357,15 @@ pub async fn execute(
     let mut phases: Vec<u8> = items.iter().map(Item::phase).collect();
     phases.dedup();
     for phase in phases {
-        let work = items
-            .iter()
-            .filter(|item| item.phase() == phase)
-            .map(|item| async move {
-                let clients = if item.side == Side::Source {
-                    source
-                } else {
-                    destination
-                };
-                let result = remove(clients, item, pending_days).await;
-                match &result {
-                    Ok(done) => ui.say(&format!(
-                        "✓ {} {} ({}) in {}: {done}",
-                        item.kind, item.name, item.id, item.region
-                    )),
-                    Err(why) => ui.warn(&format!(
-                        "{} {} ({}) in {}: {why}",
-                        item.kind, item.name, item.id, item.region
-                    )),
-                }
-                (item.clone(), result)
-            });
+        let work = items.iter().filter(|item| item.phase() == phase).map(|item| async move {
+            let clients = if item.side == Side::Source { source } else { destination };
+            let result = remove(clients, item, pending_days).await;
+            match &result {
+                Ok(done) => ui.say(&format!("✓ {} {} ({}) in {}: {done}", item.kind, item.name, item.id, item.region)),
+                Err(why) => ui.warn(&format!("{} {} ({}) in {}: {why}", item.kind, item.name, item.id, item.region)),
+            }
+            (item.clone(), result)
+        });
         results.extend(futures::future::join_all(work).await);
     }
     results
@@ -484,14 +374,9 @@ pub async fn execute(
 async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> ItemResult {
     let (description, acts) = item.plan(pending_days);
     if !acts {
-        return if item.is_billable() {
-            Err(description)
-        } else {
-            Ok(description)
-        };
+        return if item.is_billable() { Err(description) } else { Ok(description) };
     }
-    let gone =
-        |error: &AwsError, codes: &[&str]| error.code().is_some_and(|code| codes.contains(&code));
+    let gone = |error: &AwsError, codes: &[&str]| error.code().is_some_and(|code| codes.contains(&code));
     // Deleted, or already gone (NotFound), or why it remains.
     let settle = |result: Result<(), AwsError>, not_found: &str| match result {
         Ok(()) => Ok("deleted".to_string()),
@@ -501,45 +386,28 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
     match item.kind {
         ItemKind::Snapshot => {
             let request = clients.ec2.delete_snapshot().snapshot_id(&item.id);
-            settle(
-                request.send().await.aws("ec2:DeleteSnapshot").map(drop),
-                "InvalidSnapshot.NotFound",
-            )
+            settle(request.send().await.aws("ec2:DeleteSnapshot").map(drop), "InvalidSnapshot.NotFound")
         }
         ItemKind::Volume => {
             let request = clients.ec2.delete_volume().volume_id(&item.id);
-            settle(
-                request.send().await.aws("ec2:DeleteVolume").map(drop),
-                "InvalidVolume.NotFound",
-            )
+            settle(request.send().await.aws("ec2:DeleteVolume").map(drop), "InvalidVolume.NotFound")
         }
         // The emulator deletes a multi-region alias in every region at once: NotFound is done.
         ItemKind::Alias => {
             let request = clients.kms.delete_alias().alias_name(&item.id);
-            settle(
-                request.send().await.aws("kms:DeleteAlias").map(drop),
-                "NotFoundException",
-            )
+            settle(request.send().await.aws("kms:DeleteAlias").map(drop), "NotFoundException")
         }
         ItemKind::Key => {
             // The bare key id: works on AWS and on the emulator (which fails on key ARNs here).
-            let request = clients
-                .kms
-                .schedule_key_deletion()
-                .key_id(&item.id)
-                .pending_window_in_days(pending_days);
+            let request = clients.kms.schedule_key_deletion().key_id(&item.id).pending_window_in_days(pending_days);
             match request.send().await.aws("kms:ScheduleKeyDeletion") {
                 Ok(output) => {
                     let state = output.key_state().map_or("PendingDeletion", |s| s.as_str());
-                    let date = output
-                        .deletion_date()
-                        .map_or_else(|| "?".to_string(), |d| d.to_string());
+                    let date = output.deletion_date().map_or_else(|| "?".to_string(), |d| d.to_string());
                     Ok(format!("{state}, deletion date {date}"))
                 }
                 Err(error) if gone(&error, &["NotFoundException"]) => Ok("already gone".into()),
-                Err(error) if gone(&error, &["KMSInvalidStateException"]) => {
-                    Ok(format!("not scheduled: {error}"))
-                }
+                Err(error) if gone(&error, &["KMSInvalidStateException"]) => Ok(format!("not scheduled: {error}")),
                 Err(error) => Err(error.to_string()),
             }
         }
@@ -551,9 +419,7 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
 pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
     let ui = &ctx.ui;
     let pending_days = ctx.args.pending_days;
-    let (mut inventory, other_sets) = Inventory::load(&ctx.session)
-        .await?
-        .of_scenario(&ctx.scenario);
+    let (mut inventory, other_sets) = Inventory::load(&ctx.session).await?.of_scenario(&ctx.scenario);
     if other_sets > 0 {
         ui.say(&format!(
             "{other_sets} lab resource(s) carry another --name-prefix than this run's ({:?}) and are left alone; \
@@ -579,12 +445,7 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
             }
         ));
     }
-    let to_act: Vec<Item> = inventory
-        .items
-        .iter()
-        .filter(|item| item.plan(pending_days).1)
-        .cloned()
-        .collect();
+    let to_act: Vec<Item> = inventory.items.iter().filter(|item| item.plan(pending_days).1).cloned().collect();
     if to_act.is_empty() && inventory.billable().next().is_none() {
         ui.report(&inventory.remains_report());
         ui.say("Nothing to clean up: no resource the labs made costs money.");
@@ -603,41 +464,22 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
         to_act.iter().filter(|item| item.kind != ItemKind::Key).count(),
         to_act.iter().filter(|item| item.kind == ItemKind::Key).count()
     );
-    if !ctx.approve(
-        &inventory.report(Some(pending_days)),
-        !to_act.is_empty(),
-        &question,
-    )? {
+    if !ctx.approve(&inventory.report(Some(pending_days)), !to_act.is_empty(), &question)? {
         return Ok(());
     }
     ui.say("AWS managed keys (aws/ebs) are never touched: they are free and cannot be deleted.");
-    let results = execute(
-        ui,
-        &ctx.session.source,
-        &ctx.session.destination,
-        &inventory.items,
-        pending_days,
-    )
-    .await;
+    let results = execute(ui, &ctx.session.source, &ctx.session.destination, &inventory.items, pending_days).await;
     let failed = results.iter().filter(|(_, result)| result.is_err()).count();
     if failed > 0 {
-        ui.warn(&format!(
-            "{failed} item(s) could not be removed; the table below shows what remains"
-        ));
+        ui.warn(&format!("{failed} item(s) could not be removed; the table below shows what remains"));
     }
 
-    let (after, _) = Inventory::load(&ctx.session)
-        .await?
-        .of_scenario(&ctx.scenario);
+    let (after, _) = Inventory::load(&ctx.session).await?.of_scenario(&ctx.scenario);
     let after = match from {
         Some(step) => after.from_step(step),
         None => after,
     };
-    if after
-        .items
-        .iter()
-        .any(|item| item.key_role == Some(MultiRegionRole::Primary) && item.is_pending_deletion())
-    {
+    if after.items.iter().any(|item| item.key_role == Some(MultiRegionRole::Primary) && item.is_pending_deletion()) {
         ui.say(
             "Note: on AWS a multi-region primary whose replica is still pending deletion waits in\n\
              PendingReplicaDeletion; its own waiting period starts when the last replica is deleted,\n\
@@ -673,15 +515,7 @@ mod tests {
     use crate::regions::find;
 
     fn item(kind: ItemKind, side: Side, role: Option<MultiRegionRole>) -> Item {
-        let mut item = Item::base(
-            kind,
-            find("us-west-2").unwrap(),
-            side,
-            "id",
-            "name",
-            "01-keys",
-            "Enabled",
-        );
+        let mut item = Item::base(kind, find("us-west-2").unwrap(), side, "id", "name", "01-keys", "Enabled");
         item.key_role = role;
         item
     }
@@ -694,11 +528,7 @@ mod tests {
             item(ItemKind::Alias, Side::Source, None),
             item(ItemKind::Volume, Side::Source, None),
             item(ItemKind::Snapshot, Side::Source, None),
-            item(
-                ItemKind::Key,
-                Side::Destination,
-                Some(MultiRegionRole::Replica),
-            ),
+            item(ItemKind::Key, Side::Destination, Some(MultiRegionRole::Replica)),
             item(ItemKind::Snapshot, Side::Destination, None),
         ];
         items.sort_by_key(Item::phase);
@@ -729,10 +559,7 @@ mod tests {
         let mut pending = item(ItemKind::Key, Side::Source, None);
         pending.state = "PendingDeletion".into();
         assert!(!pending.plan(7).1 && !pending.is_billable());
-        assert_eq!(
-            item(ItemKind::Key, Side::Source, None).plan(9).0,
-            "schedule deletion in 9 days"
-        );
+        assert_eq!(item(ItemKind::Key, Side::Source, None).plan(9).0, "schedule deletion in 9 days");
     }
 
     // A delete that fails in the middle: the emulator never refuses, so mocks do.
@@ -748,15 +575,14 @@ mod tests {
         async fn one_failed_delete_is_reported_and_the_rest_is_still_removed() {
             let in_use = r#"<?xml version="1.0" encoding="UTF-8"?>
 <Response><Errors><Error><Code>InvalidSnapshot.InUse</Code><Message>The snapshot snap-copy is currently in use by ami-1</Message></Error></Errors><RequestID>req-2</RequestID></Response>"#;
-            let delete_snapshot =
-                mock!(aws_sdk_ec2::Client::delete_snapshot).then_http_response(move || {
-                    aws_smithy_runtime_api::http::Response::new(
-                        aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
-                        aws_smithy_types::body::SdkBody::from(in_use),
-                    )
-                });
-            let delete_volume = mock!(aws_sdk_ec2::Client::delete_volume)
-                .then_output(|| DeleteVolumeOutput::builder().build());
+            let delete_snapshot = mock!(aws_sdk_ec2::Client::delete_snapshot).then_http_response(move || {
+                aws_smithy_runtime_api::http::Response::new(
+                    aws_smithy_runtime_api::http::StatusCode::try_from(400).unwrap(),
+                    aws_smithy_types::body::SdkBody::from(in_use),
+                )
+            });
+            let delete_volume =
+                mock!(aws_sdk_ec2::Client::delete_volume).then_output(|| DeleteVolumeOutput::builder().build());
             let schedule = mock!(aws_sdk_kms::Client::schedule_key_deletion).then_output(|| {
                 ScheduleKeyDeletionOutput::builder()
                     .key_id("1234")
@@ -786,29 +612,11 @@ mod tests {
 
             assert_eq!(results.len(), 3);
             let failure = results[0].1.as_ref().unwrap_err();
-            assert!(
-                failure.contains("InvalidSnapshot.InUse") && failure.contains("in use by ami-1"),
-                "{failure}"
-            );
+            assert!(failure.contains("InvalidSnapshot.InUse") && failure.contains("in use by ami-1"), "{failure}");
             assert_eq!(results[1].1.as_deref(), Ok("deleted"));
-            assert!(results[2]
-                .1
-                .as_ref()
-                .unwrap()
-                .starts_with("PendingDeletion"));
-            assert_eq!(
-                (
-                    delete_snapshot.num_calls(),
-                    delete_volume.num_calls(),
-                    schedule.num_calls()
-                ),
-                (1, 1, 1)
-            );
-            assert!(
-                errors.text().contains("InvalidSnapshot.InUse"),
-                "the failure is shown: {}",
-                errors.text()
-            );
+            assert!(results[2].1.as_ref().unwrap().starts_with("PendingDeletion"));
+            assert_eq!((delete_snapshot.num_calls(), delete_volume.num_calls(), schedule.num_calls()), (1, 1, 1));
+            assert!(errors.text().contains("InvalidSnapshot.InUse"), "the failure is shown: {}", errors.text());
         }
     }
 }

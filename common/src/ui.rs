@@ -45,19 +45,14 @@ impl Report {
     }
 
     pub fn row(&mut self, cells: Vec<String>, check: Option<Result<(), String>>) {
-        debug_assert_eq!(
-            cells.len(),
-            self.columns.len(),
-            "row width must match the header"
-        );
+        debug_assert_eq!(cells.len(), self.columns.len(), "row width must match the header");
         self.rows.push(ReportRow { cells, check });
     }
 
     /// (failed, total) over rows that carry a check.
     pub fn check_counts(&self) -> (usize, usize) {
         let checked = self.rows.iter().filter_map(|row| row.check.as_ref());
-        let (failed, total) =
-            checked.fold((0, 0), |(f, t), c| (f + usize::from(c.is_err()), t + 1));
+        let (failed, total) = checked.fold((0, 0), |(f, t), c| (f + usize::from(c.is_err()), t + 1));
         (failed, total)
     }
 
@@ -147,15 +142,11 @@ struct InquirePrompter;
 
 impl Prompter for InquirePrompter {
     fn confirm(&self, question: &str, default: bool) -> Result<bool> {
-        Ok(inquire::Confirm::new(question)
-            .with_default(default)
-            .prompt()?)
+        Ok(inquire::Confirm::new(question).with_default(default).prompt()?)
     }
 
     fn select(&self, question: &str, options: &[String], default: usize) -> Result<usize> {
-        let chosen = inquire::Select::new(question, options.to_vec())
-            .with_starting_cursor(default)
-            .raw_prompt()?;
+        let chosen = inquire::Select::new(question, options.to_vec()).with_starting_cursor(default).raw_prompt()?;
         Ok(chosen.index)
     }
 }
@@ -185,9 +176,7 @@ impl Prompter for ScriptedPrompter {
     fn select(&self, question: &str, options: &[String], _default: usize) -> Result<usize> {
         match self.next(question)? {
             Answer::Pick(index) if index < options.len() => Ok(index),
-            other => bail!(
-                "the test script answered {other:?} to the choice {question:?} of {options:?}"
-            ),
+            other => bail!("the test script answered {other:?} to the choice {question:?} of {options:?}"),
         }
     }
 }
@@ -204,10 +193,7 @@ impl Captured {
 
 impl Write for Captured {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .expect("capture lock")
-            .extend_from_slice(bytes);
+        self.0.lock().expect("capture lock").extend_from_slice(bytes);
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -251,11 +237,7 @@ impl Ui {
     }
 
     /// A Ui for tests: prompts take `answers` in order; returns what goes to stdout and stderr.
-    pub fn scripted(
-        format: OutputFormat,
-        assume_yes: bool,
-        answers: Vec<Answer>,
-    ) -> (Self, Captured, Captured) {
+    pub fn scripted(format: OutputFormat, assume_yes: bool, answers: Vec<Answer>) -> (Self, Captured, Captured) {
         let (out, err) = (Captured::default(), Captured::default());
         let ui = Ui {
             format,
@@ -264,9 +246,7 @@ impl Ui {
             interactive: true,
             out: Mutex::new(Box::new(out.clone())),
             err: Mutex::new(Box::new(err.clone())),
-            prompter: Box::new(ScriptedPrompter {
-                answers: Mutex::new(answers.into()),
-            }),
+            prompter: Box::new(ScriptedPrompter { answers: Mutex::new(answers.into()) }),
             json: Mutex::new(Map::new()),
             progress: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()),
         };
@@ -335,10 +315,7 @@ impl Ui {
         match self.format {
             OutputFormat::Table => self.write_line(&self.out, &report.render_table()),
             OutputFormat::Json => {
-                self.json
-                    .lock()
-                    .expect("json lock")
-                    .insert(report.name.clone(), report.to_json());
+                self.json.lock().expect("json lock").insert(report.name.clone(), report.to_json());
             }
         }
     }
@@ -346,10 +323,7 @@ impl Ui {
     /// Adds a value to the JSON document (ignored in table mode, where `say` covers it).
     pub fn data(&self, key: &str, value: Value) {
         if self.format == OutputFormat::Json {
-            self.json
-                .lock()
-                .expect("json lock")
-                .insert(key.to_string(), value);
+            self.json.lock().expect("json lock").insert(key.to_string(), value);
         }
     }
 
@@ -366,8 +340,7 @@ impl Ui {
             ))
             .into());
         }
-        self.progress
-            .suspend(|| self.prompter.confirm(question, false))
+        self.progress.suspend(|| self.prompter.confirm(question, false))
     }
 
     /// Lets the learner pick one option; `--yes` or no terminal takes `default`.
@@ -375,16 +348,13 @@ impl Ui {
         if self.assume_yes || !self.interactive {
             return Ok(default);
         }
-        self.progress
-            .suspend(|| self.prompter.select(question, options, default))
+        self.progress.suspend(|| self.prompter.select(question, options, default))
     }
 
     /// A spinner for something that takes a while; hidden when not at a terminal.
     pub fn spinner(&self, message: String) -> ProgressBar {
         let bar = self.progress.add(ProgressBar::new_spinner());
-        bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"),
-        );
+        bar.set_style(ProgressStyle::with_template("{spinner} {msg} ({elapsed})").expect("static template"));
         bar.set_message(message);
         bar.enable_steady_tick(Duration::from_millis(120));
         bar
@@ -393,10 +363,7 @@ impl Ui {
     /// A progress bar (0–100) for one resource; hidden when not at a terminal.
     pub fn progress_bar(&self, message: String) -> ProgressBar {
         let bar = self.progress.add(ProgressBar::new(100));
-        bar.set_style(
-            ProgressStyle::with_template("{bar:20} {pos:>3}% {msg} ({elapsed})")
-                .expect("static template"),
-        );
+        bar.set_style(ProgressStyle::with_template("{bar:20} {pos:>3}% {msg} ({elapsed})").expect("static template"));
         bar.set_message(message);
         bar
     }
@@ -412,8 +379,7 @@ impl Ui {
     /// Prints the JSON document, in JSON mode; call once at the end of a lab.
     pub fn finish(&self) {
         if self.format == OutputFormat::Json {
-            let document =
-                Value::Object(std::mem::take(&mut *self.json.lock().expect("json lock")));
+            let document = Value::Object(std::mem::take(&mut *self.json.lock().expect("json lock")));
             let text = serde_json::to_string_pretty(&document).expect("JSON values serialize");
             self.write_line(&self.out, &text);
         }
@@ -426,14 +392,8 @@ mod tests {
 
     fn sample() -> Report {
         let mut report = Report::new("keys", "Keys", &["Alias", "Key ID"]);
-        report.row(
-            vec!["Single-region-key".into(), "1234".into()],
-            Some(Ok(())),
-        );
-        report.row(
-            vec!["Multi-region-key".into(), "mrk-1".into()],
-            Some(Err("state Disabled".into())),
-        );
+        report.row(vec!["Single-region-key".into(), "1234".into()], Some(Ok(())));
+        report.row(vec!["Multi-region-key".into(), "mrk-1".into()], Some(Err("state Disabled".into())));
         report
     }
 
@@ -441,10 +401,7 @@ mod tests {
     fn tables_show_checks_and_json_keeps_them() {
         let report = sample();
         let table = report.render_table();
-        assert!(
-            table.contains("✓") && table.contains("✗ state Disabled"),
-            "{table}"
-        );
+        assert!(table.contains("✓") && table.contains("✗ state Disabled"), "{table}");
         assert_eq!(report.check_counts(), (1, 2));
         let json = report.to_json();
         assert_eq!(json["rows"][0]["key_id"], "1234");
@@ -458,8 +415,7 @@ mod tests {
         ui.say("explaining");
         ui.report(&sample());
         ui.finish();
-        let document: Value =
-            serde_json::from_str(&out.text()).expect("stdout is one JSON document");
+        let document: Value = serde_json::from_str(&out.text()).expect("stdout is one JSON document");
         assert_eq!(document["keys"]["rows"][1]["alias"], "Multi-region-key");
         assert!(err.text().contains("explaining"));
     }
@@ -475,11 +431,7 @@ mod tests {
         assert!(ui.confirm("Create 4 keys?").unwrap());
         assert!(out.text().contains("(--yes)"));
 
-        let (ui, _, _) = Ui::scripted(
-            OutputFormat::Table,
-            false,
-            vec![Answer::No, Answer::Yes, Answer::Pick(2)],
-        );
+        let (ui, _, _) = Ui::scripted(OutputFormat::Table, false, vec![Answer::No, Answer::Yes, Answer::Pick(2)]);
         assert!(!ui.confirm("first?").unwrap());
         assert!(ui.confirm("second?").unwrap());
         let options = vec!["a".to_string(), "b".to_string(), "c".to_string()];
@@ -496,23 +448,14 @@ mod tests {
         ui.say("created key 1234");
         ui.report(&sample());
         let text = out.text();
-        assert!(
-            !text.contains("Lab 01") && !text.contains("multi-region key is"),
-            "{text}"
-        );
-        assert!(
-            text.contains("created key 1234") && text.contains("Single-region-key"),
-            "{text}"
-        );
+        assert!(!text.contains("Lab 01") && !text.contains("multi-region key is"), "{text}");
+        assert!(text.contains("created key 1234") && text.contains("Single-region-key"), "{text}");
     }
 
     #[test]
     fn choose_takes_the_default_without_a_terminal() {
         let (ui, _, _) = Ui::non_interactive(OutputFormat::Table, false);
-        assert_eq!(
-            ui.choose("which?", &["a".into(), "b".into()], 1).unwrap(),
-            1
-        );
+        assert_eq!(ui.choose("which?", &["a".into(), "b".into()], 1).unwrap(), 1);
     }
 
     #[test]

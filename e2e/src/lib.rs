@@ -27,10 +27,7 @@ pub struct Emulator {
 }
 
 fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .expect("e2e lives in the workspace")
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().expect("e2e lives in the workspace").to_path_buf()
 }
 
 fn moto_server_path() -> PathBuf {
@@ -40,11 +37,7 @@ fn moto_server_path() -> PathBuf {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .expect("bind a free port")
-        .local_addr()
-        .expect("local address")
-        .port()
+    TcpListener::bind("127.0.0.1:0").expect("bind a free port").local_addr().expect("local address").port()
 }
 
 impl Emulator {
@@ -68,10 +61,7 @@ impl Emulator {
             let deadline = Instant::now() + Duration::from_secs(30);
             while Instant::now() < deadline {
                 if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Emulator {
-                        child,
-                        url: format!("http://127.0.0.1:{port}"),
-                    };
+                    return Emulator { child, url: format!("http://127.0.0.1:{port}") };
                 }
                 if child.try_wait().ok().flatten().is_some() {
                     break; // the port was taken after all: try another
@@ -117,10 +107,7 @@ impl Emulator {
     /// A lab as a plain process pointed at `endpoint` (this emulator, or a proxy in front of it).
     pub fn lab_process_via(&self, endpoint: &str, id: &str) -> Command {
         let mut command = lab_process(id);
-        command
-            .env("AWS_ENDPOINT_URL", endpoint)
-            .env("AWS_ACCESS_KEY_ID", "test")
-            .env("AWS_SECRET_ACCESS_KEY", "test");
+        command.env("AWS_ENDPOINT_URL", endpoint).env("AWS_ACCESS_KEY_ID", "test").env("AWS_SECRET_ACCESS_KEY", "test");
         command
     }
 
@@ -128,10 +115,7 @@ impl Emulator {
     pub fn run_ok(&self, lab: &str, args: &[&str]) -> (String, String) {
         let output = self.lab(lab).args(args).output().expect("run the lab");
         let (stdout, stderr) = output_text(&output);
-        assert!(
-            output.status.success(),
-            "{lab} {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}"
-        );
+        assert!(output.status.success(), "{lab} {args:?} failed\nstdout:\n{stdout}\nstderr:\n{stderr}");
         (stdout, stderr)
     }
 
@@ -167,11 +151,7 @@ pub fn workspace_binary(id: &str) -> PathBuf {
         Some(dir) => PathBuf::from(dir).join("debug").join(id),
         None => workspace_root().join("target/debug").join(id),
     };
-    assert!(
-        binary.exists(),
-        "{} is missing: run `cargo build --bins` first (scripts/test.sh does)",
-        binary.display()
-    );
+    assert!(binary.exists(), "{} is missing: run `cargo build --bins` first (scripts/test.sh does)", binary.display());
     binary
 }
 
@@ -185,10 +165,7 @@ pub fn lab_process(id: &str) -> Command {
     }
     command
         .env("AWS_CONFIG_FILE", "/nonexistent/ebs-kms-labs/config")
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            "/nonexistent/ebs-kms-labs/credentials",
-        )
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ebs-kms-labs/credentials")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null());
@@ -226,11 +203,7 @@ impl DelayProxy {
                 }
             }
         });
-        DelayProxy {
-            url: format!("http://127.0.0.1:{port}"),
-            port,
-            stop,
-        }
+        DelayProxy { url: format!("http://127.0.0.1:{port}"), port, stop }
     }
 }
 
@@ -260,18 +233,12 @@ impl Drop for DelayProxy {
 /// The Describe filter for lab-owned EC2 resources, written out here rather than taken from
 /// `common`, so the tests do not trust the code they check.
 pub fn owned_filter() -> aws_sdk_ec2::types::Filter {
-    aws_sdk_ec2::types::Filter::builder()
-        .name("tag:ebs-kms-labs:project")
-        .values("ebs-kms-labs")
-        .build()
+    aws_sdk_ec2::types::Filter::builder().name("tag:ebs-kms-labs:project").values("ebs-kms-labs").build()
 }
 
 /// stdout and stderr of a finished command, as text, for assertion messages.
 pub fn output_text(output: &std::process::Output) -> (String, String) {
-    (
-        String::from_utf8_lossy(&output.stdout).into_owned(),
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
+    (String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
 }
 
 /// Describe calls the tests check results with: plain SDK calls, written out here so that the
@@ -283,37 +250,18 @@ pub mod describe {
 
     /// DescribeKey, by id, ARN or alias.
     pub async fn key(kms: &aws_sdk_kms::Client, key: &str) -> KeyMetadata {
-        kms.describe_key()
-            .key_id(key)
-            .send()
-            .await
-            .expect("DescribeKey")
-            .key_metadata
-            .expect("key metadata")
+        kms.describe_key().key_id(key).send().await.expect("DescribeKey").key_metadata.expect("key metadata")
     }
 
     /// The key's ARN.
     pub async fn key_arn(kms: &aws_sdk_kms::Client, key: &str) -> String {
-        self::key(kms, key)
-            .await
-            .arn()
-            .expect("key ARN")
-            .to_string()
+        self::key(kms, key).await.arn().expect("key ARN").to_string()
     }
 
     /// The key's tags, by key.
     pub async fn key_tags(kms: &aws_sdk_kms::Client, key: &str) -> BTreeMap<String, String> {
-        let output = kms
-            .list_resource_tags()
-            .key_id(key)
-            .send()
-            .await
-            .expect("ListResourceTags");
-        output
-            .tags()
-            .iter()
-            .map(|tag| (tag.tag_key().to_string(), tag.tag_value().to_string()))
-            .collect()
+        let output = kms.list_resource_tags().key_id(key).send().await.expect("ListResourceTags");
+        output.tags().iter().map(|tag| (tag.tag_key().to_string(), tag.tag_value().to_string())).collect()
     }
 
     /// The region's keys that the labs made: with the project tag, or a replica (its primary is
@@ -323,10 +271,8 @@ pub mod describe {
         for listed in kms.list_keys().send().await.expect("ListKeys").keys() {
             let id = listed.key_id().expect("key id");
             let metadata = self::key(kms, id).await;
-            let primary_region = metadata
-                .multi_region_configuration()
-                .and_then(|c| c.primary_key())
-                .and_then(|p| p.region());
+            let primary_region =
+                metadata.multi_region_configuration().and_then(|c| c.primary_key()).and_then(|p| p.region());
             let replica = primary_region.is_some_and(|primary| primary != region);
             if replica || key_tags(kms, id).await.contains_key("ebs-kms-labs:project") {
                 found.push(metadata);
@@ -337,27 +283,14 @@ pub mod describe {
 
     /// Volumes with the project tag.
     pub async fn lab_volumes(ec2: &aws_sdk_ec2::Client) -> Vec<Volume> {
-        let output = ec2
-            .describe_volumes()
-            .filters(super::owned_filter())
-            .send()
-            .await
-            .expect("DescribeVolumes");
+        let output = ec2.describe_volumes().filters(super::owned_filter()).send().await.expect("DescribeVolumes");
         output.volumes.unwrap_or_default()
     }
 
     /// This account's snapshots with the project tag.
     pub async fn lab_snapshots(ec2: &aws_sdk_ec2::Client) -> Vec<Snapshot> {
-        let request = ec2
-            .describe_snapshots()
-            .owner_ids("self")
-            .filters(super::owned_filter());
-        request
-            .send()
-            .await
-            .expect("DescribeSnapshots")
-            .snapshots
-            .unwrap_or_default()
+        let request = ec2.describe_snapshots().owner_ids("self").filters(super::owned_filter());
+        request.send().await.expect("DescribeSnapshots").snapshots.unwrap_or_default()
     }
 
     /// All of this account's snapshots.

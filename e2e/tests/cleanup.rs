@@ -7,10 +7,7 @@ use e2e::{describe, output_text, owned_filter, Emulator, OREGON, TOKYO};
 use std::collections::BTreeMap;
 
 fn tags(pairs: &[(&str, &str)]) -> Vec<Tag> {
-    pairs
-        .iter()
-        .map(|(k, v)| Tag::builder().key(*k).value(*v).build())
-        .collect()
+    pairs.iter().map(|(k, v)| Tag::builder().key(*k).value(*v).build()).collect()
 }
 
 /// Resources the labs did not make, some wearing the labs' names.
@@ -25,74 +22,23 @@ async fn observe(emulator: &Emulator, foreign: &Foreign) -> BTreeMap<String, Str
     let mut seen = BTreeMap::new();
     for (region, id) in &foreign.volumes {
         let ec2 = emulator.clients(region).await.ec2;
-        let volume = ec2
-            .describe_volumes()
-            .volume_ids(id)
-            .send()
-            .await
-            .unwrap()
-            .volumes
-            .unwrap_or_default();
-        let state = volume
-            .first()
-            .map(|v| format!("{:?} {:?}", v.state(), v.tags()))
-            .unwrap_or_else(|| "gone".into());
+        let volume = ec2.describe_volumes().volume_ids(id).send().await.unwrap().volumes.unwrap_or_default();
+        let state = volume.first().map(|v| format!("{:?} {:?}", v.state(), v.tags())).unwrap_or_else(|| "gone".into());
         seen.insert(format!("volume {id}"), state);
     }
     for (region, id) in &foreign.snapshots {
         let ec2 = emulator.clients(region).await.ec2;
-        let found = ec2
-            .describe_snapshots()
-            .owner_ids("self")
-            .send()
-            .await
-            .unwrap()
-            .snapshots
-            .unwrap_or_default();
-        let state = found
-            .iter()
-            .find(|s| s.snapshot_id() == Some(id))
-            .map(|s| format!("{:?} {:?}", s.state(), s.tags()));
-        seen.insert(
-            format!("snapshot {id}"),
-            state.unwrap_or_else(|| "gone".into()),
-        );
+        let found = ec2.describe_snapshots().owner_ids("self").send().await.unwrap().snapshots.unwrap_or_default();
+        let state =
+            found.iter().find(|s| s.snapshot_id() == Some(id)).map(|s| format!("{:?} {:?}", s.state(), s.tags()));
+        seen.insert(format!("snapshot {id}"), state.unwrap_or_else(|| "gone".into()));
     }
     for (region, id) in &foreign.keys {
         let kms = emulator.clients(region).await.kms;
-        let key = kms
-            .describe_key()
-            .key_id(id)
-            .send()
-            .await
-            .unwrap()
-            .key_metadata
-            .unwrap();
-        let key_tags = kms
-            .list_resource_tags()
-            .key_id(id)
-            .send()
-            .await
-            .unwrap()
-            .tags
-            .unwrap_or_default();
-        seen.insert(
-            format!("key {id}"),
-            format!(
-                "{:?} {:?} {:?}",
-                key.key_state(),
-                key.description(),
-                key_tags
-            ),
-        );
-        let aliases = kms
-            .list_aliases()
-            .key_id(id)
-            .send()
-            .await
-            .unwrap()
-            .aliases
-            .unwrap_or_default();
+        let key = kms.describe_key().key_id(id).send().await.unwrap().key_metadata.unwrap();
+        let key_tags = kms.list_resource_tags().key_id(id).send().await.unwrap().tags.unwrap_or_default();
+        seen.insert(format!("key {id}"), format!("{:?} {:?} {:?}", key.key_state(), key.description(), key_tags));
+        let aliases = kms.list_aliases().key_id(id).send().await.unwrap().aliases.unwrap_or_default();
         let names: Vec<&str> = aliases.iter().filter_map(|a| a.alias_name()).collect();
         seen.insert(format!("aliases of {id}"), names.join(","));
     }
@@ -100,45 +46,22 @@ async fn observe(emulator: &Emulator, foreign: &Foreign) -> BTreeMap<String, Str
 }
 
 async fn make_foreign(emulator: &Emulator) -> Foreign {
-    let mut foreign = Foreign {
-        volumes: Vec::new(),
-        snapshots: Vec::new(),
-        keys: Vec::new(),
-    };
-    for (region, look_alike_alias) in [
-        (TOKYO, "alias/Single-region-key-backup"),
-        (OREGON, "alias/Multi-region-key-rep-oregon-old"),
-    ] {
+    let mut foreign = Foreign { volumes: Vec::new(), snapshots: Vec::new(), keys: Vec::new() };
+    for (region, look_alike_alias) in
+        [(TOKYO, "alias/Single-region-key-backup"), (OREGON, "alias/Multi-region-key-rep-oregon-old")]
+    {
         let clients = emulator.clients(region).await;
-        let key = clients
-            .kms
-            .create_key()
-            .description("someone else's key")
-            .send()
-            .await
-            .unwrap()
-            .key_metadata
-            .unwrap();
-        clients
-            .kms
-            .create_alias()
-            .alias_name(look_alike_alias)
-            .target_key_id(key.key_id())
-            .send()
-            .await
-            .unwrap();
-        foreign
-            .keys
-            .push((region.to_string(), key.key_id().to_string()));
+        let key =
+            clients.kms.create_key().description("someone else's key").send().await.unwrap().key_metadata.unwrap();
+        clients.kms.create_alias().alias_name(look_alike_alias).target_key_id(key.key_id()).send().await.unwrap();
+        foreign.keys.push((region.to_string(), key.key_id().to_string()));
 
         // Lab names, but not the ownership tag (or the tag with another value).
         for extra in [vec![], vec![("ebs-kms-labs:project", "someone-else")]] {
             let mut pairs = vec![("Name", "EBS-encrypted-with-default-key")];
             pairs.extend(extra);
-            let spec = TagSpecification::builder()
-                .resource_type(ResourceType::Volume)
-                .set_tags(Some(tags(&pairs)))
-                .build();
+            let spec =
+                TagSpecification::builder().resource_type(ResourceType::Volume).set_tags(Some(tags(&pairs))).build();
             let volume = clients
                 .ec2
                 .create_volume()
@@ -151,10 +74,7 @@ async fn make_foreign(emulator: &Emulator) -> Foreign {
             let volume_id = volume.volume_id().unwrap().to_string();
             let spec = TagSpecification::builder()
                 .resource_type(ResourceType::Snapshot)
-                .set_tags(Some(tags(&[(
-                    "Name",
-                    "snap-EBS-encrypted-with-default-key",
-                )])))
+                .set_tags(Some(tags(&[("Name", "snap-EBS-encrypted-with-default-key")])))
                 .build();
             let snapshot = clients
                 .ec2
@@ -166,10 +86,7 @@ async fn make_foreign(emulator: &Emulator) -> Foreign {
                 .await
                 .unwrap();
             foreign.volumes.push((region.to_string(), volume_id));
-            foreign.snapshots.push((
-                region.to_string(),
-                snapshot.snapshot_id().unwrap().to_string(),
-            ));
+            foreign.snapshots.push((region.to_string(), snapshot.snapshot_id().unwrap().to_string()));
         }
     }
     foreign
@@ -190,38 +107,20 @@ async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothi
     ];
     for (lab, args) in runs {
         emulator.run_ok(lab, args);
-        assert_eq!(
-            observe(&emulator, &foreign).await,
-            before,
-            "{lab} {args:?} touched a foreign resource"
-        );
+        assert_eq!(observe(&emulator, &foreign).await, before, "{lab} {args:?} touched a foreign resource");
     }
 
     for region in [TOKYO, OREGON] {
         let clients = emulator.clients(region).await;
         let volumes = describe::lab_volumes(&clients.ec2).await;
-        assert!(
-            volumes.is_empty(),
-            "{region}: lab volumes left: {volumes:?}"
-        );
-        assert!(
-            describe::lab_snapshots(&clients.ec2).await.is_empty(),
-            "{region}: lab snapshots left"
-        );
+        assert!(volumes.is_empty(), "{region}: lab volumes left: {volumes:?}");
+        assert!(describe::lab_snapshots(&clients.ec2).await.is_empty(), "{region}: lab snapshots left");
 
-        let aliases = clients
-            .kms
-            .list_aliases()
-            .send()
-            .await
-            .unwrap()
-            .aliases
-            .unwrap_or_default();
+        let aliases = clients.kms.list_aliases().send().await.unwrap().aliases.unwrap_or_default();
         let regional = |name: &str| {
-            aliases.iter().any(|a| {
-                a.alias_name() == Some(name)
-                    && a.alias_arn().is_some_and(|arn| arn.contains(region))
-            })
+            aliases
+                .iter()
+                .any(|a| a.alias_name() == Some(name) && a.alias_arn().is_some_and(|arn| arn.contains(region)))
         };
         for lab_alias in [
             "alias/Single-region-key",
@@ -233,35 +132,19 @@ async fn the_whole_course_then_cleanup_leaves_nothing_billable_and_touches_nothi
         }
         // Every key the labs made waits out its deletion; aws/ebs is untouched.
         let lab_keys = describe::lab_keys(&clients.kms, region).await;
-        assert_eq!(
-            lab_keys.len(),
-            2,
-            "{region}: the single-region key and the multi-region key"
-        );
+        assert_eq!(lab_keys.len(), 2, "{region}: the single-region key and the multi-region key");
         for key in &lab_keys {
-            assert_eq!(
-                key.key_state(),
-                Some(&KeyState::PendingDeletion),
-                "{region}: lab key {}",
-                key.key_id()
-            );
+            assert_eq!(key.key_state(), Some(&KeyState::PendingDeletion), "{region}: lab key {}", key.key_id());
         }
         let aws_ebs = describe::key(&clients.kms, "alias/aws/ebs").await;
-        assert_eq!(
-            aws_ebs.key_state(),
-            Some(&KeyState::Enabled),
-            "{region}: aws/ebs must be untouched"
-        );
+        assert_eq!(aws_ebs.key_state(), Some(&KeyState::Enabled), "{region}: aws/ebs must be untouched");
     }
 
     // A second cleanup has nothing to do; status says the course is complete.
     let (again, _) = emulator.run_ok("05-cleanup", &[]);
     assert!(again.contains("Nothing to clean up"), "{again}");
     let (status, _) = emulator.run_ok("status", &[]);
-    assert!(
-        status.contains("The course is complete and cleaned up"),
-        "{status}"
-    );
+    assert!(status.contains("The course is complete and cleaned up"), "{status}");
     assert_eq!(observe(&emulator, &foreign).await, before);
 }
 
@@ -272,41 +155,21 @@ async fn cleanup_dry_run_and_bad_pending_days_delete_nothing() {
     emulator.run_ok("02-volumes", &["--yes"]);
     let tokyo = emulator.clients(TOKYO).await;
     let count = || async {
-        tokyo
-            .ec2
-            .describe_volumes()
-            .filters(owned_filter())
-            .send()
-            .await
-            .unwrap()
-            .volumes
-            .unwrap_or_default()
-            .len()
+        tokyo.ec2.describe_volumes().filters(owned_filter()).send().await.unwrap().volumes.unwrap_or_default().len()
     };
 
     let (plan, _) = emulator.run_ok("05-cleanup", &["--dry-run"]);
-    assert!(
-        plan.contains("schedule deletion in 7 days") && plan.contains("Dry run"),
-        "{plan}"
-    );
+    assert!(plan.contains("schedule deletion in 7 days") && plan.contains("Dry run"), "{plan}");
     assert_eq!(count().await, 3);
 
-    let output = emulator
-        .lab("05-cleanup")
-        .args(["--yes", "--pending-days", "5"])
-        .output()
-        .unwrap();
+    let output = emulator.lab("05-cleanup").args(["--yes", "--pending-days", "5"]).output().unwrap();
     let (_, stderr) = output_text(&output);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("--pending-days"), "{stderr}");
     assert_eq!(count().await, 3);
 
     let output = emulator.lab("05-cleanup").output().unwrap();
-    assert_eq!(
-        output.status.code(),
-        Some(2),
-        "no terminal, no --yes: refused"
-    );
+    assert_eq!(output.status.code(), Some(2), "no terminal, no --yes: refused");
     assert_eq!(count().await, 3);
     let key = describe::key(&tokyo.kms, "alias/Single-region-key").await;
     assert_eq!(key.key_state(), Some(&KeyState::Enabled));
@@ -324,22 +187,13 @@ async fn status_names_the_next_lab_and_undo_of_03_removes_snapshots_and_their_co
         ("04-copy", "05-cleanup"),
     ] {
         let (stdout, _) = emulator.run_ok(lab, &["--yes"]);
-        assert!(
-            stdout.contains(&next(following)),
-            "{lab}'s closing line:\n{stdout}"
-        );
+        assert!(stdout.contains(&next(following)), "{lab}'s closing line:\n{stdout}");
         let (status, _) = emulator.run_ok("status", &[]);
-        assert!(
-            status.contains(&next(following)),
-            "status after {lab}:\n{status}"
-        );
+        assert!(status.contains(&next(following)), "status after {lab}:\n{status}");
     }
 
     let (undo, _) = emulator.run_ok("03-snapshots", &["--undo", "--yes"]);
-    assert!(
-        undo.contains("what depends on it (made by 04-copy)"),
-        "{undo}"
-    );
+    assert!(undo.contains("what depends on it (made by 04-copy)"), "{undo}");
     let tokyo = emulator.clients(TOKYO).await;
     let oregon = emulator.clients(OREGON).await;
     let snapshots = |ec2: aws_sdk_ec2::Client| async move {
@@ -355,26 +209,12 @@ async fn status_names_the_next_lab_and_undo_of_03_removes_snapshots_and_their_co
     };
     assert_eq!(snapshots(tokyo.ec2.clone()).await, 0);
     assert_eq!(snapshots(oregon.ec2.clone()).await, 0);
-    let volumes = tokyo
-        .ec2
-        .describe_volumes()
-        .filters(owned_filter())
-        .send()
-        .await
-        .unwrap()
-        .volumes
-        .unwrap_or_default();
+    let volumes =
+        tokyo.ec2.describe_volumes().filters(owned_filter()).send().await.unwrap().volumes.unwrap_or_default();
     assert_eq!(volumes.len(), 3, "volumes are lab 02's: kept");
     let key = describe::key(&tokyo.kms, "alias/Single-region-key").await;
-    assert_eq!(
-        key.key_state(),
-        Some(&KeyState::Enabled),
-        "keys are lab 01's: kept"
-    );
-    assert!(emulator
-        .run_ok("status", &[])
-        .0
-        .contains(&next("03-snapshots")));
+    assert_eq!(key.key_state(), Some(&KeyState::Enabled), "keys are lab 01's: kept");
+    assert!(emulator.run_ok("status", &[]).0.contains(&next("03-snapshots")));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -390,23 +230,12 @@ async fn cleanup_with_a_name_prefix_removes_only_that_set() {
     }
     let tokyo = emulator.clients(TOKYO).await;
     let volume_names = || async {
-        let volumes = tokyo
-            .ec2
-            .describe_volumes()
-            .filters(owned_filter())
-            .send()
-            .await
-            .unwrap()
-            .volumes
-            .unwrap_or_default();
+        let volumes =
+            tokyo.ec2.describe_volumes().filters(owned_filter()).send().await.unwrap().volumes.unwrap_or_default();
         let mut names: Vec<String> = volumes
             .iter()
             .filter_map(|v| {
-                v.tags()
-                    .iter()
-                    .find(|t| t.key() == Some("Name"))
-                    .and_then(|t| t.value())
-                    .map(str::to_string)
+                v.tags().iter().find(|t| t.key() == Some("Name")).and_then(|t| t.value()).map(str::to_string)
             })
             .collect();
         names.sort();
@@ -418,17 +247,9 @@ async fn cleanup_with_a_name_prefix_removes_only_that_set() {
     assert!(stdout.contains("carry another --name-prefix"), "{stdout}");
     let left = volume_names().await;
     assert_eq!(left.len(), 3, "{left:?}");
-    assert!(
-        left.iter()
-            .all(|name| name.starts_with("EBS-encrypted-with-")),
-        "{left:?}"
-    );
+    assert!(left.iter().all(|name| name.starts_with("EBS-encrypted-with-")), "{left:?}");
     let default_key = describe::key(&tokyo.kms, "alias/Single-region-key").await;
-    assert_eq!(
-        default_key.key_state(),
-        Some(&KeyState::Enabled),
-        "the default set's keys stay"
-    );
+    assert_eq!(default_key.key_state(), Some(&KeyState::Enabled), "the default set's keys stay");
 
     emulator.run_ok("05-cleanup", &["--yes"]);
     assert!(volume_names().await.is_empty());

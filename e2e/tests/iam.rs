@@ -10,17 +10,16 @@ use std::collections::BTreeSet;
 /// Permissions AWS checks inside other calls: no lab calls them by name.
 const IMPLIED: [&str; 6] = [
     "kms:TagResource",                     // CreateKey and ReplicateKey with Tags
-    "ec2:CreateTags", // CreateVolume, CreateSnapshot, CopySnapshot with TagSpecifications
-    "kms:CreateGrant", // EBS, on the learner's behalf
-    "kms:Decrypt",    // EBS
+    "ec2:CreateTags",                      // CreateVolume, CreateSnapshot, CopySnapshot with TagSpecifications
+    "kms:CreateGrant",                     // EBS, on the learner's behalf
+    "kms:Decrypt",                         // EBS
     "kms:GenerateDataKeyWithoutPlaintext", // EBS
-    "kms:ReEncrypt*", // EBS
+    "kms:ReEncrypt*",                      // EBS
 ];
 
 fn policy_actions() -> BTreeSet<String> {
     let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/iam-policy.json");
-    let policy: Value =
-        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).expect("valid JSON");
+    let policy: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).expect("valid JSON");
     assert_eq!(policy["Version"], "2012-10-17");
     let mut actions = BTreeSet::new();
     for statement in policy["Statement"].as_array().expect("statements") {
@@ -29,9 +28,7 @@ fn policy_actions() -> BTreeSet<String> {
             Value::String(action) => {
                 actions.insert(action.clone());
             }
-            Value::Array(list) => {
-                actions.extend(list.iter().map(|a| a.as_str().unwrap().to_string()))
-            }
+            Value::Array(list) => actions.extend(list.iter().map(|a| a.as_str().unwrap().to_string())),
             other => panic!("unexpected Action {other}"),
         }
     }
@@ -39,12 +36,10 @@ fn policy_actions() -> BTreeSet<String> {
 }
 
 fn allows(policy: &BTreeSet<String>, action: &str) -> bool {
-    policy
-        .iter()
-        .any(|allowed| match allowed.strip_suffix('*') {
-            Some(prefix) => action.starts_with(prefix),
-            None => allowed == action,
-        })
+    policy.iter().any(|allowed| match allowed.strip_suffix('*') {
+        Some(prefix) => action.starts_with(prefix),
+        None => allowed == action,
+    })
 }
 
 /// `api: KMS:CreateKey [...]` lines → `kms:CreateKey`.
@@ -77,38 +72,20 @@ async fn the_iam_policy_allows_exactly_what_the_labs_call() {
     // The alias of a lab key pending deletion is moved to a new key (UpdateAlias).
     let tokyo = emulator.clients(TOKYO).await;
     let single = describe::key(&tokyo.kms, "alias/Single-region-key").await;
-    tokyo
-        .kms
-        .schedule_key_deletion()
-        .key_id(single.key_id())
-        .pending_window_in_days(7)
-        .send()
-        .await
-        .unwrap();
+    tokyo.kms.schedule_key_deletion().key_id(single.key_id()).pending_window_in_days(7).send().await.unwrap();
     run("01-keys", &["--yes"]);
     run("05-cleanup", &["--yes"]);
 
     let policy = policy_actions();
-    let not_allowed: Vec<&String> = called
-        .iter()
-        .filter(|action| !allows(&policy, action))
-        .collect();
+    let not_allowed: Vec<&String> = called.iter().filter(|action| !allows(&policy, action)).collect();
     assert!(
         not_allowed.is_empty(),
         "the labs call these, but docs/iam-policy.json does not allow them: {not_allowed:?}"
     );
-    let unused: Vec<&String> = policy
-        .iter()
-        .filter(|action| !called.contains(*action) && !IMPLIED.contains(&action.as_str()))
-        .collect();
-    assert!(
-        unused.is_empty(),
-        "docs/iam-policy.json allows these, but no lab calls them: {unused:?}"
-    );
-    assert!(
-        called.contains("kms:UpdateAlias") && called.contains("kms:ReplicateKey"),
-        "{called:?}"
-    );
+    let unused: Vec<&String> =
+        policy.iter().filter(|action| !called.contains(*action) && !IMPLIED.contains(&action.as_str())).collect();
+    assert!(unused.is_empty(), "docs/iam-policy.json allows these, but no lab calls them: {unused:?}");
+    assert!(called.contains("kms:UpdateAlias") && called.contains("kms:ReplicateKey"), "{called:?}");
 }
 
 #[test]
@@ -116,10 +93,7 @@ fn the_call_parser_reads_the_api_log() {
     let log = "api: KMS:CreateKey [ap-northeast-1] ok in 3 ms { key_spec: Some(SymmetricDefault) }\n\
                warning: x\napi: EC2:CopySnapshot [us-west-2] failed (HTTP 400) in 2 ms\napi: 12 AWS calls in this run";
     let called = called_actions(log);
-    assert!(
-        called.contains("kms:CreateKey") && called.contains("ec2:CopySnapshot"),
-        "{called:?}"
-    );
+    assert!(called.contains("kms:CreateKey") && called.contains("ec2:CopySnapshot"), "{called:?}");
     assert_eq!(called.len(), 2, "{called:?}");
     let policy = BTreeSet::from(["kms:ReEncrypt*".to_string()]);
     assert!(allows(&policy, "kms:ReEncryptFrom") && !allows(&policy, "kms:Decrypt"));

@@ -12,18 +12,11 @@ async fn a_learner_picks_a_destination_key_per_snapshot_and_confirms() {
         emulator.run_ok(lab, &["--yes"]);
     }
     // Options are listed aws/ebs, single-region, multi-region: the learner crosses two pairs.
-    let answers = vec![
-        Answer::Pick(1),
-        Answer::Pick(0),
-        Answer::Pick(2),
-        Answer::Yes,
-    ];
+    let answers = vec![Answer::Pick(1), Answer::Pick(0), Answer::Pick(2), Answer::Yes];
     let (ui, out, _) = Ui::scripted(OutputFormat::Table, false, answers);
     let args = lab04_copy::Args::try_parse_from(["04-copy"]).unwrap();
     let ctx = emulator.context("04-copy", args.common.clone(), ui).await;
-    lab04_copy::run(ctx, args)
-        .await
-        .expect("04-copy with scripted answers");
+    lab04_copy::run(ctx, args).await.expect("04-copy with scripted answers");
 
     let text = out.text();
     assert!(text.contains("✓ All 3 checks passed"), "{text}");
@@ -34,38 +27,19 @@ async fn a_learner_picks_a_destination_key_per_snapshot_and_confirms() {
         arn("alias/Single-region-key-oregon").await,
         arn("alias/Multi-region-key-rep-oregon").await,
     );
-    let copies = oregon
-        .ec2
-        .describe_snapshots()
-        .owner_ids("self")
-        .send()
-        .await
-        .unwrap()
-        .snapshots
-        .unwrap_or_default();
+    let copies = oregon.ec2.describe_snapshots().owner_ids("self").send().await.unwrap().snapshots.unwrap_or_default();
     let key_of = |name_start: &str| {
         copies
             .iter()
             .find(|c| {
-                c.tags().iter().any(|t| {
-                    t.key() == Some("Name") && t.value().is_some_and(|v| v.starts_with(name_start))
-                })
+                c.tags().iter().any(|t| t.key() == Some("Name") && t.value().is_some_and(|v| v.starts_with(name_start)))
             })
             .and_then(|c| c.kms_key_id())
             .map(str::to_string)
     };
-    assert_eq!(
-        key_of("snap-EBS-encrypted-with-default-key-copy-"),
-        Some(single)
-    );
-    assert_eq!(
-        key_of("snap-EBS-encrypted-with-Single-region-key-copy-"),
-        Some(aws_ebs)
-    );
-    assert_eq!(
-        key_of("snap-EBS-encrypted-with-Multi-region-key-copy-"),
-        Some(replica)
-    );
+    assert_eq!(key_of("snap-EBS-encrypted-with-default-key-copy-"), Some(single));
+    assert_eq!(key_of("snap-EBS-encrypted-with-Single-region-key-copy-"), Some(aws_ebs));
+    assert_eq!(key_of("snap-EBS-encrypted-with-Multi-region-key-copy-"), Some(replica));
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -75,25 +49,10 @@ async fn declining_the_confirmation_creates_nothing() {
     // 02-volumes through the same seam: the learner answers "no" to its confirmation.
     let (ui, out, _) = Ui::scripted(OutputFormat::Table, false, vec![Answer::No]);
     let args = lab02_volumes::Args::try_parse_from(["02-volumes"]).unwrap();
-    let ctx = emulator
-        .context("02-volumes", args.common.clone(), ui)
-        .await;
-    lab02_volumes::run(ctx, args)
-        .await
-        .expect("declining is not an error");
-    assert!(
-        out.text().contains("Nothing was changed."),
-        "{}",
-        out.text()
-    );
+    let ctx = emulator.context("02-volumes", args.common.clone(), ui).await;
+    lab02_volumes::run(ctx, args).await.expect("declining is not an error");
+    assert!(out.text().contains("Nothing was changed."), "{}", out.text());
     let tokyo = emulator.clients(e2e::TOKYO).await;
-    let volumes = tokyo
-        .ec2
-        .describe_volumes()
-        .send()
-        .await
-        .unwrap()
-        .volumes
-        .unwrap_or_default();
+    let volumes = tokyo.ec2.describe_volumes().send().await.unwrap().volumes.unwrap_or_default();
     assert!(volumes.is_empty());
 }

@@ -10,11 +10,7 @@ use std::time::{Duration, Instant};
 /// States of the lab's keys in one region.
 async fn lab_key_states(emulator: &Emulator, region: &str) -> Vec<KeyState> {
     let kms = emulator.clients(region).await.kms;
-    describe::lab_keys(&kms, region)
-        .await
-        .iter()
-        .filter_map(|key| key.key_state().cloned())
-        .collect()
+    describe::lab_keys(&kms, region).await.iter().filter_map(|key| key.key_state().cloned()).collect()
 }
 
 async fn counts(emulator: &Emulator) -> (usize, usize, usize, usize, usize) {
@@ -48,21 +44,14 @@ async fn labs_killed_at_many_points_then_rerun_make_no_duplicates_and_cleanup_le
         }
         emulator.run_ok(lab, &["--yes"]);
     }
-    assert_eq!(
-        counts(&emulator).await,
-        (2, 2, 3, 3, 3),
-        "keys Tokyo/Oregon, volumes, snapshots, copies"
-    );
+    assert_eq!(counts(&emulator).await, (2, 2, 3, 3, 3), "keys Tokyo/Oregon, volumes, snapshots, copies");
 
     emulator.run_ok("05-cleanup", &["--yes"]);
     let (_, _, volumes, snapshots, copies) = counts(&emulator).await;
     assert_eq!((volumes, snapshots, copies), (0, 0, 0));
     for region in [TOKYO, OREGON] {
         let states = lab_key_states(&emulator, region).await;
-        assert!(
-            states.iter().all(|s| *s == KeyState::PendingDeletion),
-            "{region}: {states:?}"
-        );
+        assert!(states.iter().all(|s| *s == KeyState::PendingDeletion), "{region}: {states:?}");
     }
 }
 
@@ -78,29 +67,15 @@ async fn ctrl_c_stops_promptly_with_exit_130_and_says_how_to_resume_or_clean_up(
         .spawn()
         .unwrap();
     tokio::time::sleep(Duration::from_millis(2500)).await;
-    let status = std::process::Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .status()
-        .unwrap();
+    let status = std::process::Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
     assert!(status.success());
     let interrupted = Instant::now();
     let output = child.wait_with_output().unwrap();
     let (stdout, stderr) = output_text(&output);
-    assert!(
-        interrupted.elapsed() < Duration::from_secs(40),
-        "took {:?} to stop",
-        interrupted.elapsed()
-    );
-    assert_eq!(
-        output.status.code(),
-        Some(130),
-        "stdout:\n{stdout}\nstderr:\n{stderr}"
-    );
+    assert!(interrupted.elapsed() < Duration::from_secs(40), "took {:?} to stop", interrupted.elapsed());
+    assert_eq!(output.status.code(), Some(130), "stdout:\n{stdout}\nstderr:\n{stderr}");
     assert!(stderr.contains("error: interrupted"), "{stderr}");
-    assert!(
-        stderr.contains("To resume: cargo run --bin 01-keys"),
-        "{stderr}"
-    );
+    assert!(stderr.contains("To resume: cargo run --bin 01-keys"), "{stderr}");
     assert!(stderr.contains("cargo run --bin 05-cleanup"), "{stderr}");
 
     // Whatever it made is the lab's: a full run completes it without duplicates.

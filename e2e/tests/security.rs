@@ -15,10 +15,7 @@ fn no_lab_prints_the_secret_key_or_session_token_even_with_debug_logs() {
         ("01-keys", &["--yes", "-vv", "--show-api"]),
         ("02-volumes", &["--yes", "-vv", "--show-api"]),
         ("03-snapshots", &["--yes", "-vv", "--show-api"]),
-        (
-            "04-copy",
-            &["--yes", "-vv", "--show-api", "--output", "json"],
-        ),
+        ("04-copy", &["--yes", "-vv", "--show-api", "--output", "json"]),
         ("status", &["-vv", "--show-api"]),
         ("03-snapshots", &["--undo", "--yes", "-vv", "--show-api"]),
         ("05-cleanup", &["--yes", "-vv", "--show-api"]),
@@ -35,17 +32,11 @@ fn no_lab_prints_the_secret_key_or_session_token_even_with_debug_logs() {
             .unwrap();
         let (stdout, stderr) = output_text(&output);
         for secret in [SECRET, SESSION_TOKEN] {
-            assert!(
-                !stdout.contains(secret) && !stderr.contains(secret),
-                "{lab} {args:?} printed a secret"
-            );
+            assert!(!stdout.contains(secret) && !stderr.contains(secret), "{lab} {args:?} printed a secret");
         }
         if args.contains(&"-vv") {
             assert!(output.status.success(), "{lab} {args:?}: {stderr}");
-            assert!(
-                stderr.lines().count() > 10,
-                "{lab}: -vv should log in detail (is logging on at all?)"
-            );
+            assert!(stderr.lines().count() > 10, "{lab}: -vv should log in detail (is logging on at all?)");
         }
     }
 }

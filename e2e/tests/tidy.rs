@@ -5,10 +5,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
 }
 
 fn rust_files(dir: &Path, found: &mut Vec<PathBuf>) {
@@ -35,10 +32,7 @@ fn every_rust_file_opens_with_a_module_doc() {
         .filter(|file| !fs::read_to_string(file).unwrap().starts_with("//!"))
         .map(|file| file.strip_prefix(root()).unwrap().display().to_string())
         .collect();
-    assert!(
-        missing.is_empty(),
-        "these files must start with a `//!` line saying what they are for: {missing:?}"
-    );
+    assert!(missing.is_empty(), "these files must start with a `//!` line saying what they are for: {missing:?}");
 }
 
 #[test]
@@ -52,10 +46,7 @@ fn manifest_lab_folders_packages_and_readme_agree() {
         .collect();
     folders.sort();
     let ids: Vec<String> = labs.iter().map(|lab| lab.id.clone()).collect();
-    assert_eq!(
-        folders, ids,
-        "labs/ folders must match labs/labs.toml, in order"
-    );
+    assert_eq!(folders, ids, "labs/ folders must match labs/labs.toml, in order");
 
     let readme = fs::read_to_string(root().join("README.md")).unwrap();
     let mut last_position = 0;
@@ -74,13 +65,9 @@ fn manifest_lab_folders_packages_and_readme_agree() {
             "labs/{}/README.md needs a learner page ending in Further information",
             lab.id
         );
-        let position = readme
-            .find(&format!("labs/{}", lab.id))
-            .unwrap_or_else(|| panic!("README.md must link labs/{}", lab.id));
-        assert!(
-            position >= last_position,
-            "README.md must list the labs in manifest order"
-        );
+        let position =
+            readme.find(&format!("labs/{}", lab.id)).unwrap_or_else(|| panic!("README.md must link labs/{}", lab.id));
+        assert!(position >= last_position, "README.md must list the labs in manifest order");
         last_position = position;
     }
 }
@@ -103,16 +90,9 @@ fn every_tool_in_the_manifest_is_a_package_with_that_binary() {
 fn architecture_doc_maps_every_crate() {
     let doc = fs::read_to_string(root().join("docs/ARCHITECTURE.md")).unwrap();
     let mut crates = vec!["common".to_string(), "e2e".to_string()];
-    crates.extend(
-        common::manifest::labs()
-            .iter()
-            .map(|lab| format!("labs/{}", lab.id)),
-    );
+    crates.extend(common::manifest::labs().iter().map(|lab| format!("labs/{}", lab.id)));
     for name in crates {
-        assert!(
-            doc.contains(&format!("`{name}`")),
-            "docs/ARCHITECTURE.md must have a code-map entry for `{name}`"
-        );
+        assert!(doc.contains(&format!("`{name}`")), "docs/ARCHITECTURE.md must have a code-map entry for `{name}`");
     }
 }
 
@@ -122,14 +102,8 @@ fn learner_text_teaches_no_outdated_facts() {
     let outdated = [
         ("1,095", "AWS managed keys rotate every year since May 2022"),
         ("1095", "AWS managed keys rotate every year since May 2022"),
-        (
-            "customer master key",
-            "the current name is KMS key (customer managed key)",
-        ),
-        (
-            "(cmk)",
-            "the current name is KMS key (customer managed key)",
-        ),
+        ("customer master key", "the current name is KMS key (customer managed key)"),
+        ("(cmk)", "the current name is KMS key (customer managed key)"),
     ];
     // A line may name an outdated fact to say that it is outdated, or to check for it.
     let marks_history = [
@@ -155,8 +129,7 @@ fn learner_text_teaches_no_outdated_facts() {
         for (number, line) in text.lines().enumerate() {
             let lower = line.to_lowercase();
             for (phrase, why) in outdated {
-                if lower.contains(phrase) && !marks_history.iter().any(|mark| lower.contains(mark))
-                {
+                if lower.contains(phrase) && !marks_history.iter().any(|mark| lower.contains(mark)) {
                     problems.push(format!(
                         "{}:{}: {phrase:?}: {why}",
                         file.strip_prefix(root()).unwrap().display(),
@@ -166,11 +139,7 @@ fn learner_text_teaches_no_outdated_facts() {
             }
         }
     }
-    assert!(
-        problems.is_empty(),
-        "outdated facts in learner text:\n{}",
-        problems.join("\n")
-    );
+    assert!(problems.is_empty(), "outdated facts in learner text:\n{}", problems.join("\n"));
 }
 
 /// Markdown and Rust files below `dir`.

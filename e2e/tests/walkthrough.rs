@@ -6,9 +6,7 @@ use e2e::{describe, output_text, Emulator, OREGON, TOKYO};
 use std::collections::BTreeMap;
 
 fn tag<'a>(tags: &'a [aws_sdk_ec2::types::Tag], key: &str) -> Option<&'a str> {
-    tags.iter()
-        .find(|t| t.key() == Some(key))
-        .and_then(|t| t.value())
+    tags.iter().find(|t| t.key() == Some(key)).and_then(|t| t.value())
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -20,37 +18,16 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
     let tokyo = emulator.clients(TOKYO).await;
     let oregon = emulator.clients(OREGON).await;
     let source_keys = BTreeMap::from([
-        (
-            "default-key",
-            describe::key_arn(&tokyo.kms, "alias/aws/ebs").await,
-        ),
-        (
-            "Single-region-key",
-            describe::key_arn(&tokyo.kms, "alias/Single-region-key").await,
-        ),
-        (
-            "Multi-region-key",
-            describe::key_arn(&tokyo.kms, "alias/Multi-region-key").await,
-        ),
+        ("default-key", describe::key_arn(&tokyo.kms, "alias/aws/ebs").await),
+        ("Single-region-key", describe::key_arn(&tokyo.kms, "alias/Single-region-key").await),
+        ("Multi-region-key", describe::key_arn(&tokyo.kms, "alias/Multi-region-key").await),
     ]);
     let destination_keys = BTreeMap::from([
-        (
-            "default-key",
-            describe::key_arn(&oregon.kms, "alias/aws/ebs").await,
-        ),
-        (
-            "Single-region-key",
-            describe::key_arn(&oregon.kms, "alias/Single-region-key-oregon").await,
-        ),
-        (
-            "Multi-region-key",
-            describe::key_arn(&oregon.kms, "alias/Multi-region-key-rep-oregon").await,
-        ),
+        ("default-key", describe::key_arn(&oregon.kms, "alias/aws/ebs").await),
+        ("Single-region-key", describe::key_arn(&oregon.kms, "alias/Single-region-key-oregon").await),
+        ("Multi-region-key", describe::key_arn(&oregon.kms, "alias/Multi-region-key-rep-oregon").await),
     ]);
-    assert!(
-        destination_keys["Multi-region-key"].contains(":us-west-2:"),
-        "the replica is Oregon's key"
-    );
+    assert!(destination_keys["Multi-region-key"].contains(":us-west-2:"), "the replica is Oregon's key");
 
     // Volumes: one per key, 8 GiB gp3, encrypted with that key's ARN, tagged at creation.
     let volumes = describe::lab_volumes(&tokyo.ec2).await;
@@ -58,10 +35,8 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
     let mut volume_of = BTreeMap::new();
     for (label, arn) in &source_keys {
         let name = format!("EBS-encrypted-with-{label}");
-        let volume = volumes
-            .iter()
-            .find(|v| tag(v.tags(), "Name") == Some(name.as_str()))
-            .unwrap_or_else(|| panic!("{name}"));
+        let volume =
+            volumes.iter().find(|v| tag(v.tags(), "Name") == Some(name.as_str())).unwrap_or_else(|| panic!("{name}"));
         assert_eq!(volume.encrypted(), Some(true), "{name}");
         assert_eq!(volume.kms_key_id(), Some(arn.as_str()), "{name}");
         assert_eq!(volume.size(), Some(8));
@@ -83,10 +58,7 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
         assert_eq!(snapshot.description(), Some(name.as_str()));
         assert_eq!(snapshot.volume_id(), Some(volume_of[label].as_str()));
         assert_eq!(snapshot.encrypted(), Some(true));
-        assert_eq!(
-            tag(snapshot.tags(), "ebs-kms-labs:project"),
-            Some("ebs-kms-labs")
-        );
+        assert_eq!(tag(snapshot.tags(), "ebs-kms-labs:project"), Some("ebs-kms-labs"));
         snapshot_of.insert(*label, snapshot.snapshot_id().unwrap().to_string());
     }
 
@@ -96,16 +68,14 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
     for (label, arn) in &destination_keys {
         let copy = copies
             .iter()
-            .find(|c| {
-                c.description()
-                    .is_some_and(|d| d.contains(&snapshot_of[label]))
-            })
+            .find(|c| c.description().is_some_and(|d| d.contains(&snapshot_of[label])))
             .unwrap_or_else(|| panic!("no copy of {label}'s snapshot"));
         assert_eq!(copy.encrypted(), Some(true));
         assert_eq!(copy.kms_key_id(), Some(arn.as_str()), "copy of {label}");
         assert_eq!(tag(copy.tags(), "ebs-kms-labs:step"), Some("04-copy"));
-        assert!(tag(copy.tags(), "Name")
-            .is_some_and(|n| n.starts_with(&format!("snap-EBS-encrypted-with-{label}-copy-"))));
+        assert!(
+            tag(copy.tags(), "Name").is_some_and(|n| n.starts_with(&format!("snap-EBS-encrypted-with-{label}-copy-")))
+        );
     }
 
     // Re-runs reuse everything.
@@ -118,18 +88,12 @@ async fn labs_02_to_04_make_encrypted_volumes_snapshots_and_copies_with_the_righ
     assert_eq!(describe::all_snapshots(&oregon.ec2).await.len(), 3);
 
     // Cross-type on request: the multi-region snapshot re-encrypted with Oregon's single-region key.
-    emulator.run_ok(
-        "04-copy",
-        &["--yes", "--key-for", "multi-region=single-region"],
-    );
+    emulator.run_ok("04-copy", &["--yes", "--key-for", "multi-region=single-region"]);
     let copies = describe::all_snapshots(&oregon.ec2).await;
     assert_eq!(copies.len(), 4);
     let cross = copies
         .iter()
-        .filter(|c| {
-            c.description()
-                .is_some_and(|d| d.contains(&snapshot_of["Multi-region-key"]))
-        })
+        .filter(|c| c.description().is_some_and(|d| d.contains(&snapshot_of["Multi-region-key"])))
         .find(|c| c.kms_key_id() == Some(destination_keys["Single-region-key"].as_str()));
     assert!(cross.is_some(), "no cross-type copy");
 }
@@ -152,60 +116,31 @@ async fn matrix_copies_every_snapshot_with_every_destination_key() {
         let source = describe::all_snapshots(&tokyo.ec2)
             .await
             .into_iter()
-            .find(|s| {
-                copy.description()
-                    .is_some_and(|d| d.contains(s.snapshot_id().unwrap()))
-            })
+            .find(|s| copy.description().is_some_and(|d| d.contains(s.snapshot_id().unwrap())))
             .expect("copy names its source");
-        pairs.insert((
-            source.snapshot_id().unwrap().to_string(),
-            copy.kms_key_id().unwrap().to_string(),
-        ));
+        pairs.insert((source.snapshot_id().unwrap().to_string(), copy.kms_key_id().unwrap().to_string()));
     }
-    assert_eq!(
-        pairs.len(),
-        9,
-        "each source snapshot with each of the three destination keys"
-    );
-    for alias in [
-        "alias/aws/ebs",
-        "alias/Single-region-key-oregon",
-        "alias/Multi-region-key-rep-oregon",
-    ] {
+    assert_eq!(pairs.len(), 9, "each source snapshot with each of the three destination keys");
+    for alias in ["alias/aws/ebs", "alias/Single-region-key-oregon", "alias/Multi-region-key-rep-oregon"] {
         let arn = describe::key_arn(&oregon.kms, alias).await;
-        assert_eq!(
-            pairs.iter().filter(|(_, key)| *key == arn).count(),
-            3,
-            "{alias}"
-        );
+        assert_eq!(pairs.iter().filter(|(_, key)| *key == arn).count(), 3, "{alias}");
     }
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_lab_run_before_its_prerequisite_stops_and_creates_nothing() {
     let emulator = Emulator::start();
-    let cases = [
-        ("02-volumes", "01-keys"),
-        ("03-snapshots", "02-volumes"),
-        ("04-copy", "03-snapshots"),
-    ];
+    let cases = [("02-volumes", "01-keys"), ("03-snapshots", "02-volumes"), ("04-copy", "03-snapshots")];
     for (lab, needed) in cases {
         let output = emulator.lab(lab).arg("--yes").output().unwrap();
         let (_, stderr) = output_text(&output);
         assert_eq!(output.status.code(), Some(5), "{lab}: {stderr}");
-        assert!(
-            stderr.contains(&format!("run {needed} first")),
-            "{lab}: {stderr}"
-        );
+        assert!(stderr.contains(&format!("run {needed} first")), "{lab}: {stderr}");
     }
     emulator.run_ok("01-keys", &["--yes"]);
     for (lab, needed) in &cases[1..] {
         let output = emulator.lab(lab).arg("--yes").output().unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(5),
-            "{lab} after 01 still needs {needed}"
-        );
+        assert_eq!(output.status.code(), Some(5), "{lab} after 01 still needs {needed}");
     }
     let tokyo = emulator.clients(TOKYO).await;
     let oregon = emulator.clients(OREGON).await;
@@ -222,29 +157,17 @@ async fn a_disabled_destination_key_is_refused_before_any_copy() {
     }
     let oregon = emulator.clients(OREGON).await;
     let key = describe::key(&oregon.kms, "alias/Single-region-key-oregon").await;
-    oregon
-        .kms
-        .disable_key()
-        .key_id(key.key_id())
-        .send()
-        .await
-        .unwrap();
+    oregon.kms.disable_key().key_id(key.key_id()).send().await.unwrap();
 
     let output = emulator.lab("04-copy").arg("--yes").output().unwrap();
     let (_, stderr) = output_text(&output);
     assert_eq!(output.status.code(), Some(5), "{stderr}");
     assert!(stderr.contains("Single-region-key-oregon"), "{stderr}");
     assert!(stderr.contains("Disabled"), "{stderr}");
-    assert!(
-        describe::all_snapshots(&oregon.ec2).await.is_empty(),
-        "no copy may be started"
-    );
+    assert!(describe::all_snapshots(&oregon.ec2).await.is_empty(), "no copy may be started");
 
     // Choosing another destination key for that snapshot is the way out the hint names.
-    emulator.run_ok(
-        "04-copy",
-        &["--yes", "--key-for", "single-region=aws-managed"],
-    );
+    emulator.run_ok("04-copy", &["--yes", "--key-for", "single-region=aws-managed"]);
     assert_eq!(describe::all_snapshots(&oregon.ec2).await.len(), 3);
 }
 
@@ -253,14 +176,8 @@ fn copy_arguments_are_checked_before_anything_else() {
     for (args, expected) in [
         (vec!["--completion-minutes", "20"], "steps of 15"),
         (vec!["--completion-minutes", "3000"], "15 to 2880"),
-        (
-            vec!["--key-for", "single=aws-managed"],
-            "unknown key kind 'single'",
-        ),
-        (
-            vec!["--matrix", "--key-for", "single-region=aws-managed"],
-            "cannot be used with",
-        ),
+        (vec!["--key-for", "single=aws-managed"], "unknown key kind 'single'"),
+        (vec!["--matrix", "--key-for", "single-region=aws-managed"], "cannot be used with"),
     ] {
         let output = e2e::lab_command("04-copy").args(&args).output().unwrap();
         let (_, stderr) = output_text(&output);

@@ -60,33 +60,20 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         .with_context(|| format!("listing the lab's volumes in {}", source.region))?;
     let reusable = |kind: KeyKind| {
         let name = ctx.scenario.volume_name(kind);
-        existing
-            .iter()
-            .find(|volume| volume.is_live() && volume.role.as_deref() == Some(name.as_str()))
-            .cloned()
+        existing.iter().find(|volume| volume.is_live() && volume.role.as_deref() == Some(name.as_str())).cloned()
     };
-    let to_create: Vec<KeyKind> = KeyKind::ALL
-        .into_iter()
-        .filter(|kind| reusable(*kind).is_none())
-        .collect();
+    let to_create: Vec<KeyKind> = KeyKind::ALL.into_iter().filter(|kind| reusable(*kind).is_none()).collect();
     let zone = if to_create.is_empty() {
         String::new()
     } else {
         pick_zone(&source.ec2, source.region, args.az.as_deref()).await?
     };
 
-    let mut plan = Report::new(
-        "plan",
-        "Plan",
-        &["Name", "Key", "Action", "Cost (estimate)"],
-    );
+    let mut plan = Report::new("plan", "Plan", &["Name", "Key", "Action", "Cost (estimate)"]);
     for kind in KeyKind::ALL {
         let key = &keys[&kind];
         let (action, cost) = match reusable(kind) {
-            Some(volume) => (
-                format!("exists: reuse {} ({})", volume.id, volume.state),
-                "no change".to_string(),
-            ),
+            Some(volume) => (format!("exists: reuse {} ({})", volume.id, volume.state), "no change".to_string()),
             None => (
                 format!("create {SIZE_GIB} GiB gp3 volume in {zone}, encrypted"),
                 if ctx.session.endpoint.is_local() {
@@ -96,46 +83,23 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
                 },
             ),
         };
-        plan.row(
-            vec![
-                ctx.scenario.volume_name(kind),
-                key.display_name().into(),
-                action,
-                cost,
-            ],
-            None,
-        );
+        plan.row(vec![ctx.scenario.volume_name(kind), key.display_name().into(), action, cost], None);
     }
     let question = format!("Create {} encrypted volume(s) in {zone}?", to_create.len());
     if !ctx.approve(&plan, !to_create.is_empty(), &question)? {
         return Ok(());
     }
 
-    let creates = to_create
-        .iter()
-        .map(|kind| create_volume(&ctx, &source.ec2, *kind, &zone, &keys[kind]));
+    let creates = to_create.iter().map(|kind| create_volume(&ctx, &source.ec2, *kind, &zone, &keys[kind]));
     let mut ids: Vec<String> = futures::future::try_join_all(creates).await?;
-    ids.extend(
-        KeyKind::ALL
-            .into_iter()
-            .filter_map(reusable)
-            .map(|volume| volume.id),
-    );
+    ids.extend(KeyKind::ALL.into_iter().filter_map(reusable).map(|volume| volume.id));
     let ec2_client = &source.ec2;
-    let failures = ec2::wait_all(
-        ui,
-        "volume",
-        &ids,
-        WaitPolicy::minutes(ctx.args.max_wait_minutes),
-        |pending| async move {
+    let failures =
+        ec2::wait_all(ui, "volume", &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes), |pending| async move {
             let volumes = ec2::volumes_by_id(ec2_client, &pending).await?;
-            Ok(volumes
-                .iter()
-                .map(|volume| (volume.id.clone(), Standing::of_volume(volume)))
-                .collect())
-        },
-    )
-    .await?;
+            Ok(volumes.iter().map(|volume| (volume.id.clone(), Standing::of_volume(volume))).collect())
+        })
+        .await?;
     for (id, message) in &failures {
         ui.warn(&format!("volume {id}: {message}"));
     }
@@ -186,8 +150,7 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
         };
         // Informational only, and not implemented on the emulator (HTTP 500): one attempt, no
         // retries, so a missing answer costs no back-off.
-        let one_attempt =
-            aws_sdk_ec2::config::Builder::default().retry_config(RetryConfig::disabled());
+        let one_attempt = aws_sdk_ec2::config::Builder::default().retry_config(RetryConfig::disabled());
         let default_key = match clients
             .ec2
             .get_ebs_default_kms_key_id()
@@ -203,10 +166,7 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
                 _ => "unknown on this endpoint".to_string(),
             },
         };
-        report.row(
-            vec![clients.region.to_string(), enabled.into(), default_key],
-            None,
-        );
+        report.row(vec![clients.region.to_string(), enabled.into(), default_key], None);
     }
     ctx.ui.report(&report);
     ctx.ui.teach(
@@ -217,15 +177,8 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
 }
 
 /// `--az` if it is an available zone of the region, otherwise the first available zone.
-async fn pick_zone(
-    ec2_client: &Client,
-    region: &RegionInfo,
-    asked: Option<&str>,
-) -> Result<String> {
-    let zone_type = Filter::builder()
-        .name("zone-type")
-        .values("availability-zone")
-        .build();
+async fn pick_zone(ec2_client: &Client, region: &RegionInfo, asked: Option<&str>) -> Result<String> {
+    let zone_type = Filter::builder().name("zone-type").values("availability-zone").build();
     let output = ec2_client
         .describe_availability_zones()
         .filters(zone_type)
@@ -248,10 +201,7 @@ async fn pick_zone(
             zones.join(", ")
         ))
         .into()),
-        None => zones
-            .into_iter()
-            .next()
-            .with_context(|| format!("{region} reports no available zone")),
+        None => zones.into_iter().next().with_context(|| format!("{region} reports no available zone")),
     }
 }
 
@@ -275,14 +225,8 @@ async fn create_volume(
         .await
         .aws("ec2:CreateVolume")
         .with_context(|| format!("creating volume {name} in {zone}"))?;
-    let id = output
-        .volume_id()
-        .context("CreateVolume returned no volume id")?
-        .to_string();
-    ctx.ui.say(&format!(
-        "created volume {id} ({name}), encrypted with {}",
-        key.display_name()
-    ));
+    let id = output.volume_id().context("CreateVolume returned no volume id")?.to_string();
+    ctx.ui.say(&format!("created volume {id} ({name}), encrypted with {}", key.display_name()));
     Ok(id)
 }
 
@@ -299,10 +243,7 @@ pub fn check_volume(volume: &LabVolume, key: &KeyInfo) -> Result<(), String> {
         ));
     }
     if volume.size_gib != SIZE_GIB || volume.volume_type != "gp3" {
-        return Err(format!(
-            "{} GiB {}, expected {SIZE_GIB} GiB gp3",
-            volume.size_gib, volume.volume_type
-        ));
+        return Err(format!("{} GiB {}, expected {SIZE_GIB} GiB gp3", volume.size_gib, volume.volume_type));
     }
     if !matches!(volume.state.as_str(), "available" | "in-use") {
         return Err(format!("state {}", volume.state));
@@ -314,23 +255,12 @@ fn verify(ctx: &LabContext, keys: &BTreeMap<KeyKind, KeyInfo>, volumes: &[LabVol
     let mut report = Report::new(
         "volumes",
         format!("The lab's volumes in {}", ctx.scenario.source),
-        &[
-            "Name",
-            "Volume ID",
-            "Zone",
-            "Size",
-            "Key alias",
-            "Key ARN",
-            "Encrypted",
-            "State",
-        ],
+        &["Name", "Volume ID", "Zone", "Size", "Key alias", "Key ARN", "Encrypted", "State"],
     );
     for kind in KeyKind::ALL {
         let name = ctx.scenario.volume_name(kind);
         let key = &keys[&kind];
-        let volume = volumes
-            .iter()
-            .find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()));
+        let volume = volumes.iter().find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()));
         match volume {
             None => report.row(
                 vec![
@@ -353,11 +283,7 @@ fn verify(ctx: &LabContext, keys: &BTreeMap<KeyKind, KeyInfo>, volumes: &[LabVol
                     format!("{} GiB", volume.size_gib),
                     key.display_name().into(),
                     volume.kms_key_id.clone().unwrap_or_else(|| "—".into()),
-                    if volume.encrypted {
-                        "yes".into()
-                    } else {
-                        "no".into()
-                    },
+                    if volume.encrypted { "yes".into() } else { "no".into() },
                     volume.state.clone(),
                 ],
                 Some(check_volume(volume, key)),

@@ -17,10 +17,7 @@ use std::collections::BTreeMap;
 
 pub const LAB_ID: &str = "03-snapshots";
 
-common::common_args_only!(
-    "03-snapshots",
-    "Lab 03: a snapshot of each lab volume, waited until completed"
-);
+common::common_args_only!("03-snapshots", "Lab 03: a snapshot of each lab volume, waited until completed");
 
 /// The lab's live volume for each kind; a refusal naming lab 02 when any is missing.
 pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVolume>> {
@@ -32,10 +29,7 @@ pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVol
     let mut missing = Vec::new();
     for kind in KeyKind::ALL {
         let name = ctx.scenario.volume_name(kind);
-        match volumes
-            .iter()
-            .find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()))
-        {
+        match volumes.iter().find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str())) {
             Some(volume) => {
                 found.insert(kind, volume.clone());
             }
@@ -50,15 +44,9 @@ pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVol
 }
 
 /// The lab's snapshot for `kind` among `snapshots`, if one is live.
-pub fn find_snapshot<'a>(
-    ctx: &LabContext,
-    snapshots: &'a [LabSnapshot],
-    kind: KeyKind,
-) -> Option<&'a LabSnapshot> {
+pub fn find_snapshot<'a>(ctx: &LabContext, snapshots: &'a [LabSnapshot], kind: KeyKind) -> Option<&'a LabSnapshot> {
     let name = ctx.scenario.snapshot_name(kind);
-    snapshots
-        .iter()
-        .find(|s| s.is_live() && s.role.as_deref() == Some(name.as_str()))
+    snapshots.iter().find(|s| s.is_live() && s.role.as_deref() == Some(name.as_str()))
 }
 
 /// Runs the lab.
@@ -71,71 +59,33 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         .await
         .with_context(|| format!("listing the lab's snapshots in {}", source.region))?;
 
-    let mut plan = Report::new(
-        "plan",
-        "Plan",
-        &["Name", "Volume", "Action", "Cost (estimate)"],
-    );
+    let mut plan = Report::new("plan", "Plan", &["Name", "Volume", "Action", "Cost (estimate)"]);
     let mut to_create = Vec::new();
     for kind in KeyKind::ALL {
         let volume = &volumes[&kind];
         let (action, cost) = match find_snapshot(&ctx, &existing, kind) {
-            Some(snapshot) => (
-                format!("exists: reuse {} ({})", snapshot.id, snapshot.state),
-                "no change".to_string(),
-            ),
+            Some(snapshot) => (format!("exists: reuse {} ({})", snapshot.id, snapshot.state), "no change".to_string()),
             None => {
                 to_create.push(kind);
-                let cost = if ctx.session.endpoint.is_local() {
-                    "free (emulator)"
-                } else {
-                    facts::SNAPSHOT_STORAGE.value
-                };
+                let cost =
+                    if ctx.session.endpoint.is_local() { "free (emulator)" } else { facts::SNAPSHOT_STORAGE.value };
                 (format!("snapshot {}", volume.id), cost.to_string())
             }
         };
-        plan.row(
-            vec![
-                ctx.scenario.snapshot_name(kind),
-                volume.id.clone(),
-                action,
-                cost,
-            ],
-            None,
-        );
+        plan.row(vec![ctx.scenario.snapshot_name(kind), volume.id.clone(), action, cost], None);
     }
-    let question = format!(
-        "Create {} snapshot(s) in {}?",
-        to_create.len(),
-        source.region
-    );
+    let question = format!("Create {} snapshot(s) in {}?", to_create.len(), source.region);
     if !ctx.approve(&plan, !to_create.is_empty(), &question)? {
         return Ok(());
     }
 
-    let creates = to_create.iter().map(|kind| {
-        create_snapshot(
-            &ctx,
-            &source.ec2,
-            ctx.scenario.snapshot_name(*kind),
-            &volumes[kind],
-        )
-    });
+    let creates = to_create
+        .iter()
+        .map(|kind| create_snapshot(&ctx, &source.ec2, ctx.scenario.snapshot_name(*kind), &volumes[kind]));
     let mut ids = futures::future::try_join_all(creates).await?;
-    ids.extend(
-        KeyKind::ALL
-            .into_iter()
-            .filter_map(|kind| find_snapshot(&ctx, &existing, kind))
-            .map(|s| s.id.clone()),
-    );
-    let failures = wait_for_snapshots(
-        ui,
-        &source.ec2,
-        "snapshot",
-        &ids,
-        WaitPolicy::minutes(ctx.args.max_wait_minutes),
-    )
-    .await?;
+    ids.extend(KeyKind::ALL.into_iter().filter_map(|kind| find_snapshot(&ctx, &existing, kind)).map(|s| s.id.clone()));
+    let failures =
+        wait_for_snapshots(ui, &source.ec2, "snapshot", &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes)).await?;
 
     let after = ec2::lab_snapshots(&source.ec2)
         .await
@@ -150,8 +100,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
 }
 
 fn explain(ctx: &LabContext) {
-    ctx.ui
-        .heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
+    ctx.ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
     ctx.ui.teach(&format!(
         "A snapshot of an encrypted volume is encrypted with the same KMS key as the volume. This lab takes\n\
          one snapshot of each lab volume in {}, starts all three at once, and waits until each is\n\
@@ -160,12 +109,7 @@ fn explain(ctx: &LabContext) {
     ));
 }
 
-async fn create_snapshot(
-    ctx: &LabContext,
-    ec2_client: &Client,
-    name: String,
-    volume: &LabVolume,
-) -> Result<String> {
+async fn create_snapshot(ctx: &LabContext, ec2_client: &Client, name: String, volume: &LabVolume) -> Result<String> {
     let name = name.as_str();
     let output = ec2_client
         .create_snapshot()
@@ -175,18 +119,9 @@ async fn create_snapshot(
         .send()
         .await
         .aws("ec2:CreateSnapshot")
-        .with_context(|| {
-            format!(
-                "creating snapshot {name} of {} in {}",
-                volume.id, ctx.scenario.source
-            )
-        })?;
-    let id = output
-        .snapshot_id()
-        .context("CreateSnapshot returned no snapshot id")?
-        .to_string();
-    ctx.ui
-        .say(&format!("started snapshot {id} ({name}) of {}", volume.id));
+        .with_context(|| format!("creating snapshot {name} of {} in {}", volume.id, ctx.scenario.source))?;
+    let id = output.snapshot_id().context("CreateSnapshot returned no snapshot id")?.to_string();
+    ctx.ui.say(&format!("started snapshot {id} ({name}) of {}", volume.id));
     Ok(id)
 }
 
@@ -201,10 +136,7 @@ pub async fn wait_for_snapshots(
 ) -> Result<BTreeMap<String, String>> {
     ec2::wait_all(ui, what, ids, policy, |pending| async move {
         let snapshots = ec2::snapshots_by_id(ec2_client, &pending).await?;
-        Ok(snapshots
-            .iter()
-            .map(|s| (s.id.clone(), Standing::of_snapshot(s)))
-            .collect())
+        Ok(snapshots.iter().map(|s| (s.id.clone(), Standing::of_snapshot(s))).collect())
     })
     .await
 }
@@ -212,19 +144,10 @@ pub async fn wait_for_snapshots(
 /// What the walkthrough expects of one snapshot.
 pub fn check_snapshot(snapshot: &LabSnapshot, volume: &LabVolume) -> Result<(), String> {
     if snapshot.state == "error" {
-        return Err(format!(
-            "error: {}",
-            snapshot
-                .state_message
-                .as_deref()
-                .unwrap_or("no StateMessage")
-        ));
+        return Err(format!("error: {}", snapshot.state_message.as_deref().unwrap_or("no StateMessage")));
     }
     if snapshot.volume_id != volume.id {
-        return Err(format!(
-            "taken from {}, expected {}",
-            snapshot.volume_id, volume.id
-        ));
+        return Err(format!("taken from {}, expected {}", snapshot.volume_id, volume.id));
     }
     if !snapshot.encrypted {
         return Err("not encrypted".into());
@@ -232,10 +155,7 @@ pub fn check_snapshot(snapshot: &LabSnapshot, volume: &LabVolume) -> Result<(), 
     // AWS always reports the key of an encrypted snapshot; the emulator leaves it out for
     // snapshots made by CreateSnapshot, whose key is then the volume's by construction.
     if snapshot.kms_key_id.is_some() && snapshot.kms_key_id != volume.kms_key_id {
-        return Err(format!(
-            "key {} differs from the volume's",
-            snapshot.kms_key_id.as_deref().unwrap_or("none")
-        ));
+        return Err(format!("key {} differs from the volume's", snapshot.kms_key_id.as_deref().unwrap_or("none")));
     }
     if snapshot.state != "completed" {
         return Err(format!("state {}", snapshot.state));
@@ -257,11 +177,7 @@ fn verify(
     );
     let key_name = |arn: Option<&str>| {
         let arn = arn.unwrap_or("—");
-        let known = keys
-            .owned
-            .iter()
-            .chain(keys.aws_ebs.iter())
-            .find(|key| key.arn == arn);
+        let known = keys.owned.iter().chain(keys.aws_ebs.iter()).find(|key| key.arn == arn);
         known.map_or_else(|| arn.to_string(), |key| key.display_name().to_string())
     };
     for kind in KeyKind::ALL {
@@ -269,20 +185,11 @@ fn verify(
         let volume = &volumes[&kind];
         // A snapshot that failed is no longer "live"; show it with its message.
         let snapshot = find_snapshot(ctx, snapshots, kind).or_else(|| {
-            snapshots
-                .iter()
-                .find(|s| failures.contains_key(&s.id) && s.role.as_deref() == Some(name.as_str()))
+            snapshots.iter().find(|s| failures.contains_key(&s.id) && s.role.as_deref() == Some(name.as_str()))
         });
         match snapshot {
             None => report.row(
-                vec![
-                    name,
-                    "—".into(),
-                    volume.id.clone(),
-                    "—".into(),
-                    "—".into(),
-                    "missing".into(),
-                ],
+                vec![name, "—".into(), volume.id.clone(), "—".into(), "—".into(), "missing".into()],
                 Some(Err("no such snapshot".into())),
             ),
             Some(snapshot) => report.row(
@@ -292,16 +199,9 @@ fn verify(
                     snapshot.volume_id.clone(),
                     match snapshot.kms_key_id.as_deref() {
                         Some(arn) => key_name(Some(arn)),
-                        None => format!(
-                            "{} (the volume's; not reported)",
-                            key_name(volume.kms_key_id.as_deref())
-                        ),
+                        None => format!("{} (the volume's; not reported)", key_name(volume.kms_key_id.as_deref())),
                     },
-                    if snapshot.encrypted {
-                        "yes".into()
-                    } else {
-                        "no".into()
-                    },
+                    if snapshot.encrypted { "yes".into() } else { "no".into() },
                     snapshot.state.clone(),
                 ],
                 Some(check_snapshot(snapshot, volume)),

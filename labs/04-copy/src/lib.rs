@@ -28,30 +28,22 @@ pub fn parse_kind(text: &str) -> Result<KeyKind, String> {
         "aws-managed" => Ok(KeyKind::AwsManaged),
         "single-region" => Ok(KeyKind::SingleRegion),
         "multi-region" => Ok(KeyKind::MultiRegion),
-        other => Err(format!(
-            "unknown key kind '{other}': use aws-managed, single-region or multi-region"
-        )),
+        other => Err(format!("unknown key kind '{other}': use aws-managed, single-region or multi-region")),
     }
 }
 
 /// Parses `--key-for SOURCE=DEST`, e.g. `single-region=aws-managed`.
 pub fn parse_pair(text: &str) -> Result<(KeyKind, KeyKind), String> {
-    let (source, destination) = text
-        .split_once('=')
-        .ok_or_else(|| format!("'{text}' is not SOURCE=DEST, e.g. single-region=aws-managed"))?;
+    let (source, destination) =
+        text.split_once('=').ok_or_else(|| format!("'{text}' is not SOURCE=DEST, e.g. single-region=aws-managed"))?;
     Ok((parse_kind(source)?, parse_kind(destination)?))
 }
 
 /// Checks `--completion-minutes`: 15 to 2,880 in steps of 15 (time-based copy).
 pub fn parse_completion_minutes(text: &str) -> Result<i32, String> {
-    let minutes: i32 = text
-        .trim()
-        .parse()
-        .map_err(|_| format!("'{text}' is not a whole number of minutes"))?;
+    let minutes: i32 = text.trim().parse().map_err(|_| format!("'{text}' is not a whole number of minutes"))?;
     if !(15..=2880).contains(&minutes) || minutes % 15 != 0 {
-        return Err(format!(
-            "{minutes} is not allowed: a time-based copy takes 15 to 2880 minutes, in steps of 15"
-        ));
+        return Err(format!("{minutes} is not allowed: a time-based copy takes 15 to 2880 minutes, in steps of 15"));
     }
     Ok(minutes)
 }
@@ -121,10 +113,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let snapshots = completed_source_snapshots(&ctx, &source_snapshots)?;
     let pairs = choose_pairs(&ctx, &args, ui)?;
     // Only the keys the chosen pairs use, checked before any copy.
-    let needed: Vec<KeyKind> = KeyKind::ALL
-        .into_iter()
-        .filter(|kind| pairs.iter().any(|(_, d)| d == kind))
-        .collect();
+    let needed: Vec<KeyKind> = KeyKind::ALL.into_iter().filter(|kind| pairs.iter().any(|(_, d)| d == kind)).collect();
     let destination_keys = ctx.usable_keys(&keys.destination, Side::Destination, &needed)?;
 
     let plans: Vec<CopyPlan> = pairs
@@ -132,10 +121,8 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         .map(|(source_kind, destination_kind)| {
             let key = destination_keys[destination_kind].clone();
             let name = ctx.scenario.copy_name(*source_kind, *destination_kind);
-            let existing = existing_copies
-                .iter()
-                .find(|c| c.is_live() && c.role.as_deref() == Some(name.as_str()))
-                .cloned();
+            let existing =
+                existing_copies.iter().find(|c| c.is_live() && c.role.as_deref() == Some(name.as_str())).cloned();
             CopyPlan {
                 source_kind: *source_kind,
                 destination_kind: *destination_kind,
@@ -147,22 +134,10 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         })
         .collect();
 
-    let mut plan = Report::new(
-        "plan",
-        "Plan",
-        &[
-            "Source snapshot",
-            "Destination key",
-            "Action",
-            "Cost (estimate)",
-        ],
-    );
+    let mut plan = Report::new("plan", "Plan", &["Source snapshot", "Destination key", "Action", "Cost (estimate)"]);
     for copy in &plans {
         let (action, cost) = match &copy.existing {
-            Some(existing) => (
-                format!("exists: reuse {} ({})", existing.id, existing.state),
-                "no change".to_string(),
-            ),
+            Some(existing) => (format!("exists: reuse {} ({})", existing.id, existing.state), "no change".to_string()),
             None => (
                 format!("copy to {} as {}", destination.region, copy.name),
                 if ctx.session.endpoint.is_local() {
@@ -172,26 +147,10 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
                 },
             ),
         };
-        plan.row(
-            vec![
-                copy.source.name.clone(),
-                copy.key.display_name().into(),
-                action,
-                cost,
-            ],
-            None,
-        );
+        plan.row(vec![copy.source.name.clone(), copy.key.display_name().into(), action, cost], None);
     }
-    let to_copy: Vec<&CopyPlan> = plans
-        .iter()
-        .filter(|copy| copy.existing.is_none())
-        .collect();
-    let question = format!(
-        "Copy {} snapshot(s) from {} to {}?",
-        to_copy.len(),
-        source.region,
-        destination.region
-    );
+    let to_copy: Vec<&CopyPlan> = plans.iter().filter(|copy| copy.existing.is_none()).collect();
+    let question = format!("Copy {} snapshot(s) from {} to {}?", to_copy.len(), source.region, destination.region);
     if !ctx.approve(&plan, !to_copy.is_empty(), &question)? {
         return Ok(());
     }
@@ -202,14 +161,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         .filter(|c| c.state == "pending")
         .map(|c| c.id.clone())
         .collect();
-    let failures = copy_all(
-        &ctx,
-        &destination.ec2,
-        &to_copy,
-        already_running,
-        args.completion_minutes,
-    )
-    .await?;
+    let failures = copy_all(&ctx, &destination.ec2, &to_copy, already_running, args.completion_minutes).await?;
 
     let copies = ec2::lab_snapshots(&destination.ec2)
         .await
@@ -227,8 +179,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
 }
 
 fn explain(ctx: &LabContext) {
-    ctx.ui
-        .heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
+    ctx.ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
     ctx.ui.teach(&format!(
         "CopySnapshot is sent to the destination region ({dst}), naming the source region and snapshot.\n\
          A copy of an encrypted snapshot is always encrypted, and a KMS key is regional: the copy is\n\
@@ -242,10 +193,7 @@ fn explain(ctx: &LabContext) {
 }
 
 /// The completed lab snapshot of each kind; a refusal naming lab 03 otherwise.
-fn completed_source_snapshots(
-    ctx: &LabContext,
-    snapshots: &[LabSnapshot],
-) -> Result<BTreeMap<KeyKind, LabSnapshot>> {
+fn completed_source_snapshots(ctx: &LabContext, snapshots: &[LabSnapshot]) -> Result<BTreeMap<KeyKind, LabSnapshot>> {
     let mut found = BTreeMap::new();
     let mut missing = Vec::new();
     for kind in KeyKind::ALL {
@@ -257,11 +205,7 @@ fn completed_source_snapshots(
                 "snapshot {} ({}) is still {}: run 03-snapshots again to wait for it",
                 snapshot.name, snapshot.id, snapshot.state
             )),
-            None => missing.push(format!(
-                "snapshot {} in {}",
-                ctx.scenario.snapshot_name(kind),
-                ctx.scenario.source
-            )),
+            None => missing.push(format!("snapshot {} in {}", ctx.scenario.snapshot_name(kind), ctx.scenario.source)),
         }
     }
     if missing.is_empty() {
@@ -274,30 +218,18 @@ fn completed_source_snapshots(
 /// Which destination key type each source snapshot is copied with.
 fn choose_pairs(ctx: &LabContext, args: &Args, ui: &Ui) -> Result<Vec<(KeyKind, KeyKind)>> {
     if args.matrix {
-        return Ok(KeyKind::ALL
-            .into_iter()
-            .flat_map(|s| KeyKind::ALL.into_iter().map(move |d| (s, d)))
-            .collect());
+        return Ok(KeyKind::ALL.into_iter().flat_map(|s| KeyKind::ALL.into_iter().map(move |d| (s, d))).collect());
     }
     let options: Vec<String> = KeyKind::ALL
         .iter()
-        .map(|kind| {
-            format!(
-                "{} ({})",
-                ctx.scenario.key(*kind, Side::Destination).short_alias(),
-                kind
-            )
-        })
+        .map(|kind| format!("{} ({})", ctx.scenario.key(*kind, Side::Destination).short_alias(), kind))
         .collect();
     let mut pairs = Vec::new();
     for source_kind in KeyKind::ALL {
         let destination_kind = match args.key_for.iter().find(|(s, _)| *s == source_kind) {
             Some((_, destination_kind)) => *destination_kind,
             None => {
-                let default = KeyKind::ALL
-                    .iter()
-                    .position(|k| *k == source_kind)
-                    .unwrap_or(0);
+                let default = KeyKind::ALL.iter().position(|k| *k == source_kind).unwrap_or(0);
                 let question = format!(
                     "Re-encrypt the copy of {} with which key in {}?",
                     ctx.scenario.snapshot_name(source_kind),
@@ -328,17 +260,14 @@ async fn copy_all(
         let room = CONCURRENT_COPY_QUOTA.saturating_sub(in_flight.len());
         let batch: Vec<&&CopyPlan> = queue.by_ref().take(room).collect();
         let started = futures::future::try_join_all(
-            batch
-                .iter()
-                .map(|copy| start_copy(ctx, destination, copy, completion_minutes)),
+            batch.iter().map(|copy| start_copy(ctx, destination, copy, completion_minutes)),
         )
         .await?;
         in_flight.extend(started);
         if in_flight.is_empty() {
             break;
         }
-        failures
-            .extend(wait_for_snapshots(&ctx.ui, destination, "copy", &in_flight, policy).await?);
+        failures.extend(wait_for_snapshots(&ctx.ui, destination, "copy", &in_flight, policy).await?);
         in_flight.clear();
         if queue.len() == 0 {
             break;
@@ -362,29 +291,16 @@ async fn start_copy(
         .source_snapshot_id(&copy.source.id)
         .encrypted(true)
         .kms_key_id(&copy.key.arn)
-        .description(format!(
-            "{} (copy of {} from {})",
-            copy.name, copy.source.id, ctx.scenario.source.code
-        ))
-        .tag_specifications(tags::ec2_tag_spec(
-            ResourceType::Snapshot,
-            LAB_ID,
-            &copy.name,
-        ))
+        .description(format!("{} (copy of {} from {})", copy.name, copy.source.id, ctx.scenario.source.code))
+        .tag_specifications(tags::ec2_tag_spec(ResourceType::Snapshot, LAB_ID, &copy.name))
         .set_completion_duration_minutes(completion_minutes)
         .send()
         .await
         .aws("ec2:CopySnapshot")
         .with_context(|| {
-            format!(
-                "copying {} from {} to {}",
-                copy.source.id, ctx.scenario.source, ctx.scenario.destination
-            )
+            format!("copying {} from {} to {}", copy.source.id, ctx.scenario.source, ctx.scenario.destination)
         })?;
-    let id = output
-        .snapshot_id()
-        .context("CopySnapshot returned no snapshot id")?
-        .to_string();
+    let id = output.snapshot_id().context("CopySnapshot returned no snapshot id")?.to_string();
     ctx.ui.say(&format!(
         "started copy {id}: {} → {}, encrypted with {}",
         copy.source.name,
@@ -397,20 +313,13 @@ async fn start_copy(
 /// What the walkthrough expects of one copy.
 pub fn check_copy(copy: &LabSnapshot, asked: &KeyInfo) -> Result<(), String> {
     if copy.state == "error" {
-        return Err(format!(
-            "error: {}",
-            copy.state_message.as_deref().unwrap_or("no StateMessage")
-        ));
+        return Err(format!("error: {}", copy.state_message.as_deref().unwrap_or("no StateMessage")));
     }
     if !copy.encrypted {
         return Err("not encrypted".into());
     }
     if copy.kms_key_id.as_deref() != Some(asked.arn.as_str()) {
-        return Err(format!(
-            "encrypted with {}, asked {}",
-            copy.kms_key_id.as_deref().unwrap_or("no key"),
-            asked.arn
-        ));
+        return Err(format!("encrypted with {}, asked {}", copy.kms_key_id.as_deref().unwrap_or("no key"), asked.arn));
     }
     if copy.state != "completed" {
         return Err(format!("state {}", copy.state));
@@ -418,35 +327,18 @@ pub fn check_copy(copy: &LabSnapshot, asked: &KeyInfo) -> Result<(), String> {
     Ok(())
 }
 
-fn verify(
-    ctx: &LabContext,
-    plans: &[CopyPlan],
-    copies: &[LabSnapshot],
-    failures: &BTreeMap<String, String>,
-) -> Report {
+fn verify(ctx: &LabContext, plans: &[CopyPlan], copies: &[LabSnapshot], failures: &BTreeMap<String, String>) -> Report {
     let mut report = Report::new(
         "copies",
         format!("The lab's copies in {}", ctx.scenario.destination),
-        &[
-            "Source snapshot",
-            "Source key",
-            "Destination key asked",
-            "Copy ID",
-            "Encrypted",
-            "Key on copy",
-            "State",
-        ],
+        &["Source snapshot", "Source key", "Destination key asked", "Copy ID", "Encrypted", "Key on copy", "State"],
     );
     for plan in plans {
         let copy = copies
             .iter()
             .filter(|c| c.role.as_deref() == Some(plan.name.as_str()))
             .find(|c| c.is_live() || failures.contains_key(&c.id));
-        let source_key = ctx
-            .scenario
-            .key(plan.source_kind, Side::Source)
-            .short_alias()
-            .to_string();
+        let source_key = ctx.scenario.key(plan.source_kind, Side::Source).short_alias().to_string();
         match copy {
             None => report.row(
                 vec![
@@ -472,11 +364,7 @@ fn verify(
                         source_key,
                         plan.key.display_name().into(),
                         copy.id.clone(),
-                        if copy.encrypted {
-                            "yes".into()
-                        } else {
-                            "no".into()
-                        },
+                        if copy.encrypted { "yes".into() } else { "no".into() },
                         key_on_copy,
                         copy.state.clone(),
                     ],
@@ -492,22 +380,13 @@ fn verify(
 fn matrix(plans: &[CopyPlan], report: &Report) -> Report {
     let mut columns = vec!["Source key type ↓ / destination key type →".to_string()];
     columns.extend(KeyKind::ALL.iter().map(|kind| kind.to_string()));
-    let mut table = Report {
-        name: "matrix".into(),
-        title: "Cross-type copy matrix".into(),
-        columns,
-        rows: Vec::new(),
-    };
+    let mut table = Report { name: "matrix".into(), title: "Cross-type copy matrix".into(), columns, rows: Vec::new() };
     for source_kind in KeyKind::ALL {
         let mut cells = vec![source_kind.to_string()];
         for destination_kind in KeyKind::ALL {
-            let index = plans.iter().position(|p| {
-                p.source_kind == source_kind && p.destination_kind == destination_kind
-            });
-            let mark = match index
-                .and_then(|i| report.rows.get(i))
-                .and_then(|row| row.check.as_ref())
-            {
+            let index =
+                plans.iter().position(|p| p.source_kind == source_kind && p.destination_kind == destination_kind);
+            let mark = match index.and_then(|i| report.rows.get(i)).and_then(|row| row.check.as_ref()) {
                 Some(Ok(())) => "✓".to_string(),
                 Some(Err(why)) => format!("✗ {why}"),
                 None => "—".to_string(),
@@ -525,16 +404,9 @@ mod tests {
 
     #[test]
     fn key_pairs_and_completion_minutes_are_validated() {
-        assert_eq!(
-            parse_pair("single-region=aws-managed").unwrap(),
-            (KeyKind::SingleRegion, KeyKind::AwsManaged)
-        );
-        assert!(parse_pair("single-region")
-            .unwrap_err()
-            .contains("SOURCE=DEST"));
-        assert!(parse_pair("single=aws-managed")
-            .unwrap_err()
-            .contains("unknown key kind 'single'"));
+        assert_eq!(parse_pair("single-region=aws-managed").unwrap(), (KeyKind::SingleRegion, KeyKind::AwsManaged));
+        assert!(parse_pair("single-region").unwrap_err().contains("SOURCE=DEST"));
+        assert!(parse_pair("single=aws-managed").unwrap_err().contains("unknown key kind 'single'"));
         assert_eq!(parse_completion_minutes("15").unwrap(), 15);
         assert_eq!(parse_completion_minutes("2880").unwrap(), 2880);
         for bad in ["0", "14", "20", "2895", "-15", "abc"] {

@@ -15,8 +15,7 @@ common::common_args_only!(
 
 /// Runs the lab.
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
-    ctx.ui
-        .heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
+    ctx.ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
     ctx.ui.teach(&format!(
         "Cleanup finds everything that carries the labs' tags in {} and {}, shows what it costs, and\n\
          removes it in an order AWS accepts: copies, snapshots, volumes, aliases, then the keys. KMS keys\n\

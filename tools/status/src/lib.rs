@@ -15,10 +15,7 @@ use common::LabContext;
 
 pub const TOOL_ID: &str = "status";
 
-common::common_args_only!(
-    "status",
-    "Where you stand in the course, from what exists in the account"
-);
+common::common_args_only!("status", "Where you stand in the course, from what exists in the account");
 
 /// How far one lab has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,18 +36,12 @@ fn progress_of(present: usize, total: usize) -> Progress {
 
 fn live_volume<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind) -> Option<&'a LabVolume> {
     let name = ctx.scenario.volume_name(kind);
-    found
-        .source_volumes
-        .iter()
-        .find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()))
+    found.source_volumes.iter().find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()))
 }
 
 fn snapshot<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind) -> Option<&'a LabSnapshot> {
     let name = ctx.scenario.snapshot_name(kind);
-    found
-        .source_snapshots
-        .iter()
-        .find(|s| s.is_live() && s.role.as_deref() == Some(name.as_str()))
+    found.source_snapshots.iter().find(|s| s.is_live() && s.role.as_deref() == Some(name.as_str()))
 }
 
 fn copies<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind) -> Vec<&'a LabSnapshot> {
@@ -64,33 +55,19 @@ fn copies<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind) -> Vec<&'a LabS
 
 fn key<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind, side: Side) -> Option<&'a KeyInfo> {
     let wanted = ctx.scenario.key(kind, side);
-    let region = if side == Side::Source {
-        &found.keys.source
-    } else {
-        &found.keys.destination
-    };
-    region
-        .scenario_key(&wanted)
-        .filter(|key| key.unusable_for_ebs(wanted.region.code).is_none())
+    let region = if side == Side::Source { &found.keys.source } else { &found.keys.destination };
+    region.scenario_key(&wanted).filter(|key| key.unusable_for_ebs(wanted.region.code).is_none())
 }
 
 /// Each lab's progress, in manifest order, from live state.
-pub fn lab_progress(
-    ctx: &LabContext,
-    found: &Found,
-) -> Vec<(&'static manifest::LabInfo, Progress)> {
+pub fn lab_progress(ctx: &LabContext, found: &Found) -> Vec<(&'static manifest::LabInfo, Progress)> {
     let (inventory, _) = found.inventory().of_scenario(&ctx.scenario);
     let cleaned_up = inventory.billable().next().is_none()
-        && inventory
-            .items
-            .iter()
-            .any(|item| item.kind == ItemKind::Key && item.is_pending_deletion());
+        && inventory.items.iter().any(|item| item.kind == ItemKind::Key && item.is_pending_deletion());
     manifest::labs()
         .iter()
         .map(|lab| {
-            let count = |present: &dyn Fn(KeyKind) -> bool| {
-                KeyKind::ALL.into_iter().filter(|k| present(*k)).count()
-            };
+            let count = |present: &dyn Fn(KeyKind) -> bool| KeyKind::ALL.into_iter().filter(|k| present(*k)).count();
             let progress = match lab.id.as_str() {
                 "01-keys" => {
                     let present = count(&|k| key(ctx, found, k, Side::Source).is_some())
@@ -98,14 +75,10 @@ pub fn lab_progress(
                     progress_of(present, 6)
                 }
                 "02-volumes" => progress_of(count(&|k| live_volume(ctx, found, k).is_some()), 3),
-                "03-snapshots" => progress_of(
-                    count(&|k| snapshot(ctx, found, k).is_some_and(|s| s.state == "completed")),
-                    3,
-                ),
-                "04-copy" => progress_of(
-                    count(&|k| copies(ctx, found, k).iter().any(|c| c.state == "completed")),
-                    3,
-                ),
+                "03-snapshots" => {
+                    progress_of(count(&|k| snapshot(ctx, found, k).is_some_and(|s| s.state == "completed")), 3)
+                }
+                "04-copy" => progress_of(count(&|k| copies(ctx, found, k).iter().any(|c| c.state == "completed")), 3),
                 "05-cleanup" if cleaned_up => Progress::Done,
                 _ => Progress::NotYet,
             };
@@ -115,19 +88,11 @@ pub fn lab_progress(
 }
 
 /// The lab to run next: the first one not done; cleanup when 01–04 are done.
-pub fn next_lab(
-    progress: &[(&'static manifest::LabInfo, Progress)],
-) -> Option<&'static manifest::LabInfo> {
-    if progress
-        .iter()
-        .any(|(lab, p)| lab.id == "05-cleanup" && *p == Progress::Done)
-    {
+pub fn next_lab(progress: &[(&'static manifest::LabInfo, Progress)]) -> Option<&'static manifest::LabInfo> {
+    if progress.iter().any(|(lab, p)| lab.id == "05-cleanup" && *p == Progress::Done) {
         return None;
     }
-    progress
-        .iter()
-        .find(|(_, p)| *p != Progress::Done)
-        .map(|(lab, _)| *lab)
+    progress.iter().find(|(_, p)| *p != Progress::Done).map(|(lab, _)| *lab)
 }
 
 /// Runs the status view.
@@ -137,10 +102,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let progress = lab_progress(&ctx, &found);
     let next = next_lab(&progress);
 
-    let done = progress
-        .iter()
-        .filter(|(_, p)| *p == Progress::Done)
-        .count();
+    let done = progress.iter().filter(|(_, p)| *p == Progress::Done).count();
     let bar: String = progress
         .iter()
         .map(|(lab, p)| match p {
@@ -163,9 +125,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     ui.report(&picture(&ctx, &found));
     let (inventory, other_sets) = found.inventory().of_scenario(&ctx.scenario);
     if other_sets > 0 {
-        ui.say(&format!(
-            "({other_sets} lab resource(s) belong to another --name-prefix and are not shown.)"
-        ));
+        ui.say(&format!("({other_sets} lab resource(s) belong to another --name-prefix and are not shown.)"));
     }
     let resources = inventory.report(None);
     if !resources.rows.is_empty() {
@@ -174,14 +134,9 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let cost = if ctx.session.endpoint.is_local() {
         "free on the emulator".to_string()
     } else {
-        format!(
-            "{} (estimate)",
-            facts::usd_per_month(inventory.monthly_usd())
-        )
+        format!("{} (estimate)", facts::usd_per_month(inventory.monthly_usd()))
     };
-    ui.say(&format!(
-        "Running cost of what exists: {cost}, plus snapshot storage by data stored."
-    ));
+    ui.say(&format!("Running cost of what exists: {cost}, plus snapshot storage by data stored."));
     match next {
         Some(lab) => ui.say(&format!("\nNext: {} ({})", ctx.command_for(&lab.id), lab.title)),
         None => ui.say(&format!(
@@ -192,19 +147,9 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     }
     ui.data(
         "progress",
-        common::serde_json_value(
-            progress
-                .iter()
-                .map(|(lab, p)| (lab.id.clone(), format!("{p:?}")))
-                .collect(),
-        ),
+        common::serde_json_value(progress.iter().map(|(lab, p)| (lab.id.clone(), format!("{p:?}"))).collect()),
     );
-    ui.data(
-        "next",
-        next.map_or(serde_json_null(), |lab| {
-            common::serde_json_string(&ctx.command_for(&lab.id))
-        }),
-    );
+    ui.data("next", next.map_or(serde_json_null(), |lab| common::serde_json_string(&ctx.command_for(&lab.id))));
     Ok(())
 }
 
@@ -225,10 +170,7 @@ fn key_label(found: &Found, arn: Option<&str>) -> String {
         .iter()
         .flat_map(|r| r.owned.iter().chain(r.aws_ebs.iter()))
         .find(|k| k.arn == arn)
-        .map_or_else(
-            || arn.rsplit('/').next().unwrap_or(arn).to_string(),
-            |k| k.display_name().to_string(),
-        )
+        .map_or_else(|| arn.rsplit('/').next().unwrap_or(arn).to_string(), |k| k.display_name().to_string())
 }
 
 fn mark_state(state: &str) -> &'static str {
@@ -261,14 +203,7 @@ fn picture(ctx: &LabContext, found: &Found) -> Report {
         let source_key = key(ctx, found, kind, Side::Source);
         let volume = live_volume(ctx, found, kind).map_or_else(
             || "✗ none".to_string(),
-            |v| {
-                format!(
-                    "{} {} [{}]",
-                    mark_state(&v.state),
-                    v.id,
-                    key_label(found, v.kms_key_id.as_deref())
-                )
-            },
+            |v| format!("{} {} [{}]", mark_state(&v.state), v.id, key_label(found, v.kms_key_id.as_deref())),
         );
         let snap = snapshot(ctx, found, kind).map_or_else(
             || "✗ none".to_string(),
@@ -278,42 +213,24 @@ fn picture(ctx: &LabContext, found: &Found) -> Report {
                 } else {
                     String::new()
                 };
-                let key = s.kms_key_id.as_deref().or_else(|| {
-                    live_volume(ctx, found, kind).and_then(|v| v.kms_key_id.as_deref())
-                });
-                format!(
-                    "{} {}{progress} [{}]",
-                    mark_state(&s.state),
-                    s.id,
-                    key_label(found, key)
-                )
+                let key = s
+                    .kms_key_id
+                    .as_deref()
+                    .or_else(|| live_volume(ctx, found, kind).and_then(|v| v.kms_key_id.as_deref()));
+                format!("{} {}{progress} [{}]", mark_state(&s.state), s.id, key_label(found, key))
             },
         );
         let copy_lines: Vec<String> = copies(ctx, found, kind)
             .iter()
-            .map(|c| {
-                format!(
-                    "{} {} [{}]",
-                    mark_state(&c.state),
-                    c.id,
-                    key_label(found, c.kms_key_id.as_deref())
-                )
-            })
+            .map(|c| format!("{} {} [{}]", mark_state(&c.state), c.id, key_label(found, c.kms_key_id.as_deref())))
             .collect();
         report.row(
             vec![
                 kind.to_string(),
-                mark_key(
-                    source_key,
-                    ctx.scenario.key(kind, Side::Source).short_alias(),
-                ),
+                mark_key(source_key, ctx.scenario.key(kind, Side::Source).short_alias()),
                 volume,
                 snap,
-                if copy_lines.is_empty() {
-                    "✗ none".into()
-                } else {
-                    copy_lines.join("\n")
-                },
+                if copy_lines.is_empty() { "✗ none".into() } else { copy_lines.join("\n") },
                 mark_key(
                     key(ctx, found, kind, Side::Destination),
                     ctx.scenario.key(kind, Side::Destination).short_alias(),
