@@ -130,12 +130,15 @@ pub enum Answer {
     No,
     /// The option at this index.
     Pick(usize),
+    /// These options, for a multiple choice.
+    PickMany(Vec<usize>),
 }
 
 /// Answers questions: inquire at a terminal, a list of answers in tests.
 trait Prompter: Send + Sync {
     fn confirm(&self, question: &str, default: bool) -> Result<bool>;
     fn select(&self, question: &str, options: &[String], default: usize) -> Result<usize>;
+    fn select_many(&self, question: &str, options: &[String]) -> Result<Vec<usize>>;
 }
 
 struct InquirePrompter;
@@ -148,6 +151,11 @@ impl Prompter for InquirePrompter {
     fn select(&self, question: &str, options: &[String], default: usize) -> Result<usize> {
         let chosen = inquire::Select::new(question, options.to_vec()).with_starting_cursor(default).raw_prompt()?;
         Ok(chosen.index)
+    }
+
+    fn select_many(&self, question: &str, options: &[String]) -> Result<Vec<usize>> {
+        let chosen = inquire::MultiSelect::new(question, options.to_vec()).raw_prompt()?;
+        Ok(chosen.into_iter().map(|option| option.index).collect())
     }
 }
 
@@ -177,6 +185,13 @@ impl Prompter for ScriptedPrompter {
         match self.next(question)? {
             Answer::Pick(index) if index < options.len() => Ok(index),
             other => bail!("the test script answered {other:?} to the choice {question:?} of {options:?}"),
+        }
+    }
+
+    fn select_many(&self, question: &str, options: &[String]) -> Result<Vec<usize>> {
+        match self.next(question)? {
+            Answer::PickMany(indices) if indices.iter().all(|i| *i < options.len()) => Ok(indices),
+            other => bail!("the test script answered {other:?} to the multiple choice {question:?} of {options:?}"),
         }
     }
 }
@@ -349,6 +364,20 @@ impl Ui {
             return Ok(default);
         }
         self.progress.suspend(|| self.prompter.select(question, options, default))
+    }
+
+    /// Whether prompts can be shown (a terminal, or a test script), `--yes` aside.
+    pub fn is_interactive(&self) -> bool {
+        self.interactive
+    }
+
+    /// Lets the learner pick any number of options (a terminal is needed: check
+    /// [`Ui::is_interactive`] first).
+    pub fn choose_many(&self, question: &str, options: &[String]) -> Result<Vec<usize>> {
+        if !self.interactive {
+            return Err(UsageError(format!("the question {question:?} needs a terminal to answer")).into());
+        }
+        self.progress.suspend(|| self.prompter.select_many(question, options))
     }
 
     /// A spinner for something that takes a while; hidden when not at a terminal.

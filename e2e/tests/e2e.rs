@@ -18,6 +18,8 @@ mod terminal;
 mod real_aws;
 // docs/iam-policy.json allows exactly what the labs call.
 mod iam;
+// The quiz: study sheet, languages, topics, no terminal.
+mod quiz;
 // Arguments and environment problems: exit codes and messages, nothing created.
 mod cli;
 // Project conventions: module docs, the manifest and the lab folders agree.

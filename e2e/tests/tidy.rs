@@ -59,6 +59,12 @@ fn manifest_lab_folders_packages_and_readme_agree() {
             lab.id,
             lab.id
         );
+        let twin = fs::read_to_string(folder.join("README.ja.md")).unwrap_or_default();
+        assert!(
+            twin.contains("Further information"),
+            "labs/{}/README.ja.md needs the Japanese twin of the learner page",
+            lab.id
+        );
         let page = fs::read_to_string(folder.join("README.md")).unwrap_or_default();
         assert!(
             page.contains("Further information"),
