@@ -37,11 +37,6 @@ impl KeyKind {
             KeyKind::MultiRegion => "customer managed, multi-region",
         }
     }
-
-    /// Whether the labs create (and later delete) keys of this kind.
-    pub fn is_customer_managed(self) -> bool {
-        !matches!(self, KeyKind::AwsManaged)
-    }
 }
 
 impl fmt::Display for KeyKind {
