@@ -105,19 +105,9 @@ impl LabSnapshot {
 
 /// The lab's volumes in the region of `ec2`, in any state.
 pub async fn lab_volumes(ec2: &Client) -> Result<Vec<LabVolume>, AwsError> {
-    let pages = ec2
-        .describe_volumes()
-        .filters(tags::ec2_owned_filter())
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
-    let mut volumes = Vec::new();
-    for volume in pages {
-        volumes.push(LabVolume::from_sdk(&volume.aws("ec2:DescribeVolumes")?));
-    }
-    Ok(volumes)
+    let request = ec2.describe_volumes().filters(tags::ec2_owned_filter());
+    let volumes = request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeVolumes")?;
+    Ok(volumes.iter().map(LabVolume::from_sdk).collect())
 }
 
 /// Volumes by id (not filtered by tags: used right after the labs made them).
@@ -129,20 +119,9 @@ pub async fn volumes_by_id(ec2: &Client, ids: &[String]) -> Result<Vec<LabVolume
 
 /// The lab's snapshots owned by this account in the region of `ec2`, in any state.
 pub async fn lab_snapshots(ec2: &Client) -> Result<Vec<LabSnapshot>, AwsError> {
-    let pages = ec2
-        .describe_snapshots()
-        .owner_ids("self")
-        .filters(tags::ec2_owned_filter())
-        .into_paginator()
-        .items()
-        .send()
-        .collect::<Vec<_>>()
-        .await;
-    let mut snapshots = Vec::new();
-    for snapshot in pages {
-        snapshots.push(LabSnapshot::from_sdk(&snapshot.aws("ec2:DescribeSnapshots")?));
-    }
-    Ok(snapshots)
+    let request = ec2.describe_snapshots().owner_ids("self").filters(tags::ec2_owned_filter());
+    let snapshots = request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeSnapshots")?;
+    Ok(snapshots.iter().map(LabSnapshot::from_sdk).collect())
 }
 
 /// Snapshots by id, with one Describe (filtered by id, so a just-made one missing is no error).
