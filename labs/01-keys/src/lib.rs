@@ -347,8 +347,8 @@ async fn execute(ctx: &LabContext, plan: &Plan) -> Result<()> {
         ensure_replica(ctx, &primary_id, &plan.replica).await
     };
     futures::try_join!(
-        ensure_aws_ebs(ui, &source.kms, source.region),
-        ensure_aws_ebs(ui, &destination.kms, destination.region),
+        ensure_aws_ebs(ui, &source.kms, source.region, plan.aws_ebs[0].1.is_some()),
+        ensure_aws_ebs(ui, &destination.kms, destination.region, plan.aws_ebs[1].1.is_some()),
         ensure_key(ui, &source.kms, source.region, &plan.single_source),
         ensure_key(ui, &destination.kms, destination.region, &plan.single_destination),
         mrk_pair,
@@ -357,7 +357,10 @@ async fn execute(ctx: &LabContext, plan: &Plan) -> Result<()> {
 }
 
 /// DescribeKey on `alias/aws/ebs` makes AWS create the managed key if it does not exist yet.
-async fn ensure_aws_ebs(ui: &Ui, kms: &Client, region: &RegionInfo) -> Result<()> {
+async fn ensure_aws_ebs(ui: &Ui, kms: &Client, region: &RegionInfo, exists: bool) -> Result<()> {
+    if exists {
+        return Ok(()); // discovery already described it
+    }
     let output = kms
         .describe_key()
         .key_id(AWS_EBS_ALIAS)
