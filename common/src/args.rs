@@ -1,6 +1,8 @@
 //! The command-line arguments every lab shares (clap derive), and their checks.
 
 use crate::regions::{self, RegionInfo};
+use crate::text::Lang;
+use crate::tr;
 use clap::{Args, ValueEnum};
 
 /// How a lab prints its results.
@@ -51,6 +53,15 @@ pub struct CommonArgs {
     #[arg(long, short = 'q')]
     pub quiet: bool,
 
+    /// Print, for each step, the AWS CLI commands that do the same thing (`cli:` lines)
+    #[arg(long)]
+    pub show_cli: bool,
+
+    /// Language of the explanations and messages (default: from LC_ALL / LC_MESSAGES / LANG,
+    /// otherwise English)
+    #[arg(long, value_enum, value_name = "LANG")]
+    pub lang: Option<Lang>,
+
     /// Print every AWS call as it is made (service, operation, region, parameters, outcome,
     /// time) on stderr, and the number of calls at the end
     #[arg(long)]
@@ -86,6 +97,9 @@ impl CommonArgs {
         if let Some(profile) = &self.profile {
             flags.push_str(&format!(" --profile {profile}"));
         }
+        if self.lang == Some(Lang::Ja) {
+            flags.push_str(" --lang ja");
+        }
         if flags.is_empty() {
             flags
         } else {
@@ -96,9 +110,11 @@ impl CommonArgs {
     /// Checks that concern more than one argument.
     pub fn validate(&self) -> Result<(), String> {
         if self.source_region.code == self.dest_region.code {
-            return Err(format!(
-                "--dest-region must differ from --source-region (both are {}): the labs copy snapshots across regions",
-                self.source_region
+            return Err(tr!(
+                "--dest-region must differ from --source-region (both are {region}): the labs copy snapshots across regions",
+                "--dest-region と --source-region は別のリージョンにしてください (どちらも {region} です)。\
+                 このラボはスナップショットをリージョン間でコピーします",
+                region = self.source_region
             ));
         }
         Ok(())
@@ -108,13 +124,19 @@ impl CommonArgs {
 /// Checks `--name-prefix`: it goes into alias names, which allow letters, digits, `_` and `-`.
 pub fn parse_prefix(text: &str) -> Result<String, String> {
     if text.len() > 32 {
-        return Err("a name prefix has at most 32 characters".into());
+        return Err(tr!("a name prefix has at most 32 characters", "名前のプレフィックスは 32 文字までです"));
     }
     if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
-        return Err(format!("'{bad}' cannot appear in a KMS alias name; use letters, digits, '-' and '_'"));
+        return Err(tr!(
+            "'{bad}' cannot appear in a KMS alias name; use letters, digits, '-' and '_'",
+            "'{bad}' は KMS エイリアス名に使えません。英字、数字、'-'、'_' を使ってください"
+        ));
     }
     if text.to_ascii_lowercase().starts_with("aws") {
-        return Err("a prefix may not start with 'aws': AWS reserves those alias names".into());
+        return Err(tr!(
+            "a prefix may not start with 'aws': AWS reserves those alias names",
+            "プレフィックスを 'aws' で始めることはできません。AWS が予約しているエイリアス名です"
+        ));
     }
     Ok(text.to_string())
 }

@@ -6,6 +6,7 @@
 
 pub mod api_log;
 pub mod args;
+pub mod cli;
 pub mod ec2;
 pub mod errors;
 pub mod facts;
@@ -17,6 +18,7 @@ pub mod scenario;
 pub mod session;
 pub mod tags;
 pub mod teardown;
+pub mod text;
 pub mod ui;
 
 pub use errors::{AwsResultExt, ExitStatus};

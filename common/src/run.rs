@@ -10,6 +10,7 @@ use crate::scenario::{KeyKind, Scenario, Side};
 use crate::session::RegionClients;
 use crate::session::Session;
 use crate::teardown::Found;
+use crate::text::{self, Lang};
 use crate::ui::{Report, Ui};
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -168,14 +169,17 @@ where
     F: FnOnce(LabContext, A) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
+    // The language first, so that argument errors are in it too.
+    text::set_lang(Lang::resolve(lang_flag(std::env::args())));
     let args = A::parse();
     let common = args.common().clone();
+    text::set_lang(Lang::resolve(common.lang));
     if let Err(message) = common.validate() {
         eprintln!("error: {message}");
         return ExitStatus::Usage.into();
     }
     init_logging(common.verbose);
-    let ui = Arc::new(Ui::terminal(common.output, common.yes).quiet(common.quiet));
+    let ui = Arc::new(Ui::terminal(common.output, common.yes).quiet(common.quiet).show_cli(common.show_cli));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -278,6 +282,16 @@ pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
     if args.dry_run {
         ui.say("Dry run: nothing will be created, changed or deleted.");
     }
+}
+
+/// `--lang ja` or `--lang=ja` among the raw arguments, read before clap parses them.
+fn lang_flag(arguments: impl Iterator<Item = String>) -> Option<Lang> {
+    let arguments: Vec<String> = arguments.collect();
+    let value = arguments.iter().enumerate().find_map(|(index, argument)| match argument.as_str() {
+        "--lang" => arguments.get(index + 1).cloned(),
+        other => other.strip_prefix("--lang=").map(str::to_string),
+    })?;
+    <Lang as clap::ValueEnum>::from_str(&value, true).ok()
 }
 
 fn init_logging(verbose: u8) {

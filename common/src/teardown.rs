@@ -15,6 +15,7 @@ use crate::regions::RegionInfo;
 use crate::run::LabContext;
 use crate::scenario::{Scenario, Side};
 use crate::session::{RegionClients, Session};
+use crate::tr;
 use crate::ui::{Report, Ui};
 use anyhow::{Context, Result};
 use std::fmt;
@@ -281,11 +282,23 @@ impl Inventory {
     /// The inventory as a table with each item's cost; with `plan_days`, also what teardown
     /// would do to it (keys scheduled with that waiting period).
     pub fn report(&self, plan_days: Option<i32>) -> Report {
-        let mut columns = vec!["Kind", "Region", "Name", "ID", "State", "Made by", "Cost (estimate)"];
+        let mut columns = vec![
+            ("Kind", "種類"),
+            ("Region", "リージョン"),
+            ("Name", "名前"),
+            ("ID", "ID"),
+            ("State", "状態"),
+            ("Made by", "作成したラボ"),
+            ("Cost (estimate)", "費用 (概算)"),
+        ];
         if plan_days.is_some() {
-            columns.push("Cleanup will");
+            columns.push(("Cleanup will", "クリーンアップの処理"));
         }
-        let mut report = Report::new("inventory", "Everything the labs made (found by their tags)", &columns);
+        let mut report = Report::new(
+            "inventory",
+            tr!("Everything the labs made (found by their tags)", "ラボが作成したすべてのリソース (タグで検索)"),
+            &columns,
+        );
         for item in &self.items {
             let mut cells = vec![
                 item.kind.to_string(),
@@ -308,8 +321,15 @@ impl Inventory {
     pub fn remains_report(&self) -> Report {
         let mut report = Report::new(
             "remaining",
-            "What remains (described afresh)",
-            &["Kind", "Region", "Name", "ID", "State", "Deletion date"],
+            tr!("What remains (described afresh)", "残っているリソース (改めて取得)"),
+            &[
+                ("Kind", "種類"),
+                ("Region", "リージョン"),
+                ("Name", "名前"),
+                ("ID", "ID"),
+                ("State", "状態"),
+                ("Deletion date", "削除予定日"),
+            ],
         );
         for item in &self.items {
             let check = if item.is_billable() || item.kind == ItemKind::Alias {

@@ -7,6 +7,8 @@
 
 use crate::args::OutputFormat;
 use crate::errors::UsageError;
+use crate::text;
+use crate::tr;
 use anyhow::{bail, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -22,6 +24,10 @@ pub struct Report {
     /// Key of the table in JSON output, e.g. `keys`.
     pub name: String,
     pub title: String,
+    /// JSON keys of the columns (from the English headers, so scripts see the same keys in
+    /// either language), e.g. `key_id`.
+    pub keys: Vec<String>,
+    /// Column headers in the learner's language.
     pub columns: Vec<String>,
     pub rows: Vec<ReportRow>,
 }
@@ -35,11 +41,14 @@ pub struct ReportRow {
 }
 
 impl Report {
-    pub fn new(name: &str, title: impl Into<String>, columns: &[&str]) -> Self {
+    /// A table named `name` in JSON, with `columns` as (English, Japanese) header pairs.
+    pub fn new(name: &str, title: impl Into<String>, columns: &[(&str, &str)]) -> Self {
+        let lang = text::lang();
         Report {
             name: name.to_string(),
             title: title.into(),
-            columns: columns.iter().map(|c| c.to_string()).collect(),
+            keys: columns.iter().map(|(en, _)| json_key(en)).collect(),
+            columns: columns.iter().map(|(en, ja)| lang.pick(en, ja).to_string()).collect(),
             rows: Vec::new(),
         }
     }
@@ -94,8 +103,8 @@ impl Report {
             .iter()
             .map(|row| {
                 let mut object = Map::new();
-                for (column, cell) in self.columns.iter().zip(&row.cells) {
-                    object.insert(json_key(column), Value::String(cell.clone()));
+                for (key, cell) in self.keys.iter().zip(&row.cells) {
+                    object.insert(key.clone(), Value::String(cell.clone()));
                 }
                 if let Some(check) = &row.check {
                     object.insert("ok".into(), Value::Bool(check.is_ok()));
@@ -167,6 +176,7 @@ impl ScriptedPrompter {
     fn next(&self, question: &str) -> Result<Answer> {
         match self.answers.lock().expect("prompt script lock").pop_front() {
             Some(answer) => Ok(answer),
+            // english-only: a test script's mistake, seen by its author only
             None => bail!("the test script has no answer left for the prompt {question:?}"),
         }
     }
@@ -177,6 +187,7 @@ impl Prompter for ScriptedPrompter {
         match self.next(question)? {
             Answer::Yes => Ok(true),
             Answer::No => Ok(false),
+            // english-only: a test script's mistake, seen by its author only
             other => bail!("the test script answered {other:?} to the yes/no prompt {question:?}"),
         }
     }
@@ -184,6 +195,7 @@ impl Prompter for ScriptedPrompter {
     fn select(&self, question: &str, options: &[String], _default: usize) -> Result<usize> {
         match self.next(question)? {
             Answer::Pick(index) if index < options.len() => Ok(index),
+            // english-only: a test script's mistake, seen by its author only
             other => bail!("the test script answered {other:?} to the choice {question:?} of {options:?}"),
         }
     }
@@ -191,6 +203,7 @@ impl Prompter for ScriptedPrompter {
     fn select_many(&self, question: &str, options: &[String]) -> Result<Vec<usize>> {
         match self.next(question)? {
             Answer::PickMany(indices) if indices.iter().all(|i| *i < options.len()) => Ok(indices),
+            // english-only: a test script's mistake, seen by its author only
             other => bail!("the test script answered {other:?} to the multiple choice {question:?} of {options:?}"),
         }
     }
@@ -220,6 +233,7 @@ impl Write for Captured {
 pub struct Ui {
     format: OutputFormat,
     quiet: bool,
+    show_cli: bool,
     assume_yes: bool,
     interactive: bool,
     out: Mutex<Box<dyn Write + Send>>,
@@ -241,6 +255,7 @@ impl Ui {
         Ui {
             format,
             quiet: false,
+            show_cli: false,
             assume_yes,
             interactive,
             out: Mutex::new(Box::new(std::io::stdout())),
@@ -257,6 +272,7 @@ impl Ui {
         let ui = Ui {
             format,
             quiet: false,
+            show_cli: false,
             assume_yes,
             interactive: true,
             out: Mutex::new(Box::new(out.clone())),
@@ -279,6 +295,22 @@ impl Ui {
     pub fn quiet(mut self, quiet: bool) -> Self {
         self.quiet = quiet;
         self
+    }
+
+    /// With `show_cli`, [`Ui::cli`] prints the AWS CLI commands of each step.
+    pub fn show_cli(mut self, show_cli: bool) -> Self {
+        self.show_cli = show_cli;
+        self
+    }
+
+    /// The AWS CLI commands that do what the lab is doing now (`--show-cli`), one `cli:` line
+    /// each, where the explanations go. Build them with [`crate::cli::aws`].
+    pub fn cli(&self, commands: &[String]) {
+        if self.show_cli {
+            for command in commands {
+                self.write_line(self.text_stream(), &format!("cli: {command}"));
+            }
+        }
     }
 
     /// Teaching text: what a lab will do and why, and what the learner now knows. `--quiet`
@@ -322,7 +354,7 @@ impl Ui {
 
     /// Warnings: always on stderr.
     pub fn warn(&self, text: &str) {
-        self.write_line(&self.err, &format!("warning: {text}"));
+        self.write_line(&self.err, &tr!("warning: {text}", "警告: {text}"));
     }
 
     /// Shows a table, or adds it to the JSON document under its name.
@@ -345,13 +377,15 @@ impl Ui {
     /// Asks before a change. `--yes` answers yes; no terminal and no `--yes` is a usage error.
     pub fn confirm(&self, question: &str) -> Result<bool> {
         if self.assume_yes {
-            self.say(&format!("{question} yes (--yes)"));
+            self.say(&tr!("{question} yes (--yes)", "{question} はい (--yes)"));
             return Ok(true);
         }
         if !self.interactive {
-            return Err(UsageError(format!(
+            return Err(UsageError(tr!(
                 "this run would make changes and needs a confirmation, but there is no terminal to ask on: \
-                 re-run with --yes to proceed, or with --dry-run to see the plan ({question})"
+                 re-run with --yes to proceed, or with --dry-run to see the plan ({question})",
+                "この実行は変更を加えるため確認が必要ですが、確認を求める端末がありません。\
+                 実行するには --yes を付けて、計画だけを見るには --dry-run を付けて再実行してください ({question})"
             ))
             .into());
         }
@@ -375,7 +409,11 @@ impl Ui {
     /// [`Ui::is_interactive`] first).
     pub fn choose_many(&self, question: &str, options: &[String]) -> Result<Vec<usize>> {
         if !self.interactive {
-            return Err(UsageError(format!("the question {question:?} needs a terminal to answer")).into());
+            return Err(UsageError(tr!(
+                "the question {question:?} needs a terminal to answer",
+                "質問 {question:?} に答えるには端末が必要です"
+            ))
+            .into());
         }
         self.progress.suspend(|| self.prompter.select_many(question, options))
     }
@@ -420,7 +458,7 @@ mod tests {
     use super::*;
 
     fn sample() -> Report {
-        let mut report = Report::new("keys", "Keys", &["Alias", "Key ID"]);
+        let mut report = Report::new("keys", "Keys", &[("Alias", "エイリアス"), ("Key ID", "キー ID")]);
         report.row(vec!["Single-region-key".into(), "1234".into()], Some(Ok(())));
         report.row(vec!["Multi-region-key".into(), "mrk-1".into()], Some(Err("state Disabled".into())));
         report

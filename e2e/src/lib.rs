@@ -168,6 +168,10 @@ pub fn lab_process(id: &str) -> Command {
         .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/ebs-kms-labs/credentials")
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env_remove("RUST_LOG")
+        // English, whatever the machine's locale: tests that want Japanese ask for it.
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .env_remove("LANG")
         .stdin(Stdio::null());
     command
 }

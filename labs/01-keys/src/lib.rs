@@ -154,7 +154,13 @@ fn explain(ui: &Ui, ctx: &LabContext) {
     let mut kinds = Report::new(
         "key_types",
         "The three kinds of KMS key",
-        &["Kind", "Visible in your account", "Managed by you", "Rotation", "Cost"],
+        &[
+            ("Kind", "種類"),
+            ("Visible in your account", "アカウントで見えるか"),
+            ("Managed by you", "自分で管理するか"),
+            ("Rotation", "ローテーション"),
+            ("Cost", "費用"),
+        ],
     );
     kinds.row(
         vec![
@@ -296,7 +302,17 @@ fn plan_key(
 }
 
 fn plan_report(plan: &Plan, local: bool) -> Report {
-    let mut report = Report::new("plan", "Plan", &["Alias", "Region", "Kind", "Action", "Cost (estimate)"]);
+    let mut report = Report::new(
+        "plan",
+        "Plan",
+        &[
+            ("Alias", "エイリアス"),
+            ("Region", "リージョン"),
+            ("Kind", "種類"),
+            ("Action", "処理"),
+            ("Cost (estimate)", "費用 (概算)"),
+        ],
+    );
     let cost = |creates: bool| {
         if creates && !local {
             facts::usd_per_month(CUSTOMER_KEY_USD_PER_MONTH)
@@ -514,7 +530,15 @@ async fn verify(ctx: &LabContext, found: &LabKeys) -> Result<Report> {
     let mut report = Report::new(
         "keys",
         "The six keys of the walkthrough",
-        &["Alias", "Region", "Key ID", "Manager", "Multi-region role", "State", "Rotation"],
+        &[
+            ("Alias", "エイリアス"),
+            ("Region", "リージョン"),
+            ("Key ID", "キー ID"),
+            ("Manager", "管理者"),
+            ("Multi-region role", "マルチリージョンの役割"),
+            ("State", "状態"),
+            ("Rotation", "ローテーション"),
+        ],
     );
     let primary = found.source.scenario_key(&ctx.scenario.key(KeyKind::MultiRegion, Side::Source)).cloned();
     for wanted in ctx.scenario.keys() {

@@ -69,7 +69,11 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         pick_zone(&source.ec2, source.region, args.az.as_deref()).await?
     };
 
-    let mut plan = Report::new("plan", "Plan", &["Name", "Key", "Action", "Cost (estimate)"]);
+    let mut plan = Report::new(
+        "plan",
+        "Plan",
+        &[("Name", "名前"), ("Key", "キー"), ("Action", "処理"), ("Cost (estimate)", "費用 (概算)")],
+    );
     for kind in KeyKind::ALL {
         let key = &keys[&kind];
         let (action, cost) = match reusable(kind) {
@@ -132,7 +136,11 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
     let mut report = Report::new(
         "encryption_by_default",
         "EBS encryption by default (read-only; set per account and per region)",
-        &["Region", "Encryption by default", "Default key"],
+        &[
+            ("Region", "リージョン"),
+            ("Encryption by default", "デフォルトの暗号化"),
+            ("Default key", "デフォルトのキー"),
+        ],
     );
     for side in [Side::Source, Side::Destination] {
         let clients = ctx.session.clients(side);
@@ -255,7 +263,16 @@ fn verify(ctx: &LabContext, keys: &BTreeMap<KeyKind, KeyInfo>, volumes: &[LabVol
     let mut report = Report::new(
         "volumes",
         format!("The lab's volumes in {}", ctx.scenario.source),
-        &["Name", "Volume ID", "Zone", "Size", "Key alias", "Key ARN", "Encrypted", "State"],
+        &[
+            ("Name", "名前"),
+            ("Volume ID", "ボリューム ID"),
+            ("Zone", "アベイラビリティーゾーン"),
+            ("Size", "サイズ"),
+            ("Key alias", "キーのエイリアス"),
+            ("Key ARN", "キー ARN"),
+            ("Encrypted", "暗号化"),
+            ("State", "状態"),
+        ],
     );
     for kind in KeyKind::ALL {
         let name = ctx.scenario.volume_name(kind);

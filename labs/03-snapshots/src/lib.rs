@@ -59,7 +59,11 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         .await
         .with_context(|| format!("listing the lab's snapshots in {}", source.region))?;
 
-    let mut plan = Report::new("plan", "Plan", &["Name", "Volume", "Action", "Cost (estimate)"]);
+    let mut plan = Report::new(
+        "plan",
+        "Plan",
+        &[("Name", "名前"), ("Volume", "ボリューム"), ("Action", "処理"), ("Cost (estimate)", "費用 (概算)")],
+    );
     let mut to_create = Vec::new();
     for kind in KeyKind::ALL {
         let volume = &volumes[&kind];
@@ -173,7 +177,14 @@ fn verify(
     let mut report = Report::new(
         "snapshots",
         format!("The lab's snapshots in {}", ctx.scenario.source),
-        &["Name", "Snapshot ID", "Volume", "Key", "Encrypted", "State"],
+        &[
+            ("Name", "名前"),
+            ("Snapshot ID", "スナップショット ID"),
+            ("Volume", "ボリューム"),
+            ("Key", "キー"),
+            ("Encrypted", "暗号化"),
+            ("State", "状態"),
+        ],
     );
     let key_name = |arn: Option<&str>| {
         let arn = arn.unwrap_or("—");

@@ -134,7 +134,16 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         })
         .collect();
 
-    let mut plan = Report::new("plan", "Plan", &["Source snapshot", "Destination key", "Action", "Cost (estimate)"]);
+    let mut plan = Report::new(
+        "plan",
+        "Plan",
+        &[
+            ("Source snapshot", "コピー元スナップショット"),
+            ("Destination key", "コピー先のキー"),
+            ("Action", "処理"),
+            ("Cost (estimate)", "費用 (概算)"),
+        ],
+    );
     for copy in &plans {
         let (action, cost) = match &copy.existing {
             Some(existing) => (format!("exists: reuse {} ({})", existing.id, existing.state), "no change".to_string()),
@@ -331,7 +340,15 @@ fn verify(ctx: &LabContext, plans: &[CopyPlan], copies: &[LabSnapshot], failures
     let mut report = Report::new(
         "copies",
         format!("The lab's copies in {}", ctx.scenario.destination),
-        &["Source snapshot", "Source key", "Destination key asked", "Copy ID", "Encrypted", "Key on copy", "State"],
+        &[
+            ("Source snapshot", "コピー元スナップショット"),
+            ("Source key", "コピー元のキー"),
+            ("Destination key asked", "指定したコピー先のキー"),
+            ("Copy ID", "コピーの ID"),
+            ("Encrypted", "暗号化"),
+            ("Key on copy", "コピーのキー"),
+            ("State", "状態"),
+        ],
     );
     for plan in plans {
         let copy = copies
@@ -378,9 +395,11 @@ fn verify(ctx: &LabContext, plans: &[CopyPlan], copies: &[LabSnapshot], failures
 
 /// The 3×3 view of a `--matrix` run: source key type × destination key type.
 fn matrix(plans: &[CopyPlan], report: &Report) -> Report {
-    let mut columns = vec!["Source key type ↓ / destination key type →".to_string()];
-    columns.extend(KeyKind::ALL.iter().map(|kind| kind.to_string()));
-    let mut table = Report { name: "matrix".into(), title: "Cross-type copy matrix".into(), columns, rows: Vec::new() };
+    let kinds = KeyKind::ALL.map(|kind| kind.to_string());
+    let mut columns =
+        vec![("Source key type ↓ / destination key type →", "コピー元のキーの種類 ↓ / コピー先のキーの種類 →")];
+    columns.extend(kinds.iter().map(|kind| (kind.as_str(), kind.as_str())));
+    let mut table = Report::new("matrix", "Cross-type copy matrix", &columns);
     for source_kind in KeyKind::ALL {
         let mut cells = vec![source_kind.to_string()];
         for destination_kind in KeyKind::ALL {

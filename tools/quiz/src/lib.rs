@@ -5,9 +5,10 @@
 //! The questions live in `questions.toml` beside this crate.
 
 use anyhow::{bail, Context, Result};
-use clap::{Parser, ValueEnum};
+use clap::Parser;
 use common::args::OutputFormat;
 use common::errors::{exit_status_for, render, Endpoint, ExitStatus, UsageError};
+use common::tr;
 use common::ui::{Report, Ui};
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -19,32 +20,7 @@ pub const QUESTIONS_TOML: &str = include_str!("../questions.toml");
 /// The topics, in the order of the course.
 pub const TOPICS: [&str; 5] = ["key-types", "multi-region", "ebs-encryption", "copy", "deletion"];
 
-/// The learner's language.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Lang {
-    En,
-    Ja,
-}
-
-impl Lang {
-    /// Japanese when the locale says so (`LC_ALL`, `LC_MESSAGES`, `LANG`), English otherwise.
-    pub fn from_locale(variables: impl Fn(&str) -> Option<String>) -> Lang {
-        let locale =
-            ["LC_ALL", "LC_MESSAGES", "LANG"].into_iter().find_map(|name| variables(name).filter(|v| !v.is_empty()));
-        match locale {
-            Some(locale) if locale.to_ascii_lowercase().starts_with("ja") => Lang::Ja,
-            _ => Lang::En,
-        }
-    }
-
-    /// Picks the text for this language.
-    pub fn pick<'a>(self, en: &'a str, ja: &'a str) -> &'a str {
-        match self {
-            Lang::En => en,
-            Lang::Ja => ja,
-        }
-    }
-}
+pub use common::text::Lang;
 
 /// Single or multiple answer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -101,6 +77,7 @@ struct Bank {
 
 /// The question bank, checked: every problem found is listed.
 pub fn bank() -> Result<Vec<Question>> {
+    // english-only: a broken question bank fails the build's tests, never a learner's run
     let bank: Bank = toml::from_str(QUESTIONS_TOML).context("tools/quiz/questions.toml is not valid")?;
     let problems = check_bank(&bank.question);
     if !problems.is_empty() {
@@ -137,6 +114,7 @@ pub fn check_bank(questions: &[Question]) -> Vec<String> {
         match (q.kind, q.answers.len()) {
             (Kind::Single, 1) => {}
             (Kind::Multiple, n) if n >= 2 => {}
+            // english-only: a check of the question bank, for its authors
             _ => problems.push(format!("{}: {:?} question with {} answers", q.id, q.kind, q.answers.len())),
         }
         if !q.source.starts_with("https://") {
@@ -233,7 +211,7 @@ pub fn score_report(scores: &Scores, lang: Lang) -> Report {
     let mut report = Report::new(
         "scores",
         lang.pick("Score per topic", "トピック別の得点"),
-        &[lang.pick("Topic", "トピック"), lang.pick("Right", "正解"), lang.pick("Asked", "出題")],
+        &[("Topic", "トピック"), ("Right", "正解"), ("Asked", "出題")],
     );
     let (mut right, mut asked) = (0, 0);
     for topic in TOPICS {
@@ -248,7 +226,8 @@ pub fn score_report(scores: &Scores, lang: Lang) -> Report {
 }
 
 fn run(args: Args, ui: &Ui) -> Result<()> {
-    let lang = args.lang.unwrap_or_else(|| Lang::from_locale(|name| std::env::var(name).ok()));
+    let lang = Lang::resolve(args.lang);
+    common::text::set_lang(lang);
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
     let questions = select(&bank()?, &args.topic, seed, args.count);
     if args.study {
@@ -257,10 +236,10 @@ fn run(args: Args, ui: &Ui) -> Result<()> {
         return Ok(());
     }
     if !ui.is_interactive() {
-        return Err(UsageError(
-            "the quiz asks questions and needs a terminal; use --study to print the questions with their answers"
-                .into(),
-        )
+        return Err(UsageError(tr!(
+            "the quiz asks questions and needs a terminal; use --study to print the questions with their answers",
+            "クイズは質問に答える形式なので端末が必要です。--study を付けると、問題と解答を学習シートとして表示します"
+        ))
         .into());
     }
     ui.say(&format!(
@@ -342,15 +321,5 @@ mod tests {
         let text = out.text();
         assert!(text.contains("不正解です") && text.contains("正解です"), "{text}");
         assert!(text.contains(&single.ja.explanation), "the explanation is shown");
-    }
-
-    #[test]
-    fn the_locale_chooses_japanese() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
-        };
-        assert_eq!(Lang::from_locale(env(&[("LANG", "ja_JP.UTF-8")])), Lang::Ja);
-        assert_eq!(Lang::from_locale(env(&[("LANG", "ja_JP.UTF-8"), ("LC_ALL", "C")])), Lang::En);
-        assert_eq!(Lang::from_locale(env(&[])), Lang::En);
     }
 }

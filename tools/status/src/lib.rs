@@ -186,14 +186,14 @@ fn mark_state(state: &str) -> &'static str {
 fn picture(ctx: &LabContext, found: &Found) -> Report {
     let (src, dst) = (ctx.scenario.source, ctx.scenario.destination);
     let columns = [
-        "Key type".to_string(),
-        format!("{} key", src.city),
-        "→ volume".to_string(),
-        "→ snapshot".to_string(),
-        format!("⇒ copies in {}", dst.city),
-        format!("{} keys", dst.city),
+        ("Key type".to_string(), "キーの種類".to_string()),
+        (format!("{} key", src.city), format!("{} のキー", src.city)),
+        ("→ volume".to_string(), "→ ボリューム".to_string()),
+        ("→ snapshot".to_string(), "→ スナップショット".to_string()),
+        (format!("⇒ copies in {}", dst.city), format!("⇒ {} のコピー", dst.city)),
+        (format!("{} keys", dst.city), format!("{} のキー", dst.city)),
     ];
-    let columns: Vec<&str> = columns.iter().map(String::as_str).collect();
+    let columns: Vec<(&str, &str)> = columns.iter().map(|(en, ja)| (en.as_str(), ja.as_str())).collect();
     let mut report = Report::new(
         "picture",
         format!("The walkthrough, live: {src} ⇒ {dst}  (✓ present, … pending, ✗ missing)"),
