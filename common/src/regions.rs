@@ -9,6 +9,8 @@ pub struct RegionInfo {
     pub code: &'static str,
     /// The name the console shows, e.g. "Tokyo".
     pub city: &'static str,
+    /// The name the Japanese console shows, e.g. "東京".
+    pub city_ja: &'static str,
     /// Lower-case city used in alias names, e.g. `oregon` in `Single-region-key-oregon`.
     pub slug: &'static str,
     /// Opt-in regions must be enabled for the account before use.
@@ -17,50 +19,63 @@ pub struct RegionInfo {
 
 impl fmt::Display for RegionInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.city, self.code)
+        write!(f, "{} ({})", self.city_name(), self.code)
     }
 }
 
-const fn region(code: &'static str, city: &'static str, slug: &'static str, opt_in: bool) -> RegionInfo {
-    RegionInfo { code, city, slug, opt_in }
+impl RegionInfo {
+    /// The city in the learner's language.
+    pub fn city_name(&self) -> &'static str {
+        crate::text::lang().pick(self.city, self.city_ja)
+    }
+}
+
+const fn region(
+    code: &'static str,
+    city: &'static str,
+    city_ja: &'static str,
+    slug: &'static str,
+    opt_in: bool,
+) -> RegionInfo {
+    RegionInfo { code, city, city_ja, slug, opt_in }
 }
 
 /// The commercial (`aws` partition) regions, November 2026.
 pub const REGIONS: &[RegionInfo] = &[
-    region("us-east-1", "N. Virginia", "virginia", false),
-    region("us-east-2", "Ohio", "ohio", false),
-    region("us-west-1", "N. California", "california", false),
-    region("us-west-2", "Oregon", "oregon", false),
-    region("af-south-1", "Cape Town", "capetown", true),
-    region("ap-east-1", "Hong Kong", "hongkong", true),
-    region("ap-east-2", "Taipei", "taipei", true),
-    region("ap-south-1", "Mumbai", "mumbai", false),
-    region("ap-south-2", "Hyderabad", "hyderabad", true),
-    region("ap-southeast-1", "Singapore", "singapore", false),
-    region("ap-southeast-2", "Sydney", "sydney", false),
-    region("ap-southeast-3", "Jakarta", "jakarta", true),
-    region("ap-southeast-4", "Melbourne", "melbourne", true),
-    region("ap-southeast-5", "Malaysia", "malaysia", true),
-    region("ap-southeast-6", "New Zealand", "newzealand", true),
-    region("ap-southeast-7", "Thailand", "thailand", true),
-    region("ap-northeast-1", "Tokyo", "tokyo", false),
-    region("ap-northeast-2", "Seoul", "seoul", false),
-    region("ap-northeast-3", "Osaka", "osaka", false),
-    region("ca-central-1", "Canada Central", "canada", false),
-    region("ca-west-1", "Calgary", "calgary", true),
-    region("eu-central-1", "Frankfurt", "frankfurt", false),
-    region("eu-central-2", "Zurich", "zurich", true),
-    region("eu-west-1", "Ireland", "ireland", false),
-    region("eu-west-2", "London", "london", false),
-    region("eu-west-3", "Paris", "paris", false),
-    region("eu-north-1", "Stockholm", "stockholm", false),
-    region("eu-south-1", "Milan", "milan", true),
-    region("eu-south-2", "Spain", "spain", true),
-    region("il-central-1", "Tel Aviv", "telaviv", true),
-    region("me-central-1", "UAE", "uae", true),
-    region("me-south-1", "Bahrain", "bahrain", true),
-    region("mx-central-1", "Mexico Central", "mexico", true),
-    region("sa-east-1", "São Paulo", "saopaulo", false),
+    region("us-east-1", "N. Virginia", "バージニア北部", "virginia", false),
+    region("us-east-2", "Ohio", "オハイオ", "ohio", false),
+    region("us-west-1", "N. California", "北カリフォルニア", "california", false),
+    region("us-west-2", "Oregon", "オレゴン", "oregon", false),
+    region("af-south-1", "Cape Town", "ケープタウン", "capetown", true),
+    region("ap-east-1", "Hong Kong", "香港", "hongkong", true),
+    region("ap-east-2", "Taipei", "台北", "taipei", true),
+    region("ap-south-1", "Mumbai", "ムンバイ", "mumbai", false),
+    region("ap-south-2", "Hyderabad", "ハイデラバード", "hyderabad", true),
+    region("ap-southeast-1", "Singapore", "シンガポール", "singapore", false),
+    region("ap-southeast-2", "Sydney", "シドニー", "sydney", false),
+    region("ap-southeast-3", "Jakarta", "ジャカルタ", "jakarta", true),
+    region("ap-southeast-4", "Melbourne", "メルボルン", "melbourne", true),
+    region("ap-southeast-5", "Malaysia", "マレーシア", "malaysia", true),
+    region("ap-southeast-6", "New Zealand", "ニュージーランド", "newzealand", true),
+    region("ap-southeast-7", "Thailand", "タイ", "thailand", true),
+    region("ap-northeast-1", "Tokyo", "東京", "tokyo", false),
+    region("ap-northeast-2", "Seoul", "ソウル", "seoul", false),
+    region("ap-northeast-3", "Osaka", "大阪", "osaka", false),
+    region("ca-central-1", "Canada Central", "カナダ中部", "canada", false),
+    region("ca-west-1", "Calgary", "カルガリー", "calgary", true),
+    region("eu-central-1", "Frankfurt", "フランクフルト", "frankfurt", false),
+    region("eu-central-2", "Zurich", "チューリッヒ", "zurich", true),
+    region("eu-west-1", "Ireland", "アイルランド", "ireland", false),
+    region("eu-west-2", "London", "ロンドン", "london", false),
+    region("eu-west-3", "Paris", "パリ", "paris", false),
+    region("eu-north-1", "Stockholm", "ストックホルム", "stockholm", false),
+    region("eu-south-1", "Milan", "ミラノ", "milan", true),
+    region("eu-south-2", "Spain", "スペイン", "spain", true),
+    region("il-central-1", "Tel Aviv", "テルアビブ", "telaviv", true),
+    region("me-central-1", "UAE", "アラブ首長国連邦", "uae", true),
+    region("me-south-1", "Bahrain", "バーレーン", "bahrain", true),
+    region("mx-central-1", "Mexico Central", "メキシコ中部", "mexico", true),
+    region("sa-east-1", "São Paulo", "サンパウロ", "saopaulo", false),
 ];
 
 /// Looks a region code up in [`REGIONS`].

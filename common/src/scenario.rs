@@ -29,7 +29,8 @@ impl KeyKind {
         }
     }
 
-    /// A short human name.
+    /// A short name in English: for what is sent to AWS (descriptions), where the language of
+    /// one run must not leak in.
     pub fn describe(self) -> &'static str {
         match self {
             KeyKind::AwsManaged => "AWS managed",
@@ -39,9 +40,17 @@ impl KeyKind {
     }
 }
 
+/// The learner's language; use [`KeyKind::describe`] for text sent to AWS.
 impl fmt::Display for KeyKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.describe())
+        f.write_str(crate::text::pick(
+            self.describe(),
+            match self {
+                KeyKind::AwsManaged => "AWS マネージド",
+                KeyKind::SingleRegion => "カスタマーマネージド、単一リージョン",
+                KeyKind::MultiRegion => "カスタマーマネージド、マルチリージョン",
+            },
+        ))
     }
 }
 

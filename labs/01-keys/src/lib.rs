@@ -403,7 +403,7 @@ async fn ensure_key(ui: &Ui, kms: &Client, region: &RegionInfo, planned: &Planne
                 .multi_region(multi_region)
                 .description(format!(
                     "ebs-kms-labs {LAB_ID}: {} key {} for the EBS lab",
-                    wanted.kind,
+                    wanted.kind.describe(),
                     wanted.short_alias()
                 ));
             for tag in tags::kms_tags(LAB_ID, wanted.short_alias()) {
