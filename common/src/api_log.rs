@@ -104,10 +104,14 @@ impl Intercept for ApiLog {
         let (elapsed, parameters) =
             cfg.load::<CallStarted>().map_or((0, ""), |started| (started.0.elapsed().as_millis(), started.1.as_str()));
         let status = context.response().map(|response| response.status().as_u16());
+        // The API log is a technical trace in one fixed format, like the SDK's own logs and the
+        // `cli:` lines: its outcome words stay English in either language, so traces compare.
         let outcome = match (context.output_or_error(), status) {
             (Some(Ok(_)), _) => "ok".to_string(),
+            // english-only: a technical trace's outcome word (see above)
             (Some(Err(_)), Some(status)) => format!("failed (HTTP {status})"),
             (Some(Err(error)), None) => format!("failed ({})", one_line(error.to_string())),
+            // english-only: a technical trace's outcome word (see above)
             (None, _) => "no outcome".to_string(),
         };
         eprintln!("api: {service}:{operation} [{}] {outcome} in {elapsed} ms {parameters}", self.region);

@@ -2,8 +2,10 @@
 //! Describe per region), and a waiter that polls a whole set with one Describe per round,
 //! shows each resource's state and progress, and stops on `error` with the StateMessage.
 
+use crate::cli::aws;
 use crate::errors::{AwsError, AwsResultExt};
 use crate::tags;
+use crate::tr;
 use crate::ui::Ui;
 use anyhow::Result;
 use aws_sdk_ec2::types::{Filter, Snapshot, Tag, Volume};
@@ -110,6 +112,21 @@ pub async fn lab_volumes(ec2: &Client) -> Result<Vec<LabVolume>, AwsError> {
     Ok(volumes.iter().map(LabVolume::from_sdk).collect())
 }
 
+/// The `--filters` value of the lab-owned Describes, for `--show-cli`.
+pub fn owned_filter_cli() -> String {
+    format!("Name=tag:{},Values={}", tags::PROJECT_KEY, tags::PROJECT)
+}
+
+/// `aws ec2 describe-volumes` as [`lab_volumes`] asks, in `region` (`--show-cli`).
+pub fn lab_volumes_cli(region: &str) -> String {
+    aws(&["ec2", "describe-volumes", "--region", region, "--filters", &owned_filter_cli()])
+}
+
+/// `aws ec2 describe-snapshots` as [`lab_snapshots`] asks, in `region` (`--show-cli`).
+pub fn lab_snapshots_cli(region: &str) -> String {
+    aws(&["ec2", "describe-snapshots", "--region", region, "--owner-ids", "self", "--filters", &owned_filter_cli()])
+}
+
 /// Volumes by id (not filtered by tags: used right after the labs made them).
 pub async fn volumes_by_id(ec2: &Client, ids: &[String]) -> Result<Vec<LabVolume>, AwsError> {
     let filter = Filter::builder().name("volume-id").set_values(Some(ids.to_vec())).build();
@@ -154,9 +171,12 @@ impl Standing {
     pub fn of_snapshot(snapshot: &LabSnapshot) -> Standing {
         match snapshot.state.as_str() {
             "completed" => Standing::Done,
-            "error" => {
-                Standing::Failed(snapshot.state_message.clone().unwrap_or_else(|| "no StateMessage given".into()))
-            }
+            "error" => Standing::Failed(
+                snapshot
+                    .state_message
+                    .clone()
+                    .unwrap_or_else(|| tr!("no StateMessage given", "StateMessage (エラーの説明) がありません")),
+            ),
             state => {
                 Standing::Pending { state: state.to_string(), percent: parse_percent(snapshot.progress.as_deref()) }
             }
@@ -166,7 +186,7 @@ impl Standing {
     pub fn of_volume(volume: &LabVolume) -> Standing {
         match volume.state.as_str() {
             "available" | "in-use" => Standing::Done,
-            "error" => Standing::Failed("the volume is in state error".into()),
+            "error" => Standing::Failed(tr!("the volume is in state error", "ボリュームが error 状態です")),
             state => Standing::Pending { state: state.to_string(), percent: None },
         }
     }
@@ -215,16 +235,16 @@ where
     while !pending.is_empty() {
         let standings = poll(pending.clone()).await?;
         for id in pending.clone() {
-            let standing = standings
-                .get(&id)
-                .cloned()
-                .unwrap_or(Standing::Pending { state: "not visible yet".into(), percent: None });
+            let standing = standings.get(&id).cloned().unwrap_or_else(|| Standing::Pending {
+                state: tr!("not visible yet", "まだ見つかりません"),
+                percent: None,
+            });
             if last_seen.get(&id) != Some(&standing) {
                 let line = match &standing {
                     Standing::Pending { state, percent: Some(p) } => format!("{what} {id}: {state} {p}%"),
                     Standing::Pending { state, percent: None } => format!("{what} {id}: {state}"),
-                    Standing::Done => format!("{what} {id}: done"),
-                    Standing::Failed(message) => format!("{what} {id}: error: {message}"),
+                    Standing::Done => tr!("{what} {id}: done", "{what} {id}: 完了"),
+                    Standing::Failed(message) => tr!("{what} {id}: error: {message}", "{what} {id}: エラー: {message}"),
                 };
                 ui.progress_line(&line);
                 if let Some(bar) = bars.get(&id) {
@@ -252,12 +272,13 @@ where
         }
         if started.elapsed() >= policy.max_wait {
             bars.values().for_each(|bar| bar.finish_and_clear());
-            anyhow::bail!(
-                "{what} {} still not finished after {} minutes; AWS keeps working on it: run the lab again to keep \
-                 waiting (it reuses what exists), or raise --max-wait-minutes",
-                pending.join(", "),
-                policy.max_wait.as_secs() / 60
-            );
+            let (pending, minutes) = (pending.join(", "), policy.max_wait.as_secs() / 60);
+            anyhow::bail!(tr!(
+                "{what} {pending} still not finished after {minutes} minutes; AWS keeps working on it: run the lab again \
+                 to keep waiting (it reuses what exists), or raise --max-wait-minutes",
+                "{what} {pending} は {minutes} 分たっても終わっていません。AWS 側の処理は続いています。\
+                 ラボを再実行すると待ち続けます (既にあるものを再利用します)。または --max-wait-minutes を増やしてください"
+            ));
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(policy.longest_poll);

@@ -1,6 +1,8 @@
 //! Errors a learner can act on: AWS errors with code, message and request id; usage errors;
 //! refusals; failed verification. Each maps to its own exit code and gets a hint.
 
+use crate::text::pick;
+use crate::tr;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
@@ -65,7 +67,11 @@ pub struct VerificationFailed {
 
 impl fmt::Display for VerificationFailed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "verification failed: {} of {} checks did not pass (marked ✗ above)", self.failed, self.total)
+        let (failed, total) = (self.failed, self.total);
+        f.write_str(&tr!(
+            "verification failed: {failed} of {total} checks did not pass (marked ✗ above)",
+            "検証に失敗しました: {total} 件のチェックのうち {failed} 件が通りませんでした (上の表の ✗ の行)"
+        ))
     }
 }
 impl std::error::Error for VerificationFailed {}
@@ -115,7 +121,7 @@ impl AwsError {
                     message: meta
                         .message()
                         .map(str::to_string)
-                        .unwrap_or_else(|| "(no message in the response)".to_string()),
+                        .unwrap_or_else(|| tr!("(no message in the response)", "(応答にメッセージがありません)")),
                     request_id: meta
                         .extra("aws_request_id")
                         .map(str::to_string)
@@ -159,18 +165,27 @@ impl fmt::Display for AwsError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let operation = self.operation;
         match &self.failure {
+            // The code and message are AWS's own words, in English either way.
             AwsFailure::Service { code, message, request_id } => {
-                write!(f, "{operation} failed: {code}: {message}")?;
+                f.write_str(&tr!(
+                    "{operation} failed: {code}: {message}",
+                    "{operation} が失敗しました: {code}: {message}"
+                ))?;
                 if let Some(id) = request_id {
-                    write!(f, " (request id {id})")?;
+                    f.write_str(&tr!(" (request id {id})", " (リクエスト ID {id})"))?;
                 }
                 Ok(())
             }
-            AwsFailure::Unreachable { detail } => {
-                write!(f, "{operation} could not reach the endpoint: {detail}")
+            AwsFailure::Unreachable { detail } => f.write_str(&tr!(
+                "{operation} could not reach the endpoint: {detail}",
+                "{operation} がエンドポイントに接続できませんでした: {detail}"
+            )),
+            AwsFailure::Timeout { detail } => {
+                f.write_str(&tr!("{operation} timed out: {detail}", "{operation} がタイムアウトしました: {detail}"))
             }
-            AwsFailure::Timeout { detail } => write!(f, "{operation} timed out: {detail}"),
-            AwsFailure::Other { detail } => write!(f, "{operation} failed: {detail}"),
+            AwsFailure::Other { detail } => {
+                f.write_str(&tr!("{operation} failed: {detail}", "{operation} が失敗しました: {detail}"))
+            }
         }
     }
 }
@@ -231,41 +246,79 @@ impl Endpoint {
 
 /// What to tell a learner about an AWS failure (FACTS.md, "Errors a learner meets").
 pub fn hint_for(error: &AwsError, endpoint: &Endpoint) -> Option<String> {
+    let operation = error.operation;
     let text = match &error.failure {
         AwsFailure::Unreachable { .. } | AwsFailure::Timeout { .. } => match endpoint {
-            Endpoint::Local(url) => format!(
+            Endpoint::Local(url) => tr!(
                 "nothing answers at {url}. Start the local emulator with `scripts/emulator.sh start` \
-                 (then `eval \"$(scripts/emulator.sh env)\"`), or unset AWS_ENDPOINT_URL to use AWS"
+                 (then `eval \"$(scripts/emulator.sh env)\"`), or unset AWS_ENDPOINT_URL to use AWS",
+                "{url} から応答がありません。`scripts/emulator.sh start` でローカルエミュレーターを起動し、\
+                 続けて `eval \"$(scripts/emulator.sh env)\"` を実行してください。AWS を使う場合は AWS_ENDPOINT_URL を解除してください"
             ),
-            Endpoint::Custom(url) => format!("check that the endpoint {url} is up, or unset AWS_ENDPOINT_URL to use AWS"),
-            Endpoint::Aws => "check your network connection; if you meant to use the local emulator, run \
-                              `eval \"$(scripts/emulator.sh env)\"` first"
-                .to_string(),
+            Endpoint::Custom(url) => tr!(
+                "check that the endpoint {url} is up, or unset AWS_ENDPOINT_URL to use AWS",
+                "エンドポイント {url} が動いているか確認してください。AWS を使う場合は AWS_ENDPOINT_URL を解除してください"
+            ),
+            Endpoint::Aws => tr!(
+                "check your network connection; if you meant to use the local emulator, run \
+                 `eval \"$(scripts/emulator.sh env)\"` first",
+                "ネットワーク接続を確認してください。ローカルエミュレーターを使うつもりだった場合は、\
+                 先に `eval \"$(scripts/emulator.sh env)\"` を実行してください"
+            ),
         },
         AwsFailure::Other { detail } if detail.contains("credentials") => no_credentials_hint(),
         AwsFailure::Other { .. } => return None,
         AwsFailure::Service { code, .. } => match code.as_str() {
-            "UnauthorizedOperation" | "AccessDeniedException" | "AccessDenied" => format!(
-                "your identity may not call {}: add it to your IAM policy (docs/iam-policy.json is the least-privilege policy for all labs), \
-                 and check the key policy of any KMS key involved",
-                error.operation
+            "UnauthorizedOperation" | "AccessDeniedException" | "AccessDenied" => tr!(
+                "your identity may not call {operation}: add it to your IAM policy (docs/iam-policy.json is the \
+                 least-privilege policy for all labs), and check the key policy of any KMS key involved",
+                "お使いの IAM アイデンティティには {operation} を呼び出す権限がない可能性があります。IAM ポリシーに追加し\
+                 (docs/iam-policy.json が全ラボ用の最小権限ポリシーです)、関係する KMS キーのキーポリシーも確認してください"
             ),
-            "AuthFailure" | "OptInRequired" => "the region may be an opt-in region not enabled for this account: \
-                enable it under Account settings, or choose another region with --source-region / --dest-region"
-                .to_string(),
+            "AuthFailure" | "OptInRequired" => tr!(
+                "the region may be an opt-in region not enabled for this account: enable it under Account settings, \
+                 or choose another region with --source-region / --dest-region",
+                "このリージョンは、このアカウントで有効になっていないオプトインリージョンの可能性があります。\
+                 アカウント設定で有効にするか、--source-region / --dest-region で別のリージョンを選んでください"
+            ),
             "UnrecognizedClientException" | "InvalidClientTokenId" | "ExpiredToken" | "ExpiredTokenException"
-            | "InvalidToken" | "SignatureDoesNotMatch" => {
+            | "InvalidToken" | "SignatureDoesNotMatch" => tr!(
                 "your credentials are invalid or expired: for SSO run `aws sso login --profile NAME`; \
-                 otherwise refresh the keys of your profile"
-                    .to_string()
-            }
-            "KMSInvalidStateException" => "the key is disabled or pending deletion; 01-keys shows each key's state".to_string(),
-            "NotFoundException" => "the key or alias does not exist in that region; run 01-keys to make the lab's keys".to_string(),
-            "AlreadyExistsException" => "the name is taken; if the labs did not make it, choose other names with --name-prefix".to_string(),
-            "LimitExceededException" | "ResourceLimitExceeded" => "an account quota is reached: delete unused resources, or wait for running operations to finish".to_string(),
-            "RequestLimitExceeded" | "ThrottlingException" => "AWS is throttling requests; wait a minute and run the lab again (it resumes where it stopped)".to_string(),
-            "IncorrectState" => "the resource is not ready yet (for example a snapshot still pending); wait and run the lab again".to_string(),
-            "InvalidSnapshot.NotFound" | "InvalidVolume.NotFound" => "it may not exist in the region that was asked, or it was just created: run the lab again in a few seconds".to_string(),
+                 otherwise refresh the keys of your profile",
+                "認証情報が無効か、有効期限が切れています。SSO の場合は `aws sso login --profile NAME` を実行し、\
+                 それ以外の場合はプロファイルのアクセスキーを更新してください"
+            ),
+            "KMSInvalidStateException" => tr!(
+                "the key is disabled or pending deletion; 01-keys shows each key's state",
+                "キーが無効になっているか、削除の保留中です。各キーの状態は 01-keys で確認できます"
+            ),
+            "NotFoundException" => tr!(
+                "the key or alias does not exist in that region; run 01-keys to make the lab's keys",
+                "そのリージョンにキーまたはエイリアスがありません。01-keys を実行してラボのキーを作成してください"
+            ),
+            "AlreadyExistsException" => tr!(
+                "the name is taken; if the labs did not make it, choose other names with --name-prefix",
+                "その名前は既に使われています。ラボが作成したものでなければ、--name-prefix で別の名前にしてください"
+            ),
+            "LimitExceededException" | "ResourceLimitExceeded" => tr!(
+                "an account quota is reached: delete unused resources, or wait for running operations to finish",
+                "アカウントのクォータ (上限) に達しています。使っていないリソースを削除するか、実行中の処理が終わるまで待ってください"
+            ),
+            "RequestLimitExceeded" | "ThrottlingException" => tr!(
+                "AWS is throttling requests; wait a minute and run the lab again (it resumes where it stopped)",
+                "AWS がリクエストを制限 (スロットリング) しています。1 分ほど待ってからラボを再実行してください\
+                 (止まったところから再開します)"
+            ),
+            "IncorrectState" => tr!(
+                "the resource is not ready yet (for example a snapshot still pending); wait and run the lab again",
+                "リソースの準備がまだできていません (スナップショットがまだ pending の場合など)。\
+                 しばらく待ってからラボを再実行してください"
+            ),
+            "InvalidSnapshot.NotFound" | "InvalidVolume.NotFound" => tr!(
+                "it may not exist in the region that was asked, or it was just created: run the lab again in a few \
+                 seconds",
+                "指定したリージョンに存在しないか、作成された直後の可能性があります。数秒後にラボを再実行してください"
+            ),
             _ => return None,
         },
     };
@@ -274,10 +327,15 @@ pub fn hint_for(error: &AwsError, endpoint: &Endpoint) -> Option<String> {
 
 /// How to get credentials, or how to do without them.
 pub fn no_credentials_hint() -> String {
-    "no AWS credentials were found. To use AWS: `aws configure` (or `aws configure sso` then `aws sso login`) \
-     and pass --profile NAME. To practise for free without an account: `scripts/walkthrough.sh`, or \
-     `scripts/emulator.sh start && eval \"$(scripts/emulator.sh env)\"` and run the lab again"
-        .to_string()
+    tr!(
+        "no AWS credentials were found. To use AWS: `aws configure` (or `aws configure sso` then `aws sso login`) \
+         and pass --profile NAME. To practise for free without an account: `scripts/walkthrough.sh`, or \
+         `scripts/emulator.sh start && eval \"$(scripts/emulator.sh env)\"` and run the lab again",
+        "AWS の認証情報が見つかりませんでした。AWS を使うには `aws configure` (または `aws configure sso` のあと \
+         `aws sso login`) を実行し、--profile NAME を付けてください。アカウントなしで無料で練習するには \
+         `scripts/walkthrough.sh` を使うか、`scripts/emulator.sh start && eval \"$(scripts/emulator.sh env)\"` \
+         を実行してからラボを再実行してください"
+    )
 }
 
 /// The exit status an error chain deserves: the first classified error in it decides.
@@ -308,7 +366,8 @@ pub struct CredentialsMissing(pub String);
 
 impl fmt::Display for CredentialsMissing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "could not load AWS credentials: {}", self.0)
+        let detail = &self.0;
+        f.write_str(&tr!("could not load AWS credentials: {detail}", "AWS の認証情報を読み込めませんでした: {detail}"))
     }
 }
 impl std::error::Error for CredentialsMissing {}
@@ -319,16 +378,21 @@ pub struct Interrupted;
 
 impl fmt::Display for Interrupted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("interrupted")
+        f.write_str(&tr!("interrupted", "中断しました"))
     }
 }
 impl std::error::Error for Interrupted {}
 
+/// The label before an error on stderr: `error: `.
+pub fn error_label() -> &'static str {
+    pick("error: ", "エラー: ")
+}
+
 /// Renders an error chain for stderr: the error, its causes, and a hint where one is known.
 pub fn render(error: &anyhow::Error, endpoint: &Endpoint) -> String {
-    let mut text = format!("error: {error}");
+    let mut text = format!("{}{error}", error_label());
     for cause in error.chain().skip(1) {
-        text.push_str(&format!("\n  caused by: {cause}"));
+        text.push_str(&format!("\n  {}{cause}", pick("caused by: ", "原因: ")));
     }
     let hint = error.chain().find_map(|cause| {
         if let Some(aws) = cause.downcast_ref::<AwsError>() {
@@ -342,7 +406,7 @@ pub fn render(error: &anyhow::Error, endpoint: &Endpoint) -> String {
         }
     });
     if let Some(hint) = hint {
-        text.push_str(&format!("\n  hint: {hint}"));
+        text.push_str(&format!("\n  {}{hint}", pick("hint: ", "ヒント: ")));
     }
     text
 }

@@ -5,11 +5,13 @@
 //! emulator leaks multi-region aliases across regions), so every alias is checked against the
 //! region in its ARN, and keys are described with their region's client.
 
+use crate::cli::aws;
 use crate::errors::{AwsError, AwsResultExt};
 use crate::regions::RegionInfo;
 use crate::scenario::{KeyKind, ScenarioKey, AWS_EBS_ALIAS};
 use crate::session::{RegionClients, Session};
 use crate::tags;
+use crate::tr;
 use anyhow::{Context, Result};
 use aws_sdk_kms::types::{KeyManagerType, KeyMetadata, KeySpec, KeyState, KeyUsageType};
 use aws_sdk_kms::Client;
@@ -119,20 +121,26 @@ impl KeyInfo {
     /// Why EBS could not use this key, if it could not: EBS takes enabled symmetric
     /// encryption keys of the region it works in.
     pub fn unusable_for_ebs(&self, region: &str) -> Option<String> {
-        if self.region != region {
-            return Some(format!("the key is in {}, not in {region}", self.region));
+        let own = &self.region;
+        if own != region {
+            return Some(tr!("the key is in {own}, not in {region}", "キーは {region} ではなく {own} にあります"));
         }
         if self.state != KeyState::Enabled {
-            return Some(format!("the key is {}, not Enabled", self.state.as_str()));
+            let state = self.state.as_str();
+            return Some(tr!("the key is {state}, not Enabled", "キーの状態が Enabled ではなく {state} です"));
         }
         if self.spec.as_ref().is_some_and(|spec| *spec != KeySpec::SymmetricDefault) {
-            return Some(format!(
-                "the key spec is {}; EBS takes symmetric keys only",
-                self.spec.as_ref().map_or("", |s| s.as_str())
+            let spec = self.spec.as_ref().map_or("", |s| s.as_str());
+            return Some(tr!(
+                "the key spec is {spec}; EBS takes symmetric keys only",
+                "キーの仕様が {spec} です。EBS で使えるのは対称キーだけです"
             ));
         }
         if self.usage.as_ref().is_some_and(|usage| *usage != KeyUsageType::EncryptDecrypt) {
-            return Some("the key is not an ENCRYPT_DECRYPT key".to_string());
+            return Some(tr!(
+                "the key is not an ENCRYPT_DECRYPT key",
+                "キーの用途が ENCRYPT_DECRYPT (暗号化と復号) ではありません"
+            ));
         }
         None
     }
@@ -164,7 +172,7 @@ pub struct RegionKeys {
 impl RegionKeys {
     /// Lists aliases and keys, reads tags of customer keys, and describes the lab's keys.
     pub async fn discover(kms: &Client, region: &'static RegionInfo) -> Result<RegionKeys> {
-        let context = || format!("looking for the lab's KMS keys in {region}");
+        let context = || tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中");
         let (aliases, key_ids) =
             futures::try_join!(list_aliases(kms, region.code), list_key_ids(kms)).with_context(context)?;
 
@@ -210,6 +218,28 @@ impl RegionKeys {
         let mut keys = RegionKeys { region, aliases, owned, aws_ebs };
         keys.owned.sort_by(|a, b| a.role_tag.cmp(&b.role_tag).then(a.key_id.cmp(&b.key_id)));
         Ok(keys)
+    }
+
+    /// `--show-cli`: the listings [`RegionKeys::discover`] starts with in `region`.
+    pub fn listing_cli(region: &RegionInfo) -> Vec<String> {
+        vec![
+            aws(&["kms", "list-aliases", "--region", region.code]),
+            aws(&["kms", "list-keys", "--region", region.code]),
+        ]
+    }
+
+    /// `--show-cli`: the reads [`RegionKeys::discover`] made of each lab key it found (its tags,
+    /// then its description) and of `aws/ebs`. The tags of keys that turned out not to be the
+    /// labs' were read too; they are left out here.
+    pub fn key_reads_cli(&self) -> Vec<String> {
+        let code = self.region.code;
+        let tags =
+            self.owned.iter().map(|key| aws(&["kms", "list-resource-tags", "--region", code, "--key-id", &key.key_id]));
+        let describes =
+            self.owned.iter().map(|key| aws(&["kms", "describe-key", "--region", code, "--key-id", &key.key_id]));
+        let aws_ebs =
+            self.aws_ebs.iter().map(|_| aws(&["kms", "describe-key", "--region", code, "--key-id", AWS_EBS_ALIAS]));
+        tags.chain(describes).chain(aws_ebs).collect()
     }
 
     /// The key this region's alias points at, if the alias exists here.
@@ -264,7 +294,9 @@ impl LabKeys {
             let region = destination.region;
             let found = describe(&destination_clients.kms, region.code, &key_id, &destination.aliases)
                 .await
-                .with_context(|| format!("describing the replica of {key_id} in {region}"))?;
+                .with_context(|| {
+                    tr!("describing the replica of {key_id} in {region}", "{region} で {key_id} のレプリカキーを確認中")
+                })?;
             if let Some(mut replica) = found {
                 replica.owned = true;
                 replica.role_tag =

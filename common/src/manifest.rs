@@ -11,11 +11,20 @@ pub const MANIFEST_TOML: &str = include_str!("../../labs/labs.toml");
 pub struct LabInfo {
     /// Folder under `labs/` and binary name, e.g. `01-keys`.
     pub id: String,
+    /// The title in English; [`LabInfo::name`] gives it in the learner's language.
     pub title: String,
+    pub title_ja: String,
     pub summary: String,
     /// Ids of the labs that must have run first.
     #[serde(default)]
     pub needs: Vec<String>,
+}
+
+impl LabInfo {
+    /// The title in the learner's language.
+    pub fn name(&self) -> &str {
+        crate::text::lang().pick(&self.title, &self.title_ja)
+    }
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,7 @@
 //! AWS commercial regions the labs know: code, display name, the slug used in alias names, and
 //! whether the region is opt-in. Region arguments are checked against this table.
 
+use crate::tr;
 use std::fmt;
 
 /// A region the labs can work in.
@@ -107,25 +108,35 @@ pub fn parse(text: &str) -> Result<&'static RegionInfo, String> {
         return Ok(region);
     }
     if !well_formed(code) {
-        return Err(format!(
-            "'{code}' is not a region code; codes look like ap-northeast-1 (Tokyo) or us-west-2 (Oregon)"
+        return Err(tr!(
+            "'{code}' is not a region code; codes look like ap-northeast-1 (Tokyo) or us-west-2 (Oregon)",
+            "'{code}' はリージョンコードではありません。リージョンコードは ap-northeast-1 (東京) や us-west-2 (オレゴン) \
+             のような形です"
         ));
     }
     if code.starts_with("us-gov-") || code.starts_with("cn-") || code.contains("-iso") {
-        return Err(format!(
-            "'{code}' is in a separate AWS partition (GovCloud, China or ISO); the labs work in the commercial regions only"
+        return Err(tr!(
+            "'{code}' is in a separate AWS partition (GovCloud, China or ISO); the labs work in the commercial regions only",
+            "'{code}' は別の AWS パーティション (GovCloud、中国、ISO) のリージョンです。\
+             このラボは商用リージョンでのみ動作します"
         ));
     }
     let lower = code.to_ascii_lowercase();
     let suggestion = REGIONS
         .iter()
         .find(|region| region.code.starts_with(lower.rsplit_once('-').map_or("", |(head, _)| head)))
-        .map(|region| format!("; did you mean {}?", region.code))
-        .unwrap_or_default();
-    Err(format!(
-        "'{code}' is not a region the labs know{suggestion} Known regions: {}",
-        REGIONS.iter().map(|region| region.code).collect::<Vec<_>>().join(", ")
-    ))
+        .map(|region| region.code);
+    let known = REGIONS.iter().map(|region| region.code).collect::<Vec<_>>().join(", ");
+    Err(match suggestion {
+        Some(suggestion) => tr!(
+            "'{code}' is not a region the labs know; did you mean {suggestion}? Known regions: {known}",
+            "'{code}' はこのラボが扱うリージョンではありません。{suggestion} のことですか? 扱えるリージョン: {known}"
+        ),
+        None => tr!(
+            "'{code}' is not a region the labs know Known regions: {known}",
+            "'{code}' はこのラボが扱うリージョンではありません。扱えるリージョン: {known}"
+        ),
+    })
 }
 
 #[cfg(test)]

@@ -3,7 +3,9 @@
 
 use crate::api_log::ApiLog;
 use crate::args::CommonArgs;
-use crate::errors::{exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed};
+use crate::errors::{
+    error_label, exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed,
+};
 use crate::kms::{KeyInfo, RegionKeys};
 use crate::manifest::{self, LabInfo};
 use crate::scenario::{KeyKind, Scenario, Side};
@@ -11,6 +13,7 @@ use crate::session::RegionClients;
 use crate::session::Session;
 use crate::teardown::Found;
 use crate::text::{self, Lang};
+use crate::tr;
 use crate::ui::{Report, Ui};
 use anyhow::Result;
 use std::collections::BTreeMap;
@@ -65,11 +68,14 @@ impl LabContext {
     pub fn approve(&self, plan: &Report, has_changes: bool, question: &str) -> Result<bool> {
         self.ui.report(plan);
         if self.dry_run() {
-            self.ui.say("Dry run: nothing was created or changed. Run without --dry-run to carry out the plan.");
+            self.ui.say(&tr!(
+                "Dry run: nothing was created or changed. Run without --dry-run to carry out the plan.",
+                "ドライランのため、何も作成・変更していません。計画を実行するには --dry-run を付けずに実行してください。"
+            ));
             return Ok(false);
         }
         if has_changes && !self.ui.confirm(question)? {
-            self.ui.say("Nothing was changed.");
+            self.ui.say(&tr!("Nothing was changed.", "何も変更しませんでした。"));
             return Ok(false);
         }
         Ok(true)
@@ -83,7 +89,7 @@ impl LabContext {
         if failed > 0 {
             return Err(VerificationFailed { failed, total }.into());
         }
-        self.ui.say(&format!("✓ All {total} checks passed."));
+        self.ui.say(&tr!("✓ All {total} checks passed.", "✓ {total} 件のチェックにすべて合格しました。"));
         self.ui.teach(summary);
         self.say_next_step();
         Ok(())
@@ -91,15 +97,16 @@ impl LabContext {
 
     /// A refusal for a missing prerequisite: names what is missing and the lab that makes it.
     pub fn needs_lab(&self, lab_id: &str, missing: &[String]) -> anyhow::Error {
-        let lab = manifest::lab(lab_id);
+        let (this, lab) = (&self.lab.id, &manifest::lab(lab_id).id);
+        let missing = missing.join("\n  - ");
+        let command = self.command_for(lab);
         Refusal {
-            reason: format!(
-                "{} needs what {} makes, and this is missing in the account:\n  - {}\nNothing was created.",
-                self.lab.id,
-                lab.id,
-                missing.join("\n  - ")
+            reason: tr!(
+                "{this} needs what {lab} makes, and this is missing in the account:\n  - {missing}\nNothing was created.",
+                "{this} には {lab} で作成するリソースが必要ですが、アカウントに次のものがありません:\n  - {missing}\n\
+                 何も作成していません。"
             ),
-            hint: format!("run {} first: {}", lab.id, self.command_for(&lab.id)),
+            hint: tr!("run {lab} first: {command}", "先に {lab} を実行してください: {command}"),
         }
         .into()
     }
@@ -113,11 +120,20 @@ impl LabContext {
         for &kind in kinds {
             let wanted = self.scenario.key(kind, side);
             match keys.scenario_key(&wanted) {
-                None => missing.push(format!("{} in {}", wanted.alias, wanted.region)),
+                None => missing.push(tr!(
+                    "{alias} in {region}",
+                    "{region} の {alias}",
+                    alias = wanted.alias,
+                    region = wanted.region
+                )),
                 Some(key) => match key.unusable_for_ebs(wanted.region.code) {
-                    Some(problem) => {
-                        unusable.push(format!("{} ({}) in {}: {problem}", wanted.alias, key.key_id, wanted.region))
-                    }
+                    Some(problem) => unusable.push(tr!(
+                        "{alias} ({id}) in {region}: {problem}",
+                        "{region} の {alias} ({id}): {problem}",
+                        alias = wanted.alias,
+                        id = key.key_id,
+                        region = wanted.region
+                    )),
                     None => {
                         found.insert(kind, key.clone());
                     }
@@ -129,17 +145,28 @@ impl LabContext {
         }
         if !unusable.is_empty() {
             let region = self.scenario.region(side).code;
-            let other_key =
-                if side == Side::Destination { ", or choose another destination key with --key-for" } else { "" };
+            let other_key = if side == Side::Destination {
+                tr!(
+                    ", or choose another destination key with --key-for",
+                    "。または --key-for で別のコピー先キーを選んでください"
+                )
+            } else {
+                String::new()
+            };
+            let unusable = unusable.join("\n  - ");
             return Err(Refusal {
-                reason: format!(
-                    "EBS cannot encrypt with these keys:\n  - {}\nNothing was created (AWS would accept the request and \
+                reason: tr!(
+                    "EBS cannot encrypt with these keys:\n  - {unusable}\nNothing was created (AWS would accept the request and \
                      fail it later with \"Given key ID is not accessible\").",
-                    unusable.join("\n  - ")
+                    "次のキーは EBS の暗号化に使えません:\n  - {unusable}\n何も作成していません (AWS はリクエストを受け付けますが、\
+                     後から \"Given key ID is not accessible\" で失敗します)。"
                 ),
-                hint: format!(
+                hint: tr!(
                     "enable a disabled key (`aws kms enable-key --region {region} --key-id ID`), cancel a pending deletion \
-                     (`aws kms cancel-key-deletion`, then enable it), or run 01-keys to make new keys{other_key}"
+                     (`aws kms cancel-key-deletion`, then enable it), or run 01-keys to make new keys{other_key}",
+                    "無効になっているキーを有効にする (`aws kms enable-key --region {region} --key-id ID`) か、削除の保留中の\
+                     キーの削除をキャンセルする (`aws kms cancel-key-deletion` のあと有効にする) か、01-keys を実行して\
+                     新しいキーを作成してください{other_key}"
                 ),
             }
             .into());
@@ -155,8 +182,11 @@ impl LabContext {
     /// The closing line: which command comes next in the course.
     pub fn say_next_step(&self) {
         let text = match manifest::next_after(&self.lab.id) {
-            Some(next) => format!("Next: {} ({})", self.command_for(&next.id), next.title),
-            None => "That was the last lab of the course.".to_string(),
+            Some(next) => {
+                let (command, title) = (self.command_for(&next.id), next.name());
+                tr!("Next: {command} ({title})", "次のステップ: {command} ({title})")
+            }
+            None => tr!("That was the last lab of the course.", "これがコースの最後のラボでした。"),
         };
         self.ui.say(&format!("\n{text}"));
     }
@@ -175,7 +205,7 @@ where
     let common = args.common().clone();
     text::set_lang(Lang::resolve(common.lang));
     if let Err(message) = common.validate() {
-        eprintln!("error: {message}");
+        eprintln!("{}{message}", error_label());
         return ExitStatus::Usage.into();
     }
     init_logging(common.verbose);
@@ -183,7 +213,11 @@ where
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("error: could not start the async runtime: {error}");
+            eprintln!(
+                "{}{}",
+                error_label(),
+                tr!("could not start the async runtime: {error}", "非同期ランタイムを起動できませんでした: {error}")
+            );
             return ExitStatus::Failure.into();
         }
     };
@@ -205,9 +239,11 @@ where
             let context = LabContext { lab, args: common, scenario, session, ui: Arc::clone(&lab_ui) };
             if context.args.undo {
                 if !manifest::labs().iter().any(|lab| lab.id == lab_id) {
-                    return Err(
-                        crate::errors::UsageError(format!("--undo is for the labs; {lab_id} changes nothing")).into()
-                    );
+                    return Err(crate::errors::UsageError(tr!(
+                        "--undo is for the labs; {lab_id} changes nothing",
+                        "--undo はラボ用のオプションです。{lab_id} は何も変更しません"
+                    ))
+                    .into());
                 }
                 return crate::teardown::run(&context, Some(lab_id)).await;
             }
@@ -225,7 +261,8 @@ where
     });
     ui.finish();
     if let Some((_, _, api_log)) = connected_after.get().filter(|_| show_api) {
-        eprintln!("api: {} AWS calls in this run", api_log.calls());
+        let calls = api_log.calls();
+        eprintln!("{}", tr!("api: {calls} AWS calls in this run", "api: この実行での AWS 呼び出しは {calls} 回です"));
     }
     match result {
         Ok(()) => ExitStatus::Success.into(),
@@ -236,8 +273,13 @@ where
                 let cleanup = manifest::command_for(manifest::lab("05-cleanup"));
                 let resume = manifest::command_for(lab);
                 eprintln!(
-                    "Everything made so far carries the labs' tags. To resume: {resume}{repeat_flags}\n\
-                     To remove it instead: {cleanup}{repeat_flags}"
+                    "{}",
+                    tr!(
+                        "Everything made so far carries the labs' tags. To resume: {resume}{repeat_flags}\n\
+                         To remove it instead: {cleanup}{repeat_flags}",
+                        "ここまでに作成したものにはすべてラボのタグが付いています。再開するには: {resume}{repeat_flags}\n\
+                         代わりに削除するには: {cleanup}{repeat_flags}"
+                    )
                 );
             }
             status.into()
@@ -248,12 +290,18 @@ where
 /// After Ctrl-C: a quick inventory of what the labs have made so far (a second Ctrl-C, or 30
 /// seconds, skips it).
 async fn show_what_exists(ui: &Ui, source: &RegionClients, destination: &RegionClients) {
-    ui.warn("interrupted: stopping; looking up what exists now (Ctrl-C again to skip)");
+    ui.warn(&tr!(
+        "interrupted: stopping; looking up what exists now (Ctrl-C again to skip)",
+        "中断されました: 停止します。いま存在するリソースを確認しています (もう一度 Ctrl-C で省略)"
+    ));
     let lookup = tokio::time::timeout(Duration::from_secs(30), Found::load_in(source, destination));
     tokio::select! {
         found = lookup => match found {
             Ok(Ok(found)) => ui.report(&found.inventory().report(None)),
-            _ => ui.warn("could not look up what exists; status or 05-cleanup --dry-run will show it"),
+            _ => ui.warn(&tr!(
+                "could not look up what exists; status or 05-cleanup --dry-run will show it",
+                "存在するリソースを確認できませんでした。status または 05-cleanup --dry-run で確認できます"
+            )),
         },
         _ = tokio::signal::ctrl_c() => {}
     }
@@ -262,25 +310,40 @@ async fn show_what_exists(ui: &Ui, source: &RegionClients, destination: &RegionC
 /// Says where this run goes, before anything is changed.
 pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
     let account = &session.account;
+    let caller = &session.caller_arn;
     let place = match &session.endpoint {
-        Endpoint::Local(url) => {
-            format!("Local emulator at {url}: free, nothing real is created (emulated account {account}).")
-        }
-        Endpoint::Custom(url) => format!("Custom endpoint {url}, account {account} as {}.", session.caller_arn),
-        Endpoint::Aws => {
-            format!("AWS account {account} as {}. Resources made here are real and may cost money.", session.caller_arn)
-        }
+        Endpoint::Local(url) => tr!(
+            "Local emulator at {url}: free, nothing real is created (emulated account {account}).",
+            "ローカルエミュレーター ({url}) を使います: 無料で、実際のリソースは何も作成されません (エミュレートされたアカウント {account})。"
+        ),
+        Endpoint::Custom(url) => tr!(
+            "Custom endpoint {url}, account {account} as {caller}.",
+            "カスタムエンドポイント {url}、アカウント {account}、呼び出し元 {caller} で実行します。"
+        ),
+        Endpoint::Aws => tr!(
+            "AWS account {account} as {caller}. Resources made here are real and may cost money.",
+            "AWS アカウント {account} で、{caller} として実行します。ここで作成するリソースは実物で、料金がかかる場合があります。"
+        ),
     };
     ui.say(&place);
-    ui.say(&format!("Source region: {}   Destination region: {}", args.source_region, args.dest_region));
+    let (source, destination) = (args.source_region, args.dest_region);
+    ui.say(&tr!(
+        "Source region: {source}   Destination region: {destination}",
+        "コピー元リージョン: {source}   コピー先リージョン: {destination}"
+    ));
     for region in [args.source_region, args.dest_region].into_iter().filter(|region| region.opt_in) {
-        ui.warn(&format!(
+        ui.warn(&tr!(
             "{region} is an opt-in region: it must be enabled for the account (Account settings → AWS Regions), \
-             otherwise calls there fail with OptInRequired or AuthFailure"
+             otherwise calls there fail with OptInRequired or AuthFailure",
+            "{region} はオプトインリージョンです。アカウントで有効にしておく必要があります (アカウント設定 → AWS リージョン)。\
+             有効でないと、このリージョンへの呼び出しは OptInRequired または AuthFailure で失敗します"
         ));
     }
     if args.dry_run {
-        ui.say("Dry run: nothing will be created, changed or deleted.");
+        ui.say(&tr!(
+            "Dry run: nothing will be created, changed or deleted.",
+            "ドライラン: 何も作成・変更・削除しません。"
+        ));
     }
 }
 

@@ -33,8 +33,11 @@ impl KeyKind {
     /// one run must not leak in.
     pub fn describe(self) -> &'static str {
         match self {
+            // english-only: sent to AWS in key descriptions; Display gives the learner's language
             KeyKind::AwsManaged => "AWS managed",
+            // english-only: sent to AWS in key descriptions; Display gives the learner's language
             KeyKind::SingleRegion => "customer managed, single-region",
+            // english-only: sent to AWS in key descriptions; Display gives the learner's language
             KeyKind::MultiRegion => "customer managed, multi-region",
         }
     }

@@ -7,6 +7,7 @@ use crate::args::CommonArgs;
 use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, Endpoint};
 use crate::regions::RegionInfo;
 use crate::scenario::Side;
+use crate::tr;
 use anyhow::{Context, Result};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
@@ -105,13 +106,16 @@ pub async fn emulator_config(endpoint_url: &str) -> SdkConfig {
 
 async fn check_credentials(config: &SdkConfig, profile: Option<&str>) -> Result<()> {
     let for_profile = |detail: String| match profile {
-        Some(name) => CredentialsMissing(format!(
-            "profile '{name}' gave none (is it in ~/.aws/config? `aws configure list-profiles` lists them): {detail}"
+        Some(name) => CredentialsMissing(tr!(
+            "profile '{name}' gave none (is it in ~/.aws/config? `aws configure list-profiles` lists them): {detail}",
+            "プロファイル '{name}' から認証情報を得られませんでした (~/.aws/config にありますか? \
+             `aws configure list-profiles` で一覧を表示できます): {detail}"
         )),
         None => CredentialsMissing(detail),
     };
-    let provider =
-        config.credentials_provider().ok_or_else(|| for_profile("no credentials provider is configured".into()))?;
+    let provider = config.credentials_provider().ok_or_else(|| {
+        for_profile(tr!("no credentials provider is configured", "認証情報プロバイダーが設定されていません"))
+    })?;
     provider.provide_credentials().await.map_err(|error| for_profile(error_chain(&error)))?;
     Ok(())
 }
@@ -124,9 +128,14 @@ async fn caller_identity(config: &SdkConfig, region: &'static RegionInfo, log: &
         .send()
         .await
         .aws("sts:GetCallerIdentity")
-        .with_context(|| format!("checking which account the credentials belong to, in {region}"))?;
+        .with_context(|| {
+            tr!(
+                "checking which account the credentials belong to, in {region}",
+                "{region} で認証情報のアカウントを確認中"
+            )
+        })?;
     Ok((
-        identity.account().unwrap_or("(unknown account)").to_string(),
-        identity.arn().unwrap_or("(unknown caller)").to_string(),
+        identity.account().map_or_else(|| tr!("(unknown account)", "(不明なアカウント)"), str::to_string),
+        identity.arn().map_or_else(|| tr!("(unknown caller)", "(不明な呼び出し元)"), str::to_string),
     ))
 }

@@ -6,15 +6,17 @@
 //! Safety: the inventory holds only resources with the ownership tags (a replica, when its
 //! primary has them; an alias, when its key is lab-owned). AWS managed keys are never touched.
 
+use crate::cli::aws;
 use crate::ec2::{self, LabSnapshot, LabVolume};
 use crate::errors::{AwsError, AwsResultExt};
 use crate::facts;
-use crate::kms::{KeyInfo, LabKeys, MultiRegionRole};
+use crate::kms::{KeyInfo, LabKeys, MultiRegionRole, RegionKeys};
 use crate::manifest;
 use crate::regions::RegionInfo;
 use crate::run::LabContext;
 use crate::scenario::{Scenario, Side};
 use crate::session::{RegionClients, Session};
+use crate::text::{self, pick, Lang};
 use crate::tr;
 use crate::ui::{Report, Ui};
 use anyhow::{Context, Result};
@@ -35,10 +37,10 @@ pub enum ItemKind {
 impl fmt::Display for ItemKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
-            ItemKind::Snapshot => "snapshot",
-            ItemKind::Volume => "volume",
-            ItemKind::Alias => "alias",
-            ItemKind::Key => "KMS key",
+            ItemKind::Snapshot => pick("snapshot", "スナップショット"),
+            ItemKind::Volume => pick("volume", "ボリューム"),
+            ItemKind::Alias => pick("alias", "エイリアス"),
+            ItemKind::Key => pick("KMS key", "KMS キー"),
         })
     }
 }
@@ -127,12 +129,38 @@ impl Item {
     /// Monthly cost estimate, as text.
     pub fn cost_label(&self) -> String {
         match self.kind {
-            ItemKind::Key if self.is_pending_deletion() => "free while pending deletion".into(),
+            ItemKind::Key if self.is_pending_deletion() => {
+                tr!("free while pending deletion", "削除の保留中は無料")
+            }
             ItemKind::Key => facts::usd_per_month(facts::CUSTOMER_KEY_USD_PER_MONTH),
-            ItemKind::Alias => "free".into(),
+            ItemKind::Alias => tr!("free", "無料"),
             ItemKind::Volume => facts::usd_per_month(f64::from(self.size_gib) * facts::GP3_USD_PER_GB_MONTH),
-            ItemKind::Snapshot => "~$0.05/GB stored/month".into(),
+            ItemKind::Snapshot => tr!("~$0.05/GB stored/month", "保存データ 1 GB あたり 約 $0.05/月"),
         }
+    }
+
+    /// The AWS CLI command that removes it as teardown does (`--show-cli`); `None` when the plan
+    /// leaves it alone.
+    pub fn delete_cli(&self, pending_days: i32) -> Option<String> {
+        if !self.plan(pending_days).1 {
+            return None;
+        }
+        let (region, id) = (self.region.code, self.id.as_str());
+        Some(match self.kind {
+            ItemKind::Snapshot => aws(&["ec2", "delete-snapshot", "--region", region, "--snapshot-id", id]),
+            ItemKind::Volume => aws(&["ec2", "delete-volume", "--region", region, "--volume-id", id]),
+            ItemKind::Alias => aws(&["kms", "delete-alias", "--region", region, "--alias-name", id]),
+            ItemKind::Key => aws(&[
+                "kms",
+                "schedule-key-deletion",
+                "--region",
+                region,
+                "--key-id",
+                id,
+                "--pending-window-in-days",
+                &pending_days.to_string(),
+            ]),
+        })
     }
 
     /// Deletion order: lower first.
@@ -151,15 +179,28 @@ impl Item {
     /// What teardown will do with it, in words; `None` when it will leave it alone.
     pub fn plan(&self, pending_days: i32) -> (String, bool) {
         match self.kind {
-            _ if self.aws_managed => ("never touched: AWS managed keys are free and cannot be deleted".into(), false),
-            ItemKind::Volume if self.attached => {
-                ("left alone: attached to an instance (not force-detached); detach it first".into(), false)
-            }
+            _ if self.aws_managed => (
+                tr!(
+                    "never touched: AWS managed keys are free and cannot be deleted",
+                    "対象外: AWS マネージドキーは無料で、削除できません"
+                ),
+                false,
+            ),
+            ItemKind::Volume if self.attached => (
+                tr!(
+                    "left alone: attached to an instance (not force-detached); detach it first",
+                    "残します: インスタンスにアタッチされています (強制デタッチはしません)。先にデタッチしてください"
+                ),
+                false,
+            ),
             ItemKind::Key if self.is_pending_deletion() => {
-                (format!("already pending deletion (until {})", self.deletion_date.as_deref().unwrap_or("?")), false)
+                let date = self.deletion_date.as_deref().unwrap_or("?");
+                (tr!("already pending deletion (until {date})", "既に削除の保留中 ({date} まで)"), false)
             }
-            ItemKind::Key => (format!("schedule deletion in {pending_days} days"), true),
-            _ => ("delete".into(), true),
+            ItemKind::Key => {
+                (tr!("schedule deletion in {pending_days} days", "{pending_days} 日後の削除をスケジュール"), true)
+            }
+            _ => (tr!("delete", "削除"), true),
         }
     }
 }
@@ -196,14 +237,32 @@ impl Found {
 
     /// The same, given the two regions' clients.
     pub async fn load_in(source: &RegionClients, destination: &RegionClients) -> Result<Found> {
+        let (snapshots, volumes) = (pick("snapshots", "スナップショット"), pick("volumes", "ボリューム"));
         let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) = futures::try_join!(
             LabKeys::discover_in(source, destination),
-            listed(ec2::lab_snapshots(&source.ec2), "snapshots", source.region),
-            listed(ec2::lab_snapshots(&destination.ec2), "snapshots", destination.region),
-            listed(ec2::lab_volumes(&source.ec2), "volumes", source.region),
-            listed(ec2::lab_volumes(&destination.ec2), "volumes", destination.region),
+            listed(ec2::lab_snapshots(&source.ec2), snapshots, source.region),
+            listed(ec2::lab_snapshots(&destination.ec2), snapshots, destination.region),
+            listed(ec2::lab_volumes(&source.ec2), volumes, source.region),
+            listed(ec2::lab_volumes(&destination.ec2), volumes, destination.region),
         )?;
         Ok(Found { keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes })
+    }
+
+    /// `--show-cli`: the listings [`Found::load_in`] makes in `regions`: the lab's snapshots and
+    /// volumes (filtered by the ownership tag), then the region's aliases and keys.
+    pub fn listing_cli(regions: &[&RegionInfo]) -> Vec<String> {
+        let mut commands = Vec::new();
+        for region in regions {
+            commands.push(ec2::lab_snapshots_cli(region.code));
+            commands.push(ec2::lab_volumes_cli(region.code));
+            commands.extend(RegionKeys::listing_cli(region));
+        }
+        commands
+    }
+
+    /// `--show-cli`: the reads of the lab's keys that the discovery made once it had listed them.
+    pub fn key_reads_cli(&self) -> Vec<String> {
+        [self.keys.source.key_reads_cli(), self.keys.destination.key_reads_cli()].concat()
     }
 
     /// The inventory of what was found, in teardown order.
@@ -319,21 +378,23 @@ impl Inventory {
 
     /// What remains, checked: ✓ for what costs nothing (keys pending deletion), ✗ otherwise.
     pub fn remains_report(&self) -> Report {
+        let columns = [
+            ("Kind", "種類"),
+            ("Region", "リージョン"),
+            ("Name", "名前"),
+            ("ID", "ID"),
+            ("State", "状態"),
+            ("Deletion date", "削除予定日"),
+        ];
         let mut report = Report::new(
             "remaining",
             tr!("What remains (described afresh)", "残っているリソース (改めて取得)"),
-            &[
-                ("Kind", "種類"),
-                ("Region", "リージョン"),
-                ("Name", "名前"),
-                ("ID", "ID"),
-                ("State", "状態"),
-                ("Deletion date", "削除予定日"),
-            ],
+            &columns,
         );
         for item in &self.items {
             let check = if item.is_billable() || item.kind == ItemKind::Alias {
-                Err(format!("{} still exists", item.kind))
+                let kind = item.kind;
+                Err(tr!("{kind} still exists", "{kind}がまだ存在します"))
             } else {
                 Ok(())
             };
@@ -358,7 +419,9 @@ async fn listed<T>(
     what: &str,
     region: &RegionInfo,
 ) -> Result<Vec<T>> {
-    future.await.with_context(|| format!("listing the lab's {what} in {region}"))
+    future
+        .await
+        .with_context(|| tr!("listing the lab's {what} in {region}", "{region} にあるラボの{what}の一覧を取得中"))
 }
 
 /// What happened to one item: `Ok(what was done)` or `Err(why it remains)`.
@@ -377,12 +440,25 @@ pub async fn execute(
     let mut phases: Vec<u8> = items.iter().map(Item::phase).collect();
     phases.dedup();
     for phase in phases {
-        let work = items.iter().filter(|item| item.phase() == phase).map(|item| async move {
+        let in_phase = || items.iter().filter(move |item| item.phase() == phase);
+        ui.cli(&in_phase().filter_map(|item| item.delete_cli(pending_days)).collect::<Vec<_>>());
+        let work = in_phase().map(|item| async move {
             let clients = if item.side == Side::Source { source } else { destination };
             let result = remove(clients, item, pending_days).await;
+            let (name, id, region) = (&item.name, &item.id, item.region);
+            // Japanese spaces a Latin word off from the particle before it (の KMS キー), not kana.
+            let kind = match item.kind.to_string() {
+                kind if text::lang() == Lang::Ja && kind.starts_with(|c: char| c.is_ascii()) => format!(" {kind}"),
+                kind => kind,
+            };
             match &result {
-                Ok(done) => ui.say(&format!("✓ {} {} ({}) in {}: {done}", item.kind, item.name, item.id, item.region)),
-                Err(why) => ui.warn(&format!("{} {} ({}) in {}: {why}", item.kind, item.name, item.id, item.region)),
+                Ok(done) => ui.say(&tr!(
+                    "✓ {kind} {name} ({id}) in {region}: {done}",
+                    "✓ {region} の{kind} {name} ({id}): {done}"
+                )),
+                Err(why) => {
+                    ui.warn(&tr!("{kind} {name} ({id}) in {region}: {why}", "{region} の{kind} {name} ({id}): {why}"))
+                }
             }
             (item.clone(), result)
         });
@@ -398,9 +474,10 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
     }
     let gone = |error: &AwsError, codes: &[&str]| error.code().is_some_and(|code| codes.contains(&code));
     // Deleted, or already gone (NotFound), or why it remains.
+    let already_gone = || tr!("already gone", "既に削除されています");
     let settle = |result: Result<(), AwsError>, not_found: &str| match result {
-        Ok(()) => Ok("deleted".to_string()),
-        Err(error) if gone(&error, &[not_found]) => Ok("already gone".to_string()),
+        Ok(()) => Ok(tr!("deleted", "削除しました")),
+        Err(error) if gone(&error, &[not_found]) => Ok(already_gone()),
         Err(error) => Err(error.to_string()),
     };
     match item.kind {
@@ -424,14 +501,24 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
                 Ok(output) => {
                     let state = output.key_state().map_or("PendingDeletion", |s| s.as_str());
                     let date = output.deletion_date().map_or_else(|| "?".to_string(), |d| d.to_string());
-                    Ok(format!("{state}, deletion date {date}"))
+                    Ok(tr!("{state}, deletion date {date}", "{state}、削除予定日 {date}"))
                 }
-                Err(error) if gone(&error, &["NotFoundException"]) => Ok("already gone".into()),
-                Err(error) if gone(&error, &["KMSInvalidStateException"]) => Ok(format!("not scheduled: {error}")),
+                Err(error) if gone(&error, &["NotFoundException"]) => Ok(already_gone()),
+                Err(error) if gone(&error, &["KMSInvalidStateException"]) => {
+                    Ok(tr!("not scheduled: {error}", "削除をスケジュールしませんでした: {error}"))
+                }
                 Err(error) => Err(error.to_string()),
             }
         }
     }
+}
+
+/// Discovers what the labs made in both regions of the session, showing the reads with `--show-cli`.
+async fn discover(ctx: &LabContext) -> Result<Found> {
+    ctx.ui.cli(&Found::listing_cli(&[ctx.session.source.region, ctx.session.destination.region]));
+    let found = Found::load(&ctx.session).await?;
+    ctx.ui.cli(&found.key_reads_cli());
+    Ok(found)
 }
 
 /// The whole teardown as a lab: inventory, plan, confirm, remove, report, prove. `from` limits it
@@ -439,12 +526,15 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
 pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
     let ui = &ctx.ui;
     let pending_days = ctx.args.pending_days;
-    let (mut inventory, other_sets) = Inventory::load(&ctx.session).await?.of_scenario(&ctx.scenario);
+    let (mut inventory, other_sets) = discover(ctx).await?.inventory().of_scenario(&ctx.scenario);
     if other_sets > 0 {
-        ui.say(&format!(
-            "{other_sets} lab resource(s) carry another --name-prefix than this run's ({:?}) and are left alone; \
+        let prefix = &ctx.scenario.prefix;
+        ui.say(&tr!(
+            "{other_sets} lab resource(s) carry another --name-prefix than this run's ({prefix:?}) and are left alone; \
              run cleanup with their prefix to remove them (status shows them the same way).",
-            ctx.scenario.prefix
+            "この実行の --name-prefix ({prefix:?}) とは別のプレフィックスが付いたラボのリソースが {other_sets} 個あり、\
+             そのまま残します。削除するには、そのプレフィックスを指定してクリーンアップを実行してください \
+             (status も同じように区別して表示します)。"
         ));
     }
     if let Some(step) = from {
@@ -456,66 +546,89 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
             .skip(1)
             .filter(|id| *id != "05-cleanup")
             .collect();
-        ui.say(&format!(
-            "Undo {step}: removes what {step} made{}.",
-            if later.is_empty() {
-                String::new()
-            } else {
-                format!(", and what depends on it (made by {})", later.join(", "))
-            }
+        let dependents = if later.is_empty() {
+            String::new()
+        } else {
+            let later = later.join(", ");
+            tr!(", and what depends on it (made by {later})", "と、それに依存するもの ({later} が作成)")
+        };
+        ui.say(&tr!(
+            "Undo {step}: removes what {step} made{dependents}.",
+            "{step} を元に戻します: {step} が作成したもの{dependents}を削除します。"
         ));
     }
     let to_act: Vec<Item> = inventory.items.iter().filter(|item| item.plan(pending_days).1).cloned().collect();
     if to_act.is_empty() && inventory.billable().next().is_none() {
         ui.report(&inventory.remains_report());
-        ui.say("Nothing to clean up: no resource the labs made costs money.");
+        ui.say(&tr!(
+            "Nothing to clean up: no resource the labs made costs money.",
+            "クリーンアップするものはありません: 料金のかかるラボのリソースはありません。"
+        ));
         return Ok(());
     }
     let cost = if ctx.session.endpoint.is_local() {
-        "the emulator is free".to_string()
+        tr!("the emulator is free", "エミュレーターは無料です")
     } else {
-        format!(
-            "about {} of it is billed monthly now, snapshots' stored data aside",
-            facts::usd_per_month(inventory.monthly_usd())
+        let amount = facts::usd_per_month(inventory.monthly_usd());
+        tr!(
+            "about {amount} of it is billed monthly now, snapshots' stored data aside",
+            "スナップショットの保存データを除き、現在 {amount} が課金されています"
         )
     };
-    let question = format!(
-        "Delete {} resource(s) and schedule {} key(s) for deletion in {pending_days} days ({cost})?",
-        to_act.iter().filter(|item| item.kind != ItemKind::Key).count(),
-        to_act.iter().filter(|item| item.kind == ItemKind::Key).count()
+    let resources = to_act.iter().filter(|item| item.kind != ItemKind::Key).count();
+    let keys = to_act.iter().filter(|item| item.kind == ItemKind::Key).count();
+    let question = tr!(
+        "Delete {resources} resource(s) and schedule {keys} key(s) for deletion in {pending_days} days ({cost})?",
+        "{resources} 個のリソースを削除し、{keys} 個のキーを {pending_days} 日後に削除するようスケジュールしますか? ({cost})"
     );
     if !ctx.approve(&inventory.report(Some(pending_days)), !to_act.is_empty(), &question)? {
         return Ok(());
     }
-    ui.say("AWS managed keys (aws/ebs) are never touched: they are free and cannot be deleted.");
+    ui.say(&tr!(
+        "AWS managed keys (aws/ebs) are never touched: they are free and cannot be deleted.",
+        "AWS マネージドキー (aws/ebs) には触れません: 無料で、削除もできないキーです。"
+    ));
     let results = execute(ui, &ctx.session.source, &ctx.session.destination, &inventory.items, pending_days).await;
     let failed = results.iter().filter(|(_, result)| result.is_err()).count();
     if failed > 0 {
-        ui.warn(&format!("{failed} item(s) could not be removed; the table below shows what remains"));
+        ui.warn(&tr!(
+            "{failed} item(s) could not be removed; the table below shows what remains",
+            "{failed} 個のリソースを削除できませんでした。残っているものは下の表のとおりです"
+        ));
     }
 
-    let (after, _) = Inventory::load(&ctx.session).await?.of_scenario(&ctx.scenario);
+    let (after, _) = discover(ctx).await?.inventory().of_scenario(&ctx.scenario);
     let after = match from {
         Some(step) => after.from_step(step),
         None => after,
     };
     if after.items.iter().any(|item| item.key_role == Some(MultiRegionRole::Primary) && item.is_pending_deletion()) {
-        ui.say(
+        ui.say(&tr!(
             "Note: on AWS a multi-region primary whose replica is still pending deletion waits in\n\
              PendingReplicaDeletion; its own waiting period starts when the last replica is deleted,\n\
              so a full teardown of the pair takes at least twice the waiting period.",
-        );
+            "注意: AWS では、レプリカキーが削除の保留中のあいだ、マルチリージョンのプライマリキーは\n\
+             PendingReplicaDeletion の状態で待ちます。プライマリキー自身の待機期間は最後のレプリカキーが\n\
+             削除されてから始まるため、ペアをすべて削除するには少なくとも待機期間の 2 倍かかります。"
+        ));
     }
     let remains = after.remains_report();
     match from {
         None => ctx.conclude(
             &remains,
-            "Nothing the labs made costs money any more. Keys pending deletion are free and are deleted on\n\
-             their deletion date; until then `aws kms cancel-key-deletion` could bring one back.",
+            &tr!(
+                "Nothing the labs made costs money any more. Keys pending deletion are free and are deleted on\n\
+                 their deletion date; until then `aws kms cancel-key-deletion` could bring one back.",
+                "ラボが作成したもので料金がかかるものは、もうありません。削除の保留中のキーは無料で、\n\
+                 削除予定日に削除されます。それまでは `aws kms cancel-key-deletion` で削除を取り消すこともできます。"
+            ),
         ),
         Some(step) => {
             if remains.rows.is_empty() {
-                ui.say(&format!("✓ Nothing that {step} (or a later lab) made remains."));
+                ui.say(&tr!(
+                    "✓ Nothing that {step} (or a later lab) made remains.",
+                    "✓ {step} (またはそれ以降のラボ) が作成したものは何も残っていません。"
+                ));
             } else {
                 ui.report(&remains);
             }
@@ -523,7 +636,11 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
             if failed > 0 {
                 return Err(crate::errors::VerificationFailed { failed, total }.into());
             }
-            ui.say(&format!("\n{step} is undone. To redo it: {}", ctx.command_for(step)));
+            let command = ctx.command_for(step);
+            ui.say(&tr!(
+                "\n{step} is undone. To redo it: {command}",
+                "\n{step} を元に戻しました。やり直すには: {command}"
+            ));
             Ok(())
         }
     }
@@ -580,6 +697,39 @@ mod tests {
         pending.state = "PendingDeletion".into();
         assert!(!pending.plan(7).1 && !pending.is_billable());
         assert_eq!(item(ItemKind::Key, Side::Source, None).plan(9).0, "schedule deletion in 9 days");
+    }
+
+    #[test]
+    fn each_removal_has_its_cli_command_and_what_is_left_alone_has_none() {
+        let mut snapshot = item(ItemKind::Snapshot, Side::Destination, None);
+        snapshot.id = "snap-1".into();
+        assert_eq!(snapshot.delete_cli(7).unwrap(), "aws ec2 delete-snapshot --region us-west-2 --snapshot-id snap-1");
+        let mut alias = item(ItemKind::Alias, Side::Source, None);
+        alias.id = "alias/Single-region-key".into();
+        assert_eq!(
+            alias.delete_cli(7).unwrap(),
+            "aws kms delete-alias --region us-west-2 --alias-name alias/Single-region-key"
+        );
+        let mut key = item(ItemKind::Key, Side::Source, None);
+        key.id = "1234".into();
+        assert_eq!(
+            key.delete_cli(9).unwrap(),
+            "aws kms schedule-key-deletion --region us-west-2 --key-id 1234 --pending-window-in-days 9"
+        );
+        key.state = "PendingDeletion".into();
+        assert_eq!(key.delete_cli(9), None);
+        let listings = Found::listing_cli(&[find("ap-northeast-1").unwrap()]);
+        assert_eq!(
+            listings,
+            [
+                "aws ec2 describe-snapshots --region ap-northeast-1 --owner-ids self \
+                 --filters 'Name=tag:ebs-kms-labs:project,Values=ebs-kms-labs'",
+                "aws ec2 describe-volumes --region ap-northeast-1 \
+                 --filters 'Name=tag:ebs-kms-labs:project,Values=ebs-kms-labs'",
+                "aws kms list-aliases --region ap-northeast-1",
+                "aws kms list-keys --region ap-northeast-1",
+            ]
+        );
     }
 
     // A delete that fails in the middle: the emulator never refuses, so mocks do.

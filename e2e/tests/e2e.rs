@@ -22,5 +22,7 @@ mod iam;
 mod quiz;
 // Arguments and environment problems: exit codes and messages, nothing created.
 mod cli;
+// Both languages: learner text goes through tr!, and the labs speak Japanese when asked.
+mod language;
 // Project conventions: module docs, the manifest and the lab folders agree.
 mod tidy;

@@ -11,9 +11,9 @@ use common::facts::{self, CUSTOMER_KEY_USD_PER_MONTH};
 use common::kms::{self, KeyInfo, LabKeys, MultiRegionRole, RegionKeys};
 use common::regions::RegionInfo;
 use common::scenario::{KeyKind, ScenarioKey, Side, AWS_EBS_ALIAS};
-use common::tags;
 use common::ui::{Report, Ui};
 use common::LabContext;
+use common::{cli, tags, tr};
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -28,6 +28,35 @@ managed single-region key in each region and a multi-region primary key in the s
 primary to the destination, and names them all with aliases. Safe to run again: it reuses what the \
 labs made and never touches keys the labs did not make."
 );
+
+/// Columns of the table of key kinds, (English, Japanese).
+const KIND_COLUMNS: [(&str, &str); 5] = [
+    ("Kind", "種類"),
+    ("Visible in your account", "アカウントで確認できる"),
+    ("Managed by you", "お客様が管理"),
+    ("Rotation", "キーのローテーション"),
+    ("Cost", "費用"),
+];
+
+/// Columns of the plan, (English, Japanese).
+const PLAN_COLUMNS: [(&str, &str); 5] = [
+    ("Alias", "エイリアス"),
+    ("Region", "リージョン"),
+    ("Kind", "種類"),
+    ("Action", "処理"),
+    ("Cost (estimate)", "費用 (概算)"),
+];
+
+/// Columns of the verification table, (English, Japanese).
+const KEY_COLUMNS: [(&str, &str); 7] = [
+    ("Alias", "エイリアス"),
+    ("Region", "リージョン"),
+    ("Key ID", "キー ID"),
+    ("Manager", "管理元"),
+    ("Multi-region role", "マルチリージョンの役割"),
+    ("State", "キーの状態"),
+    ("Rotation", "キーのローテーション"),
+];
 
 /// What to do with an alias.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,23 +80,33 @@ pub struct PlannedKey {
 impl PlannedKey {
     fn action(&self) -> String {
         let alias = self.wanted.short_alias();
+        let replicates = self.wanted.kind == KeyKind::MultiRegion && self.wanted.side == Side::Destination;
         match (&self.existing, self.alias) {
-            (Some(_), AliasStep::Keep) => "exists: reuse".to_string(),
-            (Some(key), AliasStep::Create) => {
-                format!("adopt lab key {} and create alias {alias}", key.key_id)
+            (Some(_), AliasStep::Keep) => tr!("exists: reuse", "既存: そのまま使用"),
+            (Some(key), AliasStep::Create) => tr!(
+                "adopt lab key {id} and create alias {alias}",
+                "ラボのキー {id} を引き継ぎ、エイリアス {alias} を作成",
+                id = key.key_id
+            ),
+            (Some(key), AliasStep::Update) => tr!(
+                "point alias {alias} at lab key {id}",
+                "エイリアス {alias} をラボのキー {id} に関連付け直す",
+                id = key.key_id
+            ),
+            (None, AliasStep::Update) if replicates => tr!(
+                "replicate the primary, re-point alias {alias}",
+                "プライマリキーをレプリケートし、エイリアス {alias} を関連付け直す"
+            ),
+            (None, _) if replicates => {
+                tr!(
+                    "replicate the primary, create alias {alias}",
+                    "プライマリキーをレプリケートし、エイリアス {alias} を作成"
+                )
             }
-            (Some(key), AliasStep::Update) => {
-                format!("point alias {alias} at lab key {}", key.key_id)
+            (None, AliasStep::Update) => {
+                tr!("create key, re-point alias {alias}", "キーを作成し、エイリアス {alias} を関連付け直す")
             }
-            (None, step) => {
-                let verb = if self.wanted.kind == KeyKind::MultiRegion && self.wanted.side == Side::Destination {
-                    "replicate the primary"
-                } else {
-                    "create key"
-                };
-                let alias_verb = if step == AliasStep::Update { "re-point" } else { "create" };
-                format!("{verb}, {alias_verb} alias {alias}")
-            }
+            (None, _) => tr!("create key, create alias {alias}", "キーを作成し、エイリアス {alias} を作成"),
         }
     }
 
@@ -107,21 +146,23 @@ impl Plan {
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let ui = &ctx.ui;
     explain(ui, &ctx);
-    let found = LabKeys::discover(&ctx.session).await?;
+    let found = discover(&ctx).await?;
     let plan = plan(&ctx, &found)?;
     let cost = if ctx.session.endpoint.is_local() {
-        "free on the emulator".to_string()
+        tr!("free on the emulator", "エミュレーターでは無料")
     } else {
-        format!(
-            "{} on AWS while they exist",
-            facts::usd_per_month(plan.keys_to_create() as f64 * CUSTOMER_KEY_USD_PER_MONTH)
+        tr!(
+            "{amount} on AWS while they exist",
+            "AWS では存在する間 {amount}",
+            amount = facts::usd_per_month(plan.keys_to_create() as f64 * CUSTOMER_KEY_USD_PER_MONTH)
         )
     };
-    let question = format!(
-        "Create {} customer managed key(s) and their aliases in {} and {} ({cost})?",
-        plan.keys_to_create(),
-        ctx.scenario.source,
-        ctx.scenario.destination
+    let question = tr!(
+        "Create {count} customer managed key(s) and their aliases in {src} and {dst} ({cost})?",
+        "{src} と{dst} に、カスタマーマネージドキー {count} 個とそのエイリアスを作成しますか？ ({cost})",
+        count = plan.keys_to_create(),
+        src = ctx.scenario.source,
+        dst = ctx.scenario.destination
     );
     let plan_table = plan_report(&plan, ctx.session.endpoint.is_local());
     if !ctx.approve(&plan_table, plan.has_changes(), &question)? {
@@ -130,74 +171,127 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     if plan.has_changes() {
         execute(&ctx, &plan).await?;
     } else {
-        ui.say("All six keys already exist: nothing to create.");
+        ui.say(&tr!(
+            "All six keys already exist: nothing to create.",
+            "6 つのキーはすべて存在します。新たに作成するものはありません。"
+        ));
     }
 
-    let after = LabKeys::discover(&ctx.session).await?;
+    let after = discover(&ctx).await?;
     let report = verify(&ctx, &after).await?;
     ctx.conclude(
         &report,
-        "What you now have: the free AWS managed key in both regions, and customer managed keys that you\n\
-         control (policy, rotation, deletion). The multi-region primary and its replica share key material,\n\
-         yet each is a separate key in its own region. Lab 02 encrypts one volume with each source key.",
+        &tr!(
+            "What you now have: the free AWS managed key in both regions, and customer managed keys that you\n\
+             control (policy, rotation, deletion). The multi-region primary and its replica share key material,\n\
+             yet each is a separate key in its own region. Lab 02 encrypts one volume with each source key.",
+            "ここまでで用意できたもの: 両方のリージョンの AWS マネージドキー (無料) と、キーポリシー、\n\
+             ローテーション、削除をお客様が管理するカスタマーマネージドキーです。マルチリージョンの\n\
+             プライマリキーとレプリカキーはキーマテリアルを共有しますが、それぞれが自分のリージョンにある\n\
+             別々の KMS キーです。ラボ 02 では、コピー元リージョンの各キーでボリュームを 1 つずつ暗号化します。"
+        ),
     )
 }
 
+/// Discovers the lab's keys in both regions, showing the equivalent reads with `--show-cli`:
+/// the listings first, then the reads of each lab key found (the tags of keys that turn out
+/// not to be the labs' are read too, and are left out here).
+async fn discover(ctx: &LabContext) -> Result<LabKeys> {
+    let regions = [ctx.session.source.region, ctx.session.destination.region];
+    let listings: Vec<String> = regions
+        .iter()
+        .flat_map(|region| {
+            [
+                cli::aws(&["kms", "list-aliases", "--region", region.code]),
+                cli::aws(&["kms", "list-keys", "--region", region.code]),
+            ]
+        })
+        .collect();
+    ctx.ui.cli(&listings);
+    let found = LabKeys::discover(&ctx.session).await?;
+    let mut reads = Vec::new();
+    for region in [&found.source, &found.destination] {
+        let code = region.region.code;
+        for key in &region.owned {
+            reads.push(cli::aws(&["kms", "list-resource-tags", "--region", code, "--key-id", &key.key_id]));
+        }
+        for key in &region.owned {
+            reads.push(cli::aws(&["kms", "describe-key", "--region", code, "--key-id", &key.key_id]));
+        }
+        if region.aws_ebs.is_some() {
+            reads.push(cli::aws(&["kms", "describe-key", "--region", code, "--key-id", AWS_EBS_ALIAS]));
+        }
+    }
+    ctx.ui.cli(&reads);
+    Ok(found)
+}
+
 fn explain(ui: &Ui, ctx: &LabContext) {
-    ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
-    ui.teach(&format!(
+    ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ui.teach(&tr!(
         "To copy an encrypted EBS snapshot from {src} to {dst}, you need a KMS key in each region: EBS\n\
          re-encrypts the copy with a key of the destination region. This lab prepares six keys, two of each kind:",
+        "暗号化された EBS スナップショットを{src} から{dst} にコピーするには、\n\
+         両方のリージョンに KMS キーが必要です。EBS はコピー先リージョンのキーでコピーを再暗号化するためです。\n\
+         このラボでは 3 種類のキーを 2 つずつ、計 6 つ用意します:",
         src = ctx.scenario.source,
         dst = ctx.scenario.destination
     ));
-    let mut kinds = Report::new(
-        "key_types",
-        "The three kinds of KMS key",
-        &[
-            ("Kind", "種類"),
-            ("Visible in your account", "アカウントで見えるか"),
-            ("Managed by you", "自分で管理するか"),
-            ("Rotation", "ローテーション"),
-            ("Cost", "費用"),
-        ],
-    );
+    let mut kinds = Report::new("key_types", tr!("The three kinds of KMS key", "KMS キーの 3 つの種類"), &KIND_COLUMNS);
+    let (yes, no, free) = (tr!("yes", "はい"), tr!("no", "いいえ"), tr!("free", "無料"));
+    // The rotation cells are facts (common::facts), shown as that table words them.
     kinds.row(
         vec![
-            "AWS managed (aws/ebs)".into(),
-            "yes".into(),
-            "no".into(),
-            facts::AWS_MANAGED_ROTATION.value.into(),
-            "free".into(),
+            tr!("AWS managed (aws/ebs)", "AWS マネージドキー (aws/ebs)"),
+            yes.clone(),
+            no.clone(),
+            facts::AWS_MANAGED_ROTATION.text().into(),
+            free.clone(),
         ],
         None,
     );
     kinds.row(
         vec![
-            "customer managed".into(),
-            "yes".into(),
-            "yes: policy, rotation, deletion".into(),
-            facts::CUSTOMER_MANAGED_ROTATION.value.into(),
-            "$1/month each (estimate)".into(),
+            tr!("customer managed", "カスタマーマネージドキー"),
+            yes,
+            tr!("yes: policy, rotation, deletion", "はい: キーポリシー、ローテーション、削除"),
+            facts::CUSTOMER_MANAGED_ROTATION.text().into(),
+            tr!("$1/month each (estimate)", "1 つにつき月額 $1 (概算)"),
         ],
         None,
     );
     kinds.row(
-        vec!["AWS owned".into(), "no".into(), "no".into(), "decided by the AWS service".into(), "free".into()],
+        vec![
+            tr!("AWS owned", "AWS 所有のキー"),
+            no.clone(),
+            no,
+            tr!("decided by the AWS service", "キーを使う AWS のサービスが決定"),
+            free,
+        ],
         None,
     );
     ui.teach(&kinds.render_table());
-    ui.teach(&format!(
+    // The multi-region fact comes from common::facts, as that table words it.
+    ui.teach(&tr!(
         "- aws/ebs: AWS creates it in each region the first time EBS needs it; this lab asks for it, so it exists.\n\
          - {single} in {src} and {single_dst} in {dst}: customer managed single-region keys.\n\
          - {mrk} in {src}: a customer managed multi-region primary; {mrk_fact}.\n\
          - {rep} in {dst}: its replica. Same key id and key material as the primary, but its own\n\
            KMS key in {dst}, with its own alias, key policy and state (and its own $1/month).",
+        "- aws/ebs: EBS で初めて必要になったときに、AWS がリージョンごとに作成します。\n  \
+           このラボでは aws/ebs を要求するので、両方のリージョンに必ず存在する状態になります。\n\
+         - {src} の {single} と{dst} の {single_dst}:\n  \
+           カスタマーマネージドの単一リージョンキーです。\n\
+         - {src} の {mrk}: カスタマーマネージドのマルチリージョンプライマリキーです\n  \
+           ({mrk_fact})。\n\
+         - {dst} の {rep}: このプライマリキーのレプリカキーです。\n  \
+           キー ID とキーマテリアルはプライマリキーと同じですが、{dst} にある独立した KMS キーであり、\n  \
+           独自のエイリアス、キーポリシー、キーの状態を持ちます (料金も別に月額 $1 かかります)。",
         single = ctx.scenario.key(KeyKind::SingleRegion, Side::Source).short_alias(),
         single_dst = ctx.scenario.key(KeyKind::SingleRegion, Side::Destination).short_alias(),
         mrk = ctx.scenario.key(KeyKind::MultiRegion, Side::Source).short_alias(),
         rep = ctx.scenario.key(KeyKind::MultiRegion, Side::Destination).short_alias(),
-        mrk_fact = facts::MULTI_REGION_ID.value,
+        mrk_fact = facts::MULTI_REGION_ID.text(),
         src = ctx.scenario.source,
         dst = ctx.scenario.destination,
     ));
@@ -249,16 +343,24 @@ pub fn plan(ctx: &LabContext, found: &LabKeys) -> Result<Plan> {
     let replica = PlannedKey { wanted: replica_wanted, existing: existing_replica, alias: replica_alias };
 
     if !conflicts.is_empty() {
+        let taken = if ctx.args.name_prefix.is_empty() {
+            String::new()
+        } else {
+            tr!("; the prefix you gave is taken too", "。指定したプレフィックスの名前もすでに使われています")
+        };
         return Err(Refusal {
-            reason: format!(
-                "alias names the lab needs are taken by keys the labs did not make:\n  - {}\n\
+            reason: tr!(
+                "alias names the lab needs are taken by keys the labs did not make:\n  - {list}\n\
                  The lab will not adopt, change or delete those keys, and has created nothing.",
-                conflicts.join("\n  - ")
+                "ラボが必要とするエイリアス名が、ラボで作成したものではないキーに使われています:\n  - {list}\n\
+                 ラボはこれらのキーを引き継いだり、変更・削除したりはしません。何も作成していません。",
+                list = conflicts.join("\n  - ")
             ),
-            hint: format!(
+            hint: tr!(
                 "run with --name-prefix (for example `--name-prefix lab-`) to give the lab's aliases other names, \
-                 and pass the same prefix to every lab{}",
-                if ctx.args.name_prefix.is_empty() { "" } else { "; the prefix you gave is taken too" }
+                 and pass the same prefix to every lab{taken}",
+                "--name-prefix を付けて (例: `--name-prefix lab-`) ラボのエイリアスに別の名前を付け、\
+                 すべてのラボに同じプレフィックスを指定してください{taken}"
             ),
         }
         .into());
@@ -271,7 +373,12 @@ pub fn plan(ctx: &LabContext, found: &LabKeys) -> Result<Plan> {
 }
 
 fn conflict_text(wanted: &ScenarioKey, foreign_key: &str) -> String {
-    format!("{} in {} points at key {foreign_key}, which the labs did not make", wanted.alias, wanted.region)
+    tr!(
+        "{alias} in {region} points at key {foreign_key}, which the labs did not make",
+        "{region} の {alias} は、ラボで作成したものではないキー {foreign_key} を指しています",
+        alias = wanted.alias,
+        region = wanted.region
+    )
 }
 
 /// Plans one customer key made with CreateKey: reuse the lab key under the alias, adopt a lab
@@ -302,38 +409,28 @@ fn plan_key(
 }
 
 fn plan_report(plan: &Plan, local: bool) -> Report {
-    let mut report = Report::new(
-        "plan",
-        "Plan",
-        &[
-            ("Alias", "エイリアス"),
-            ("Region", "リージョン"),
-            ("Kind", "種類"),
-            ("Action", "処理"),
-            ("Cost (estimate)", "費用 (概算)"),
-        ],
-    );
+    let mut report = Report::new("plan", tr!("Plan", "計画"), &PLAN_COLUMNS);
     let cost = |creates: bool| {
         if creates && !local {
             facts::usd_per_month(CUSTOMER_KEY_USD_PER_MONTH)
         } else if local {
-            "free (emulator)".to_string()
+            tr!("free (emulator)", "無料 (エミュレーター)")
         } else {
-            "no change".to_string()
+            tr!("no change", "変更なし")
         }
     };
     for (wanted, key) in &plan.aws_ebs {
         let action = match key {
-            Some(_) => "exists: AWS managed, nothing to do",
-            None => "ask KMS for it (AWS creates it, free)",
+            Some(_) => tr!("exists: AWS managed, nothing to do", "既存: AWS マネージドキーのため操作不要"),
+            None => tr!("ask KMS for it (AWS creates it, free)", "KMS に要求 (AWS が無料で作成)"),
         };
         report.row(
             vec![
                 wanted.short_alias().into(),
                 wanted.region.to_string(),
                 wanted.kind.to_string(),
-                action.into(),
-                "free".into(),
+                action,
+                tr!("free", "無料"),
             ],
             None,
         );
@@ -377,16 +474,18 @@ async fn ensure_aws_ebs(ui: &Ui, kms: &Client, region: &RegionInfo, exists: bool
     if exists {
         return Ok(()); // discovery already described it
     }
-    let output = kms
-        .describe_key()
-        .key_id(AWS_EBS_ALIAS)
-        .send()
-        .await
-        .aws("kms:DescribeKey")
-        .with_context(|| format!("asking for the AWS managed key aws/ebs in {region}"))?;
+    ui.cli(&[cli::aws(&["kms", "describe-key", "--region", region.code, "--key-id", AWS_EBS_ALIAS])]);
+    let output = kms.describe_key().key_id(AWS_EBS_ALIAS).send().await.aws("kms:DescribeKey").with_context(|| {
+        tr!("asking for the AWS managed key aws/ebs in {region}", "{region} で AWS マネージドキー aws/ebs を要求中")
+    })?;
     let key_id = output.key_metadata().map_or("?", |m| m.key_id());
-    ui.say(&format!("aws/ebs in {region}: {key_id}"));
+    ui.say(&tr!("aws/ebs in {region}: {key_id}", "{region} の aws/ebs: {key_id}"));
     Ok(())
+}
+
+/// The description CreateKey gives a key (sent to AWS: English in every language).
+fn key_description(wanted: &ScenarioKey) -> String {
+    format!("ebs-kms-labs {LAB_ID}: {} key {} for the EBS lab", wanted.kind.describe(), wanted.short_alias())
 }
 
 /// Makes (or reuses) a single-region key or the multi-region primary, and its alias; returns its id.
@@ -396,26 +495,42 @@ async fn ensure_key(ui: &Ui, kms: &Client, region: &RegionInfo, planned: &Planne
         Some(key) => key.key_id.clone(),
         None => {
             let multi_region = wanted.kind == KeyKind::MultiRegion;
+            let description = key_description(wanted);
+            let mut command = vec!["kms", "create-key", "--region", region.code];
+            if multi_region {
+                command.push("--multi-region");
+            }
+            command.extend(["--description", &description]);
+            command.extend(["--key-spec", KeySpec::SymmetricDefault.as_str()]);
+            command.extend(["--key-usage", KeyUsageType::EncryptDecrypt.as_str()]);
+            let mut command: Vec<String> = command.into_iter().map(str::to_string).collect();
+            command.extend(cli::kms_tags(LAB_ID, wanted.short_alias()));
+            ui.cli(&[cli::aws(&command)]);
             let mut request = kms
                 .create_key()
                 .key_spec(KeySpec::SymmetricDefault)
                 .key_usage(KeyUsageType::EncryptDecrypt)
                 .multi_region(multi_region)
-                .description(format!(
-                    "ebs-kms-labs {LAB_ID}: {} key {} for the EBS lab",
-                    wanted.kind.describe(),
-                    wanted.short_alias()
-                ));
+                .description(description);
             for tag in tags::kms_tags(LAB_ID, wanted.short_alias()) {
                 request = request.tags(tag);
             }
-            let output = request
-                .send()
-                .await
-                .aws("kms:CreateKey")
-                .with_context(|| format!("creating the key {} in {region}", wanted.short_alias()))?;
-            let key_id = output.key_metadata().map(|m| m.key_id().to_string()).context("CreateKey returned no key")?;
-            ui.say(&format!("created {} key {key_id} in {region}", wanted.kind));
+            let output = request.send().await.aws("kms:CreateKey").with_context(|| {
+                tr!(
+                    "creating the key {alias} in {region}",
+                    "{region} でキー {alias} を作成中",
+                    alias = wanted.short_alias()
+                )
+            })?;
+            let key_id = output
+                .key_metadata()
+                .map(|m| m.key_id().to_string())
+                .with_context(|| tr!("CreateKey returned no key", "CreateKey がキーを返しませんでした"))?;
+            ui.say(&tr!(
+                "created {kind} key {key_id} in {region}",
+                "{region} にキー {key_id} ({kind}) を作成しました",
+                kind = wanted.kind
+            ));
             key_id
         }
     };
@@ -431,10 +546,21 @@ async fn apply_alias(
     key_id: &str,
     step: AliasStep,
 ) -> Result<()> {
-    let context = || format!("naming key {key_id} {} in {region}", wanted.short_alias());
+    let context = || {
+        tr!(
+            "naming key {key_id} {alias} in {region}",
+            "{region} でキー {key_id} にエイリアス {alias} を設定中",
+            alias = wanted.short_alias()
+        )
+    };
+    let command = |operation: &str| {
+        let alias = wanted.alias.as_str();
+        cli::aws(&["kms", operation, "--region", region.code, "--alias-name", alias, "--target-key-id", key_id])
+    };
     match step {
         AliasStep::Keep => return Ok(()),
         AliasStep::Create => {
+            ui.cli(&[command("create-alias")]);
             kms.create_alias()
                 .alias_name(&wanted.alias)
                 .target_key_id(key_id)
@@ -444,6 +570,7 @@ async fn apply_alias(
                 .with_context(context)?;
         }
         AliasStep::Update => {
+            ui.cli(&[command("update-alias")]);
             kms.update_alias()
                 .alias_name(&wanted.alias)
                 .target_key_id(key_id)
@@ -453,7 +580,11 @@ async fn apply_alias(
                 .with_context(context)?;
         }
     }
-    ui.say(&format!("alias {} → {key_id} in {region}", wanted.short_alias()));
+    ui.say(&tr!(
+        "alias {alias} → {key_id} in {region}",
+        "{region} のエイリアス {alias} → {key_id} を設定しました",
+        alias = wanted.short_alias()
+    ));
     Ok(())
 }
 
@@ -464,21 +595,46 @@ async fn ensure_replica(ctx: &LabContext, primary_id: &str, planned: &PlannedKey
     let destination = &ctx.session.destination;
     let wanted = &planned.wanted;
     if planned.existing.is_none() {
+        let description = format!("ebs-kms-labs {LAB_ID}: replica {} of {primary_id}", wanted.short_alias());
+        let mut command: Vec<String> = [
+            "kms",
+            "replicate-key",
+            "--region",
+            source.region.code,
+            "--key-id",
+            primary_id,
+            "--replica-region",
+            destination.region.code,
+            "--description",
+            &description,
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+        command.extend(cli::kms_tags(LAB_ID, wanted.short_alias()));
+        ctx.ui.cli(&[cli::aws(&command)]);
         let mut request = source
             .kms
             .replicate_key()
             .key_id(primary_id)
             .replica_region(destination.region.code)
-            .description(format!("ebs-kms-labs {LAB_ID}: replica {} of {primary_id}", wanted.short_alias()));
+            .description(description);
         for tag in tags::kms_tags(LAB_ID, wanted.short_alias()) {
             request = request.tags(tag);
         }
-        request
-            .send()
-            .await
-            .aws("kms:ReplicateKey")
-            .with_context(|| format!("replicating {primary_id} from {} to {}", source.region, destination.region))?;
-        ctx.ui.say(&format!("replicating {primary_id} to {}", destination.region));
+        request.send().await.aws("kms:ReplicateKey").with_context(|| {
+            tr!(
+                "replicating {primary_id} from {src} to {dst}",
+                "{primary_id} を{src} から{dst} にレプリケート中",
+                src = source.region,
+                dst = destination.region
+            )
+        })?;
+        ctx.ui.say(&tr!(
+            "replicating {primary_id} to {dst}",
+            "{primary_id} を{dst} にレプリケートしています",
+            dst = destination.region
+        ));
     }
     let max_wait = Duration::from_secs(ctx.args.max_wait_minutes * 60);
     wait_until_enabled(&ctx.ui, &destination.kms, destination.region, primary_id, max_wait).await?;
@@ -493,53 +649,65 @@ pub async fn wait_until_enabled(
     key_id: &str,
     max_wait: Duration,
 ) -> Result<()> {
-    let spinner = ui.spinner(format!("waiting for replica {key_id} in {region} to be Enabled"));
+    // KMS has no CLI waiter: the poll is this describe, repeated until the state is Enabled.
+    ui.cli(&[cli::aws(&[
+        "kms",
+        "describe-key",
+        "--region",
+        region.code,
+        "--key-id",
+        key_id,
+        "--query",
+        "KeyMetadata.KeyState",
+        "--output",
+        "text",
+    ])]);
+    let spinner = ui.spinner(tr!(
+        "waiting for replica {key_id} in {region} to be Enabled",
+        "{region} のレプリカキー {key_id} が Enabled になるのを待っています"
+    ));
     let started = Instant::now();
     let mut pause = Duration::from_millis(500);
     loop {
-        let key = kms::describe(kms, region.code, key_id, &Default::default())
-            .await
-            .with_context(|| format!("checking replica {key_id} in {region}"))?;
+        let key = kms::describe(kms, region.code, key_id, &Default::default()).await.with_context(|| {
+            tr!("checking replica {key_id} in {region}", "{region} のレプリカキー {key_id} を確認中")
+        })?;
         match key.map(|key| key.state) {
             Some(KeyState::Enabled) => break,
             // Right after ReplicateKey the replica may not be visible yet: keep waiting.
             Some(KeyState::Creating) | None => {}
             Some(other) => {
                 spinner.finish_and_clear();
-                anyhow::bail!("replica {key_id} in {region} is {}, not Enabled", other.as_str());
+                anyhow::bail!(tr!(
+                    "replica {key_id} in {region} is {state}, not Enabled",
+                    "{region} のレプリカキー {key_id} の状態は {state} で、Enabled ではありません",
+                    state = other.as_str()
+                ));
             }
         }
         if started.elapsed() > max_wait {
             spinner.finish_and_clear();
-            anyhow::bail!(
-                "replica {key_id} in {region} was still not Enabled after {} minutes; run the lab again to keep \
+            anyhow::bail!(tr!(
+                "replica {key_id} in {region} was still not Enabled after {minutes} minutes; run the lab again to keep \
                  waiting (it reuses the replica), or raise --max-wait-minutes",
-                max_wait.as_secs() / 60
-            );
+                "{region} のレプリカキー {key_id} は {minutes} 分たっても Enabled になりませんでした。\
+                 ラボを再実行して待ち続けるか (作成済みのレプリカキーをそのまま使います)、\
+                 --max-wait-minutes の値を大きくしてください",
+                minutes = max_wait.as_secs() / 60
+            ));
         }
         tokio::time::sleep(pause).await;
         pause = (pause * 2).min(Duration::from_secs(10));
     }
     spinner.finish_and_clear();
-    ui.say(&format!("replica {key_id} in {region} is Enabled"));
+    ui.say(&tr!("replica {key_id} in {region} is Enabled", "{region} のレプリカキー {key_id} が Enabled になりました"));
     Ok(())
 }
 
 /// Checks the six keys against the walkthrough, from a fresh discovery.
 async fn verify(ctx: &LabContext, found: &LabKeys) -> Result<Report> {
-    let mut report = Report::new(
-        "keys",
-        "The six keys of the walkthrough",
-        &[
-            ("Alias", "エイリアス"),
-            ("Region", "リージョン"),
-            ("Key ID", "キー ID"),
-            ("Manager", "管理者"),
-            ("Multi-region role", "マルチリージョンの役割"),
-            ("State", "状態"),
-            ("Rotation", "ローテーション"),
-        ],
-    );
+    let mut report =
+        Report::new("keys", tr!("The six keys of the walkthrough", "ウォークスルーの 6 つのキー"), &KEY_COLUMNS);
     let primary = found.source.scenario_key(&ctx.scenario.key(KeyKind::MultiRegion, Side::Source)).cloned();
     for wanted in ctx.scenario.keys() {
         let (region_keys, clients) = match wanted.side {
@@ -554,21 +722,21 @@ async fn verify(ctx: &LabContext, found: &LabKeys) -> Result<Report> {
                     "—".into(),
                     "—".into(),
                     "—".into(),
-                    "missing".into(),
+                    tr!("missing", "存在しない"),
                     "—".into(),
                 ],
-                Some(Err("no such key".into())),
+                Some(Err(tr!("no such key", "キーが存在しません"))),
             );
             continue;
         };
-        let rotation = rotation_label(&clients.kms, key).await;
+        let rotation = rotation_label(&ctx.ui, &clients.kms, key).await;
         let check = check_key(&wanted, key, primary.as_ref());
         report.row(
             vec![
                 wanted.short_alias().into(),
                 wanted.region.to_string(),
                 key.key_id.clone(),
-                if key.aws_managed { "AWS".into() } else { "customer".into() },
+                if key.aws_managed { "AWS".into() } else { tr!("customer", "カスタマー") },
                 key.role_label(),
                 key.state.as_str().into(),
                 rotation,
@@ -585,39 +753,45 @@ pub fn check_key(wanted: &ScenarioKey, key: &KeyInfo, primary: Option<&KeyInfo>)
         return Err(problem);
     }
     match (wanted.kind, wanted.side) {
-        (KeyKind::AwsManaged, _) if !key.aws_managed => Err("not AWS managed".into()),
-        (KeyKind::SingleRegion, _) if key.aws_managed || key.multi_region.is_some() => {
-            Err("not a customer managed single-region key".into())
-        }
+        (KeyKind::AwsManaged, _) if !key.aws_managed => Err(tr!("not AWS managed", "AWS マネージドキーではありません")),
+        (KeyKind::SingleRegion, _) if key.aws_managed || key.multi_region.is_some() => Err(tr!(
+            "not a customer managed single-region key",
+            "カスタマーマネージドの単一リージョンキーではありません"
+        )),
         (KeyKind::MultiRegion, Side::Source) if key.multi_region != Some(MultiRegionRole::Primary) => {
-            Err("not a multi-region primary".into())
+            Err(tr!("not a multi-region primary", "マルチリージョンプライマリキーではありません"))
         }
-        (KeyKind::MultiRegion, _) if !key.key_id.starts_with("mrk-") => {
-            Err("multi-region key id must start with mrk-".into())
-        }
+        (KeyKind::MultiRegion, _) if !key.key_id.starts_with("mrk-") => Err(tr!(
+            "multi-region key id must start with mrk-",
+            "マルチリージョンキーのキー ID は mrk- で始まる必要があります"
+        )),
         (KeyKind::MultiRegion, Side::Destination) => match primary {
-            _ if key.multi_region != Some(MultiRegionRole::Replica) => Err("not a multi-region replica".into()),
+            _ if key.multi_region != Some(MultiRegionRole::Replica) => {
+                Err(tr!("not a multi-region replica", "マルチリージョンレプリカキーではありません"))
+            }
             Some(primary) if key.primary_arn.as_deref() == Some(primary.arn.as_str()) => Ok(()),
-            _ => Err("not a replica of the lab's primary".into()),
+            _ => Err(tr!("not a replica of the lab's primary", "ラボのプライマリキーのレプリカキーではありません")),
         },
         _ => Ok(()),
     }
 }
 
-async fn rotation_label(kms: &Client, key: &KeyInfo) -> String {
+/// The rotation cell: AWS managed keys and replicas need no call; other keys are asked.
+async fn rotation_label(ui: &Ui, kms: &Client, key: &KeyInfo) -> String {
     if key.aws_managed {
-        return "yearly, by AWS".into();
+        return tr!("yearly, by AWS", "毎年 (AWS が自動で実施)");
     }
     if key.multi_region == Some(MultiRegionRole::Replica) {
-        return "set on the primary".into();
+        return tr!("set on the primary", "プライマリキーで設定");
     }
+    ui.cli(&[cli::aws(&["kms", "get-key-rotation-status", "--region", &key.region, "--key-id", &key.key_id])]);
     match kms.get_key_rotation_status().key_id(&key.key_id).send().await {
         Ok(status) if status.key_rotation_enabled() => match status.rotation_period_in_days() {
-            Some(days) => format!("on, every {days} days"),
-            None => "on".into(),
+            Some(days) => tr!("on, every {days} days", "有効 ({days} 日ごと)"),
+            None => tr!("on", "有効"),
         },
-        Ok(_) => "off (optional)".into(),
-        Err(_) => "unknown".into(),
+        Ok(_) => tr!("off (optional)", "無効 (任意で有効化)"),
+        Err(_) => tr!("unknown", "不明"),
     }
 }
 

@@ -8,14 +8,17 @@ use aws_sdk_ec2::types::{AvailabilityZoneState, Filter, ResourceType, VolumeType
 use aws_sdk_ec2::Client;
 use clap::Parser;
 use common::args::CommonArgs;
+use common::cli::aws;
 use common::ec2::{self, LabVolume, Standing, WaitPolicy};
 use common::errors::{AwsResultExt, UsageError};
 use common::facts;
 use common::kms::{KeyInfo, RegionKeys};
 use common::regions::RegionInfo;
 use common::run::LabArgs;
-use common::scenario::{KeyKind, Side};
+use common::scenario::{KeyKind, Side, AWS_EBS_ALIAS};
 use common::tags;
+use common::text::pick;
+use common::tr;
 use common::ui::Report;
 use common::LabContext;
 use std::collections::BTreeMap;
@@ -23,6 +26,26 @@ use std::collections::BTreeMap;
 pub const LAB_ID: &str = "02-volumes";
 /// The walkthrough makes small volumes: they only need to exist to be encrypted.
 pub const SIZE_GIB: i32 = 8;
+
+/// Columns of the plan, (English, Japanese).
+const PLAN_COLUMNS: [(&str, &str); 4] =
+    [("Name", "名前"), ("Key", "キー"), ("Action", "処理"), ("Cost (estimate)", "費用 (概算)")];
+
+/// Columns of the encryption-by-default table, (English, Japanese).
+const DEFAULT_ENCRYPTION_COLUMNS: [(&str, &str); 3] =
+    [("Region", "リージョン"), ("Encryption by default", "デフォルトの暗号化"), ("Default key", "デフォルトのキー")];
+
+/// Columns of the verification table, (English, Japanese).
+const VOLUME_COLUMNS: [(&str, &str); 8] = [
+    ("Name", "名前"),
+    ("Volume ID", "ボリューム ID"),
+    ("Zone", "アベイラビリティーゾーン"),
+    ("Size", "サイズ"),
+    ("Key alias", "キーのエイリアス"),
+    ("Key ARN", "キー ARN"),
+    ("Encrypted", "暗号化"),
+    ("State", "状態"),
+];
 
 /// Arguments of `02-volumes`.
 #[derive(Debug, Parser)]
@@ -50,14 +73,21 @@ impl LabArgs for Args {
 pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let ui = &ctx.ui;
     let source = &ctx.session.source;
+    let region_code = source.region.code;
     explain(&ctx);
     let keys = RegionKeys::discover(&source.kms, source.region).await?;
+    ui.cli(&key_lookups(&keys));
     let keys = ctx.usable_keys(&keys, Side::Source, &KeyKind::ALL)?;
     show_encryption_by_default(&ctx).await?;
 
-    let existing = ec2::lab_volumes(&source.ec2)
-        .await
-        .with_context(|| format!("listing the lab's volumes in {}", source.region))?;
+    ui.cli(&[describe_lab_volumes(region_code)]);
+    let existing = ec2::lab_volumes(&source.ec2).await.with_context(|| {
+        tr!(
+            "listing the lab's volumes in {region}",
+            "{region} にあるラボのボリュームの一覧を取得中",
+            region = source.region
+        )
+    })?;
     let reusable = |kind: KeyKind| {
         let name = ctx.scenario.volume_name(kind);
         existing.iter().find(|volume| volume.is_live() && volume.role.as_deref() == Some(name.as_str())).cloned()
@@ -66,30 +96,49 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let zone = if to_create.is_empty() {
         String::new()
     } else {
+        ui.cli(&[aws(&[
+            "ec2",
+            "describe-availability-zones",
+            "--region",
+            region_code,
+            "--filters",
+            "Name=zone-type,Values=availability-zone",
+        ])]);
         pick_zone(&source.ec2, source.region, args.az.as_deref()).await?
     };
 
-    let mut plan = Report::new(
-        "plan",
-        "Plan",
-        &[("Name", "名前"), ("Key", "キー"), ("Action", "処理"), ("Cost (estimate)", "費用 (概算)")],
-    );
+    let mut plan = Report::new("plan", pick("Plan", "計画"), &PLAN_COLUMNS);
     for kind in KeyKind::ALL {
         let key = &keys[&kind];
         let (action, cost) = match reusable(kind) {
-            Some(volume) => (format!("exists: reuse {} ({})", volume.id, volume.state), "no change".to_string()),
+            Some(volume) => (
+                tr!(
+                    "exists: reuse {id} ({state})",
+                    "作成済み: {id} を再利用します ({state})",
+                    id = volume.id,
+                    state = volume.state
+                ),
+                tr!("no change", "変更なし"),
+            ),
             None => (
-                format!("create {SIZE_GIB} GiB gp3 volume in {zone}, encrypted"),
+                tr!(
+                    "create {SIZE_GIB} GiB gp3 volume in {zone}, encrypted",
+                    "{zone} に {SIZE_GIB} GiB の gp3 ボリュームを暗号化して作成します"
+                ),
                 if ctx.session.endpoint.is_local() {
-                    "free (emulator)".into()
+                    tr!("free (emulator)", "無料 (エミュレーター)")
                 } else {
-                    facts::GP3_VOLUME_8GIB.value.into()
+                    facts::GP3_VOLUME_8GIB.text().into()
                 },
             ),
         };
         plan.row(vec![ctx.scenario.volume_name(kind), key.display_name().into(), action, cost], None);
     }
-    let question = format!("Create {} encrypted volume(s) in {zone}?", to_create.len());
+    let count = to_create.len();
+    let question = tr!(
+        "Create {count} encrypted volume(s) in {zone}?",
+        "{zone} に暗号化されたボリュームを {count} 個作成しますか？"
+    );
     if !ctx.approve(&plan, !to_create.is_empty(), &question)? {
         return Ok(());
     }
@@ -97,37 +146,55 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let creates = to_create.iter().map(|kind| create_volume(&ctx, &source.ec2, *kind, &zone, &keys[kind]));
     let mut ids: Vec<String> = futures::future::try_join_all(creates).await?;
     ids.extend(KeyKind::ALL.into_iter().filter_map(reusable).map(|volume| volume.id));
+    let mut wait = vec!["ec2", "wait", "volume-available", "--region", region_code, "--volume-ids"];
+    wait.extend(ids.iter().map(String::as_str));
+    ui.cli(&[aws(&wait)]);
     let ec2_client = &source.ec2;
+    let what = tr!("volume", "ボリューム");
     let failures =
-        ec2::wait_all(ui, "volume", &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes), |pending| async move {
+        ec2::wait_all(ui, &what, &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes), |pending| async move {
             let volumes = ec2::volumes_by_id(ec2_client, &pending).await?;
             Ok(volumes.iter().map(|volume| (volume.id.clone(), Standing::of_volume(volume))).collect())
         })
         .await?;
     for (id, message) in &failures {
-        ui.warn(&format!("volume {id}: {message}"));
+        ui.warn(&tr!("volume {id}: {message}", "ボリューム {id}: {message}"));
     }
 
-    let after = ec2::lab_volumes(&source.ec2)
-        .await
-        .with_context(|| format!("describing the lab's volumes in {}", source.region))?;
+    ui.cli(&[describe_lab_volumes(region_code)]);
+    let after = ec2::lab_volumes(&source.ec2).await.with_context(|| {
+        tr!(
+            "describing the lab's volumes in {region}",
+            "{region} にあるラボのボリュームの情報を取得中",
+            region = source.region
+        )
+    })?;
     let report = verify(&ctx, &keys, &after);
     ctx.conclude(
         &report,
-        "Each volume is encrypted with a different key, and every snapshot of it will be too. Lab 03 takes\n\
-         those snapshots.",
+        &tr!(
+            "Each volume is encrypted with a different key, and every snapshot of it will be too. Lab 03 takes\n\
+             those snapshots.",
+            "各ボリュームは異なる KMS キーで暗号化されており、そのボリュームのスナップショットもすべて\n\
+             同じキーで暗号化されます。ラボ 03 でそのスナップショットを作成します。"
+        ),
     )
 }
 
 fn explain(ctx: &LabContext) {
     let ui = &ctx.ui;
-    ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
-    ui.teach(&format!(
+    ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ui.teach(&tr!(
         "An EBS volume is encrypted when it is created, with the KMS key you choose; it cannot be changed\n\
          later, and every snapshot of the volume is encrypted with the same key. This lab creates three\n\
-         {SIZE_GIB} GiB gp3 volumes in {}, one per key: aws/ebs (AWS managed), the single-region key and\n\
+         {SIZE_GIB} GiB gp3 volumes in {region}, one per key: aws/ebs (AWS managed), the single-region key and\n\
          the multi-region primary. EBS accepts only symmetric keys that are enabled, in the volume's region.",
-        ctx.scenario.source
+        "EBS ボリュームは作成時に、指定した KMS キーで暗号化されます。暗号化の状態と使用するキーは\n\
+         後から変更できず、そのボリュームのスナップショットはすべて同じキーで暗号化されます。\n\
+         このラボでは {region} に {SIZE_GIB} GiB の gp3 ボリュームを 3 つ、キーごとに 1 つずつ作成します:\n\
+         aws/ebs (AWS マネージドキー)、単一リージョンキー、マルチリージョンキーのプライマリキーです。\n\
+         EBS で使えるのは、ボリュームと同じリージョンにある、有効な対称暗号化 KMS キーだけです。",
+        region = ctx.scenario.source
     ));
 }
 
@@ -135,26 +202,36 @@ fn explain(ctx: &LabContext) {
 async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
     let mut report = Report::new(
         "encryption_by_default",
-        "EBS encryption by default (read-only; set per account and per region)",
-        &[
-            ("Region", "リージョン"),
-            ("Encryption by default", "デフォルトの暗号化"),
-            ("Default key", "デフォルトのキー"),
-        ],
+        tr!(
+            "EBS encryption by default (read-only; set per account and per region)",
+            "EBS のデフォルトの暗号化 (読み取りのみ。アカウントごと、リージョンごとの設定です)"
+        ),
+        &DEFAULT_ENCRYPTION_COLUMNS,
     );
     for side in [Side::Source, Side::Destination] {
         let clients = ctx.session.clients(side);
+        let region_code = clients.region.code;
+        ctx.ui.cli(&[
+            aws(&["ec2", "get-ebs-encryption-by-default", "--region", region_code]),
+            aws(&["ec2", "get-ebs-default-kms-key-id", "--region", region_code]),
+        ]);
         let enabled = clients
             .ec2
             .get_ebs_encryption_by_default()
             .send()
             .await
             .aws("ec2:GetEbsEncryptionByDefault")
-            .with_context(|| format!("reading EBS encryption by default in {}", clients.region))?;
+            .with_context(|| {
+                tr!(
+                    "reading EBS encryption by default in {region}",
+                    "{region} の EBS のデフォルトの暗号化の設定を取得中",
+                    region = clients.region
+                )
+            })?;
         let enabled = match enabled.ebs_encryption_by_default() {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => "unknown",
+            Some(true) => pick("on", "有効"),
+            Some(false) => pick("off", "無効"),
+            None => pick("unknown", "不明"),
         };
         // Informational only, and not implemented on the emulator (HTTP 500): one attempt, no
         // retries, so a missing answer costs no back-off.
@@ -170,18 +247,51 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
         {
             Ok(output) => output.kms_key_id().unwrap_or("alias/aws/ebs").to_string(),
             Err(error) => match error.code() {
-                Some(code) if !code.starts_with("HTTP") => format!("unknown ({code})"),
-                _ => "unknown on this endpoint".to_string(),
+                Some(code) if !code.starts_with("HTTP") => tr!("unknown ({code})", "不明 ({code})"),
+                _ => tr!("unknown on this endpoint", "このエンドポイントでは取得できません"),
             },
         };
         report.row(vec![clients.region.to_string(), enabled.into(), default_key], None);
     }
     ctx.ui.report(&report);
-    ctx.ui.teach(
+    ctx.ui.teach(&tr!(
         "With encryption by default on, every new volume and snapshot copy in that region is encrypted even\n\
          when nobody asks; existing volumes do not change. This lab names its keys explicitly either way.",
-    );
+        "デフォルトの暗号化が有効なリージョンでは、暗号化を指定しなくても、新しく作成するボリュームと\n\
+         スナップショットのコピーはすべて暗号化されます。既存のボリュームは変わりません。\n\
+         このラボでは、設定が有効か無効かにかかわらず、使用するキーを明示的に指定します。"
+    ));
     Ok(())
+}
+
+/// The lab-owned filter of the Describe calls, as the AWS CLI writes it.
+fn owned_filter() -> String {
+    format!("Name=tag:{},Values={}", tags::PROJECT_KEY, tags::PROJECT)
+}
+
+/// `aws ec2 describe-volumes` for the lab's volumes in `region_code`.
+fn describe_lab_volumes(region_code: &str) -> String {
+    aws(&["ec2", "describe-volumes", "--region", region_code, "--filters", &owned_filter()])
+}
+
+/// The key lookups [`RegionKeys::discover`] made in the region of `keys`, as AWS CLI commands:
+/// the aliases and keys of the region, the tags of the lab's keys, then each of them described.
+fn key_lookups(keys: &RegionKeys) -> Vec<String> {
+    let region_code = keys.region.code;
+    let mut commands = vec![
+        aws(&["kms", "list-aliases", "--region", region_code]),
+        aws(&["kms", "list-keys", "--region", region_code]),
+    ];
+    for key in &keys.owned {
+        commands.push(aws(&["kms", "list-resource-tags", "--region", region_code, "--key-id", &key.key_id]));
+    }
+    for key in &keys.owned {
+        commands.push(aws(&["kms", "describe-key", "--region", region_code, "--key-id", &key.key_id]));
+    }
+    if keys.aws_ebs.is_some() {
+        commands.push(aws(&["kms", "describe-key", "--region", region_code, "--key-id", AWS_EBS_ALIAS]));
+    }
+    commands
 }
 
 /// `--az` if it is an available zone of the region, otherwise the first available zone.
@@ -193,7 +303,9 @@ async fn pick_zone(ec2_client: &Client, region: &RegionInfo, asked: Option<&str>
         .send()
         .await
         .aws("ec2:DescribeAvailabilityZones")
-        .with_context(|| format!("listing the availability zones of {region}"))?;
+        .with_context(|| {
+            tr!("listing the availability zones of {region}", "{region} のアベイラビリティーゾーンの一覧を取得中")
+        })?;
     let mut zones: Vec<String> = output
         .availability_zones()
         .iter()
@@ -204,12 +316,16 @@ async fn pick_zone(ec2_client: &Client, region: &RegionInfo, asked: Option<&str>
     zones.sort();
     match asked {
         Some(zone) if zones.iter().any(|z| z == zone) => Ok(zone.to_string()),
-        Some(zone) => Err(UsageError(format!(
-            "--az {zone} is not an available zone of {region}; choose one of: {}",
-            zones.join(", ")
+        Some(zone) => Err(UsageError(tr!(
+            "--az {zone} is not an available zone of {region}; choose one of: {choices}",
+            "--az {zone} は {region} で利用できるアベイラビリティーゾーンではありません。\
+             次のいずれかを指定してください: {choices}",
+            choices = zones.join(", ")
         ))
         .into()),
-        None => zones.into_iter().next().with_context(|| format!("{region} reports no available zone")),
+        None => zones.into_iter().next().with_context(|| {
+            tr!("{region} reports no available zone", "{region} には利用できるアベイラビリティーゾーンがありません")
+        }),
     }
 }
 
@@ -221,6 +337,26 @@ async fn create_volume(
     key: &KeyInfo,
 ) -> Result<String> {
     let name = ctx.scenario.volume_name(kind);
+    let size = SIZE_GIB.to_string();
+    let mut command: Vec<String> = [
+        "ec2",
+        "create-volume",
+        "--region",
+        ctx.session.source.region.code,
+        "--availability-zone",
+        zone,
+        "--size",
+        &size,
+        "--volume-type",
+        "gp3",
+        "--encrypted",
+        "--kms-key-id",
+        &key.arn,
+    ]
+    .map(String::from)
+    .into();
+    command.extend(common::cli::ec2_tags("volume", LAB_ID, &name));
+    ctx.ui.cli(&[aws(&command)]);
     let output = ec2_client
         .create_volume()
         .availability_zone(zone)
@@ -232,29 +368,45 @@ async fn create_volume(
         .send()
         .await
         .aws("ec2:CreateVolume")
-        .with_context(|| format!("creating volume {name} in {zone}"))?;
-    let id = output.volume_id().context("CreateVolume returned no volume id")?.to_string();
-    ctx.ui.say(&format!("created volume {id} ({name}), encrypted with {}", key.display_name()));
+        .with_context(|| tr!("creating volume {name} in {zone}", "{zone} にボリューム {name} を作成中"))?;
+    let id = output
+        .volume_id()
+        .with_context(|| tr!("CreateVolume returned no volume id", "CreateVolume の応答にボリューム ID がありません"))?
+        .to_string();
+    ctx.ui.say(&tr!(
+        "created volume {id} ({name}), encrypted with {key}",
+        "ボリューム {id} ({name}) を作成しました。暗号化に使ったキー: {key}",
+        key = key.display_name()
+    ));
     Ok(id)
 }
 
 /// What the walkthrough expects of one volume.
 pub fn check_volume(volume: &LabVolume, key: &KeyInfo) -> Result<(), String> {
     if !volume.encrypted {
-        return Err("not encrypted".into());
+        return Err(tr!("not encrypted", "暗号化されていません"));
     }
     if volume.kms_key_id.as_deref() != Some(key.arn.as_str()) {
-        return Err(format!(
-            "encrypted with {}, expected {}",
-            volume.kms_key_id.as_deref().unwrap_or("no key"),
-            key.arn
+        let actual = match volume.kms_key_id.as_deref() {
+            Some(arn) => arn.to_string(),
+            None => tr!("no key", "キーなし"),
+        };
+        return Err(tr!(
+            "encrypted with {actual}, expected {expected}",
+            "{actual} で暗号化されています (想定: {expected})",
+            expected = key.arn
         ));
     }
     if volume.size_gib != SIZE_GIB || volume.volume_type != "gp3" {
-        return Err(format!("{} GiB {}, expected {SIZE_GIB} GiB gp3", volume.size_gib, volume.volume_type));
+        return Err(tr!(
+            "{size} GiB {kind}, expected {SIZE_GIB} GiB gp3",
+            "{size} GiB の {kind} です (想定: {SIZE_GIB} GiB の gp3)",
+            size = volume.size_gib,
+            kind = volume.volume_type
+        ));
     }
     if !matches!(volume.state.as_str(), "available" | "in-use") {
-        return Err(format!("state {}", volume.state));
+        return Err(tr!("state {state}", "状態が {state} です", state = volume.state));
     }
     Ok(())
 }
@@ -262,17 +414,8 @@ pub fn check_volume(volume: &LabVolume, key: &KeyInfo) -> Result<(), String> {
 fn verify(ctx: &LabContext, keys: &BTreeMap<KeyKind, KeyInfo>, volumes: &[LabVolume]) -> Report {
     let mut report = Report::new(
         "volumes",
-        format!("The lab's volumes in {}", ctx.scenario.source),
-        &[
-            ("Name", "名前"),
-            ("Volume ID", "ボリューム ID"),
-            ("Zone", "アベイラビリティーゾーン"),
-            ("Size", "サイズ"),
-            ("Key alias", "キーのエイリアス"),
-            ("Key ARN", "キー ARN"),
-            ("Encrypted", "暗号化"),
-            ("State", "状態"),
-        ],
+        tr!("The lab's volumes in {region}", "{region} にあるラボのボリューム", region = ctx.scenario.source),
+        &VOLUME_COLUMNS,
     );
     for kind in KeyKind::ALL {
         let name = ctx.scenario.volume_name(kind);
@@ -288,9 +431,9 @@ fn verify(ctx: &LabContext, keys: &BTreeMap<KeyKind, KeyInfo>, volumes: &[LabVol
                     key.display_name().into(),
                     key.arn.clone(),
                     "—".into(),
-                    "missing".into(),
+                    pick("missing", "見つかりません").into(),
                 ],
-                Some(Err("no such volume".into())),
+                Some(Err(tr!("no such volume", "ボリュームがありません"))),
             ),
             Some(volume) => report.row(
                 vec![
@@ -300,7 +443,7 @@ fn verify(ctx: &LabContext, keys: &BTreeMap<KeyKind, KeyInfo>, volumes: &[LabVol
                     format!("{} GiB", volume.size_gib),
                     key.display_name().into(),
                     volume.kms_key_id.clone().unwrap_or_else(|| "—".into()),
-                    if volume.encrypted { "yes".into() } else { "no".into() },
+                    if volume.encrypted { pick("yes", "はい") } else { pick("no", "いいえ") }.into(),
                     volume.state.clone(),
                 ],
                 Some(check_volume(volume, key)),

@@ -5,12 +5,15 @@
 use anyhow::{Context, Result};
 use aws_sdk_ec2::types::ResourceType;
 use aws_sdk_ec2::Client;
+use common::cli::aws;
 use common::ec2::{self, LabSnapshot, LabVolume, Standing, WaitPolicy};
 use common::errors::AwsResultExt;
 use common::facts;
 use common::kms::RegionKeys;
-use common::scenario::KeyKind;
+use common::scenario::{KeyKind, AWS_EBS_ALIAS};
 use common::tags;
+use common::text::pick;
+use common::tr;
 use common::ui::{Report, Ui};
 use common::LabContext;
 use std::collections::BTreeMap;
@@ -19,12 +22,61 @@ pub const LAB_ID: &str = "03-snapshots";
 
 common::common_args_only!("03-snapshots", "Lab 03: a snapshot of each lab volume, waited until completed");
 
+/// Columns of the plan, (English, Japanese).
+const PLAN_COLUMNS: [(&str, &str); 4] =
+    [("Name", "名前"), ("Volume", "ボリューム"), ("Action", "処理"), ("Cost (estimate)", "費用 (概算)")];
+
+/// Columns of the verification table, (English, Japanese).
+const SNAPSHOT_COLUMNS: [(&str, &str); 6] = [
+    ("Name", "名前"),
+    ("Snapshot ID", "スナップショット ID"),
+    ("Volume", "ボリューム"),
+    ("Key", "キー"),
+    ("Encrypted", "暗号化"),
+    ("State", "状態"),
+];
+
+/// The lab-owned filter of the Describe calls, as the AWS CLI writes it.
+fn owned_filter() -> String {
+    format!("Name=tag:{},Values={}", tags::PROJECT_KEY, tags::PROJECT)
+}
+
+/// `aws ec2 describe-snapshots` for the lab's snapshots in `region_code` (this account's only).
+fn describe_lab_snapshots(region_code: &str) -> String {
+    aws(&["ec2", "describe-snapshots", "--region", region_code, "--owner-ids", "self", "--filters", &owned_filter()])
+}
+
+/// The key lookups [`RegionKeys::discover`] made in the region of `keys`, as AWS CLI commands:
+/// the aliases and keys of the region, the tags of the lab's keys, then each of them described.
+fn key_lookups(keys: &RegionKeys) -> Vec<String> {
+    let region_code = keys.region.code;
+    let mut commands = vec![
+        aws(&["kms", "list-aliases", "--region", region_code]),
+        aws(&["kms", "list-keys", "--region", region_code]),
+    ];
+    for key in &keys.owned {
+        commands.push(aws(&["kms", "list-resource-tags", "--region", region_code, "--key-id", &key.key_id]));
+    }
+    for key in &keys.owned {
+        commands.push(aws(&["kms", "describe-key", "--region", region_code, "--key-id", &key.key_id]));
+    }
+    if keys.aws_ebs.is_some() {
+        commands.push(aws(&["kms", "describe-key", "--region", region_code, "--key-id", AWS_EBS_ALIAS]));
+    }
+    commands
+}
+
 /// The lab's live volume for each kind; a refusal naming lab 02 when any is missing.
 pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVolume>> {
     let source = &ctx.session.source;
-    let volumes = ec2::lab_volumes(&source.ec2)
-        .await
-        .with_context(|| format!("listing the lab's volumes in {}", source.region))?;
+    ctx.ui.cli(&[aws(&["ec2", "describe-volumes", "--region", source.region.code, "--filters", &owned_filter()])]);
+    let volumes = ec2::lab_volumes(&source.ec2).await.with_context(|| {
+        tr!(
+            "listing the lab's volumes in {region}",
+            "{region} にあるラボのボリュームの一覧を取得中",
+            region = source.region
+        )
+    })?;
     let mut found = BTreeMap::new();
     let mut missing = Vec::new();
     for kind in KeyKind::ALL {
@@ -33,7 +85,9 @@ pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVol
             Some(volume) => {
                 found.insert(kind, volume.clone());
             }
-            None => missing.push(format!("volume {name} in {}", source.region)),
+            None => {
+                missing.push(tr!("volume {name} in {region}", "{region} のボリューム {name}", region = source.region))
+            }
         }
     }
     if missing.is_empty() {
@@ -53,32 +107,50 @@ pub fn find_snapshot<'a>(ctx: &LabContext, snapshots: &'a [LabSnapshot], kind: K
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let ui = &ctx.ui;
     let source = &ctx.session.source;
+    let region_code = source.region.code;
     explain(&ctx);
     let volumes = source_volumes(&ctx).await?;
-    let existing = ec2::lab_snapshots(&source.ec2)
-        .await
-        .with_context(|| format!("listing the lab's snapshots in {}", source.region))?;
+    ui.cli(&[describe_lab_snapshots(region_code)]);
+    let existing = ec2::lab_snapshots(&source.ec2).await.with_context(|| {
+        tr!(
+            "listing the lab's snapshots in {region}",
+            "{region} にあるラボのスナップショットの一覧を取得中",
+            region = source.region
+        )
+    })?;
 
-    let mut plan = Report::new(
-        "plan",
-        "Plan",
-        &[("Name", "名前"), ("Volume", "ボリューム"), ("Action", "処理"), ("Cost (estimate)", "費用 (概算)")],
-    );
+    let mut plan = Report::new("plan", pick("Plan", "計画"), &PLAN_COLUMNS);
     let mut to_create = Vec::new();
     for kind in KeyKind::ALL {
         let volume = &volumes[&kind];
         let (action, cost) = match find_snapshot(&ctx, &existing, kind) {
-            Some(snapshot) => (format!("exists: reuse {} ({})", snapshot.id, snapshot.state), "no change".to_string()),
+            Some(snapshot) => (
+                tr!(
+                    "exists: reuse {id} ({state})",
+                    "作成済み: {id} を再利用します ({state})",
+                    id = snapshot.id,
+                    state = snapshot.state
+                ),
+                tr!("no change", "変更なし"),
+            ),
             None => {
                 to_create.push(kind);
-                let cost =
-                    if ctx.session.endpoint.is_local() { "free (emulator)" } else { facts::SNAPSHOT_STORAGE.value };
-                (format!("snapshot {}", volume.id), cost.to_string())
+                let cost = if ctx.session.endpoint.is_local() {
+                    tr!("free (emulator)", "無料 (エミュレーター)")
+                } else {
+                    facts::SNAPSHOT_STORAGE.text().to_string()
+                };
+                (tr!("snapshot {id}", "{id} のスナップショットを作成します", id = volume.id), cost)
             }
         };
         plan.row(vec![ctx.scenario.snapshot_name(kind), volume.id.clone(), action, cost], None);
     }
-    let question = format!("Create {} snapshot(s) in {}?", to_create.len(), source.region);
+    let count = to_create.len();
+    let question = tr!(
+        "Create {count} snapshot(s) in {region}?",
+        "{region} にスナップショットを {count} 個作成しますか？",
+        region = source.region
+    );
     if !ctx.approve(&plan, !to_create.is_empty(), &question)? {
         return Ok(());
     }
@@ -88,33 +160,66 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         .map(|kind| create_snapshot(&ctx, &source.ec2, ctx.scenario.snapshot_name(*kind), &volumes[kind]));
     let mut ids = futures::future::try_join_all(creates).await?;
     ids.extend(KeyKind::ALL.into_iter().filter_map(|kind| find_snapshot(&ctx, &existing, kind)).map(|s| s.id.clone()));
+    let mut wait = vec!["ec2", "wait", "snapshot-completed", "--region", region_code, "--snapshot-ids"];
+    wait.extend(ids.iter().map(String::as_str));
+    ui.cli(&[aws(&wait)]);
+    let what = tr!("snapshot", "スナップショット");
     let failures =
-        wait_for_snapshots(ui, &source.ec2, "snapshot", &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes)).await?;
+        wait_for_snapshots(ui, &source.ec2, &what, &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes)).await?;
 
-    let after = ec2::lab_snapshots(&source.ec2)
-        .await
-        .with_context(|| format!("describing the lab's snapshots in {}", source.region))?;
+    ui.cli(&[describe_lab_snapshots(region_code)]);
+    let after = ec2::lab_snapshots(&source.ec2).await.with_context(|| {
+        tr!(
+            "describing the lab's snapshots in {region}",
+            "{region} にあるラボのスナップショットの情報を取得中",
+            region = source.region
+        )
+    })?;
     let keys = RegionKeys::discover(&source.kms, source.region).await?;
+    ui.cli(&key_lookups(&keys));
     let report = verify(&ctx, &volumes, &after, &keys, &failures);
     ctx.conclude(
         &report,
-        "Each snapshot is encrypted with its volume's key: a snapshot cannot choose another key. To change\n\
-         the key you copy the snapshot, which is what lab 04 does, into another region.",
+        &tr!(
+            "Each snapshot is encrypted with its volume's key: a snapshot cannot choose another key. To change\n\
+             the key you copy the snapshot, which is what lab 04 does, into another region.",
+            "各スナップショットは、元のボリュームと同じキーで暗号化されています。スナップショットの作成時に\n\
+             別のキーを選ぶことはできません。キーを変更するにはスナップショットをコピーします。ラボ 04 では、\n\
+             別のリージョンへのコピーでこれを行います。"
+        ),
     )
 }
 
 fn explain(ctx: &LabContext) {
-    ctx.ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
-    ctx.ui.teach(&format!(
+    ctx.ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ctx.ui.teach(&tr!(
         "A snapshot of an encrypted volume is encrypted with the same KMS key as the volume. This lab takes\n\
-         one snapshot of each lab volume in {}, starts all three at once, and waits until each is\n\
+         one snapshot of each lab volume in {region}, starts all three at once, and waits until each is\n\
          `completed` (on AWS that can take minutes; at most 5 snapshots of one gp3 volume may be pending).",
-        ctx.scenario.source
+        "暗号化されたボリュームのスナップショットは常に暗号化され、ボリュームと同じ KMS キーが使われます。\n\
+         このラボでは、{region} にあるラボの各ボリュームからスナップショットを 1 つずつ作成します。\n\
+         3 つの作成を同時に開始し、それぞれが `completed` になるまで待ちます (AWS では数分かかることが\n\
+         あります。1 つの gp3 ボリュームで同時に pending にできるスナップショットは最大 5 つです)。",
+        region = ctx.scenario.source
     ));
 }
 
 async fn create_snapshot(ctx: &LabContext, ec2_client: &Client, name: String, volume: &LabVolume) -> Result<String> {
     let name = name.as_str();
+    let mut command: Vec<String> = [
+        "ec2",
+        "create-snapshot",
+        "--region",
+        ctx.scenario.source.code,
+        "--volume-id",
+        &volume.id,
+        "--description",
+        name,
+    ]
+    .map(String::from)
+    .into();
+    command.extend(common::cli::ec2_tags("snapshot", LAB_ID, name));
+    ctx.ui.cli(&[aws(&command)]);
     let output = ec2_client
         .create_snapshot()
         .volume_id(&volume.id)
@@ -123,9 +228,25 @@ async fn create_snapshot(ctx: &LabContext, ec2_client: &Client, name: String, vo
         .send()
         .await
         .aws("ec2:CreateSnapshot")
-        .with_context(|| format!("creating snapshot {name} of {} in {}", volume.id, ctx.scenario.source))?;
-    let id = output.snapshot_id().context("CreateSnapshot returned no snapshot id")?.to_string();
-    ctx.ui.say(&format!("started snapshot {id} ({name}) of {}", volume.id));
+        .with_context(|| {
+            tr!(
+                "creating snapshot {name} of {volume} in {region}",
+                "{region} で {volume} のスナップショット {name} を作成中",
+                volume = volume.id,
+                region = ctx.scenario.source
+            )
+        })?;
+    let id = output
+        .snapshot_id()
+        .with_context(|| {
+            tr!("CreateSnapshot returned no snapshot id", "CreateSnapshot の応答にスナップショット ID がありません")
+        })?
+        .to_string();
+    ctx.ui.say(&tr!(
+        "started snapshot {id} ({name}) of {volume}",
+        "{volume} のスナップショット {id} ({name}) の作成を開始しました",
+        volume = volume.id
+    ));
     Ok(id)
 }
 
@@ -148,21 +269,34 @@ pub async fn wait_for_snapshots(
 /// What the walkthrough expects of one snapshot.
 pub fn check_snapshot(snapshot: &LabSnapshot, volume: &LabVolume) -> Result<(), String> {
     if snapshot.state == "error" {
-        return Err(format!("error: {}", snapshot.state_message.as_deref().unwrap_or("no StateMessage")));
+        let message = match snapshot.state_message.as_deref() {
+            Some(message) => message.to_string(),
+            None => tr!("no StateMessage", "StateMessage がありません"),
+        };
+        return Err(tr!("error: {message}", "エラー: {message}"));
     }
     if snapshot.volume_id != volume.id {
-        return Err(format!("taken from {}, expected {}", snapshot.volume_id, volume.id));
+        return Err(tr!(
+            "taken from {actual}, expected {expected}",
+            "{actual} から作成されています (想定: {expected})",
+            actual = snapshot.volume_id,
+            expected = volume.id
+        ));
     }
     if !snapshot.encrypted {
-        return Err("not encrypted".into());
+        return Err(tr!("not encrypted", "暗号化されていません"));
     }
     // AWS always reports the key of an encrypted snapshot; the emulator leaves it out for
     // snapshots made by CreateSnapshot, whose key is then the volume's by construction.
     if snapshot.kms_key_id.is_some() && snapshot.kms_key_id != volume.kms_key_id {
-        return Err(format!("key {} differs from the volume's", snapshot.kms_key_id.as_deref().unwrap_or("none")));
+        return Err(tr!(
+            "key {key} differs from the volume's",
+            "キー {key} がボリュームのキーと異なります",
+            key = snapshot.kms_key_id.as_deref().unwrap_or("none")
+        ));
     }
     if snapshot.state != "completed" {
-        return Err(format!("state {}", snapshot.state));
+        return Err(tr!("state {state}", "状態が {state} です", state = snapshot.state));
     }
     Ok(())
 }
@@ -176,15 +310,8 @@ fn verify(
 ) -> Report {
     let mut report = Report::new(
         "snapshots",
-        format!("The lab's snapshots in {}", ctx.scenario.source),
-        &[
-            ("Name", "名前"),
-            ("Snapshot ID", "スナップショット ID"),
-            ("Volume", "ボリューム"),
-            ("Key", "キー"),
-            ("Encrypted", "暗号化"),
-            ("State", "状態"),
-        ],
+        tr!("The lab's snapshots in {region}", "{region} にあるラボのスナップショット", region = ctx.scenario.source),
+        &SNAPSHOT_COLUMNS,
     );
     let key_name = |arn: Option<&str>| {
         let arn = arn.unwrap_or("—");
@@ -200,8 +327,15 @@ fn verify(
         });
         match snapshot {
             None => report.row(
-                vec![name, "—".into(), volume.id.clone(), "—".into(), "—".into(), "missing".into()],
-                Some(Err("no such snapshot".into())),
+                vec![
+                    name,
+                    "—".into(),
+                    volume.id.clone(),
+                    "—".into(),
+                    "—".into(),
+                    pick("missing", "見つかりません").into(),
+                ],
+                Some(Err(tr!("no such snapshot", "スナップショットがありません"))),
             ),
             Some(snapshot) => report.row(
                 vec![
@@ -210,9 +344,13 @@ fn verify(
                     snapshot.volume_id.clone(),
                     match snapshot.kms_key_id.as_deref() {
                         Some(arn) => key_name(Some(arn)),
-                        None => format!("{} (the volume's; not reported)", key_name(volume.kms_key_id.as_deref())),
+                        None => tr!(
+                            "{key} (the volume's; not reported)",
+                            "{key} (ボリュームのキー。応答に記載なし)",
+                            key = key_name(volume.kms_key_id.as_deref())
+                        ),
                     },
-                    if snapshot.encrypted { "yes".into() } else { "no".into() },
+                    if snapshot.encrypted { pick("yes", "はい") } else { pick("no", "いいえ") }.into(),
                     snapshot.state.clone(),
                 ],
                 Some(check_snapshot(snapshot, volume)),

@@ -8,13 +8,16 @@ use aws_sdk_ec2::types::ResourceType;
 use aws_sdk_ec2::Client;
 use clap::Parser;
 use common::args::CommonArgs;
+use common::cli;
 use common::ec2::{self, LabSnapshot, WaitPolicy};
 use common::errors::AwsResultExt;
 use common::facts::{self, CONCURRENT_COPY_QUOTA};
-use common::kms::{KeyInfo, LabKeys};
+use common::kms::{KeyInfo, LabKeys, RegionKeys};
 use common::run::LabArgs;
-use common::scenario::{KeyKind, Side};
+use common::scenario::{KeyKind, Side, AWS_EBS_ALIAS};
 use common::tags;
+use common::text::pick;
+use common::tr;
 use common::ui::{Report, Ui};
 use common::LabContext;
 use lab03_snapshots::{find_snapshot, wait_for_snapshots};
@@ -22,28 +25,64 @@ use std::collections::BTreeMap;
 
 pub const LAB_ID: &str = "04-copy";
 
+/// Columns of the plan, (English, Japanese).
+const PLAN_COLUMNS: [(&str, &str); 4] = [
+    ("Source snapshot", "コピー元スナップショット"),
+    ("Destination key", "コピー先のキー"),
+    ("Action", "処理"),
+    ("Cost (estimate)", "費用 (概算)"),
+];
+
+/// Columns of the verification table, (English, Japanese).
+const COPY_COLUMNS: [(&str, &str); 7] = [
+    ("Source snapshot", "コピー元スナップショット"),
+    ("Source key", "コピー元のキー"),
+    ("Destination key asked", "指定したコピー先のキー"),
+    ("Copy ID", "コピーの ID"),
+    ("Encrypted", "暗号化"),
+    ("Key on copy", "コピーのキー"),
+    ("State", "状態"),
+];
+
+/// The matrix's corner column, (English, Japanese); one column per destination key type follows.
+const MATRIX_CORNER: (&str, &str) =
+    ("Source key type ↓ / destination key type →", "コピー元のキーの種類 ↓ / コピー先のキーの種類 →");
+
 /// Parses a key kind as typed on the command line.
 pub fn parse_kind(text: &str) -> Result<KeyKind, String> {
     match text.trim() {
         "aws-managed" => Ok(KeyKind::AwsManaged),
         "single-region" => Ok(KeyKind::SingleRegion),
         "multi-region" => Ok(KeyKind::MultiRegion),
-        other => Err(format!("unknown key kind '{other}': use aws-managed, single-region or multi-region")),
+        other => Err(tr!(
+            "unknown key kind '{other}': use aws-managed, single-region or multi-region",
+            "キーの種類 '{other}' は使えません。aws-managed、single-region、multi-region のいずれかを指定してください"
+        )),
     }
 }
 
 /// Parses `--key-for SOURCE=DEST`, e.g. `single-region=aws-managed`.
 pub fn parse_pair(text: &str) -> Result<(KeyKind, KeyKind), String> {
-    let (source, destination) =
-        text.split_once('=').ok_or_else(|| format!("'{text}' is not SOURCE=DEST, e.g. single-region=aws-managed"))?;
+    let (source, destination) = text.split_once('=').ok_or_else(|| {
+        tr!(
+            "'{text}' is not SOURCE=DEST, e.g. single-region=aws-managed",
+            "'{text}' は SOURCE=DEST の形式ではありません (例: single-region=aws-managed)"
+        )
+    })?;
     Ok((parse_kind(source)?, parse_kind(destination)?))
 }
 
 /// Checks `--completion-minutes`: 15 to 2,880 in steps of 15 (time-based copy).
 pub fn parse_completion_minutes(text: &str) -> Result<i32, String> {
-    let minutes: i32 = text.trim().parse().map_err(|_| format!("'{text}' is not a whole number of minutes"))?;
+    let minutes: i32 = text
+        .trim()
+        .parse()
+        .map_err(|_| tr!("'{text}' is not a whole number of minutes", "'{text}' は分単位の整数として読み取れません"))?;
     if !(15..=2880).contains(&minutes) || minutes % 15 != 0 {
-        return Err(format!("{minutes} is not allowed: a time-based copy takes 15 to 2880 minutes, in steps of 15"));
+        return Err(tr!(
+            "{minutes} is not allowed: a time-based copy takes 15 to 2880 minutes, in steps of 15",
+            "{minutes} は指定できません。時間ベースのコピーの完了時間は 15 分から 2880 分までの 15 分単位です"
+        ));
     }
     Ok(minutes)
 }
@@ -97,19 +136,35 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let destination = &ctx.session.destination;
     explain(&ctx);
 
+    let (src, dst) = (ctx.scenario.source.code, ctx.scenario.destination.code);
+    ui.cli(&[
+        lab_snapshots_cli(src),
+        cli::aws(&["kms", "list-aliases", "--region", dst]),
+        cli::aws(&["kms", "list-keys", "--region", dst]),
+        lab_snapshots_cli(dst),
+    ]);
     let (keys, source_snapshots, existing_copies) = futures::try_join!(
         LabKeys::discover(&ctx.session),
         async {
-            ec2::lab_snapshots(&source.ec2)
-                .await
-                .with_context(|| format!("listing the lab's snapshots in {}", source.region))
+            ec2::lab_snapshots(&source.ec2).await.with_context(|| {
+                tr!(
+                    "listing the lab's snapshots in {region}",
+                    "{region} にあるラボのスナップショットを一覧表示中",
+                    region = source.region
+                )
+            })
         },
         async {
-            ec2::lab_snapshots(&destination.ec2)
-                .await
-                .with_context(|| format!("listing the lab's copies in {}", destination.region))
+            ec2::lab_snapshots(&destination.ec2).await.with_context(|| {
+                tr!(
+                    "listing the lab's copies in {region}",
+                    "{region} にあるラボのコピーを一覧表示中",
+                    region = destination.region
+                )
+            })
         },
     )?;
+    ui.cli(&destination_key_lookups_cli(&ctx, &keys.destination));
     let snapshots = completed_source_snapshots(&ctx, &source_snapshots)?;
     let pairs = choose_pairs(&ctx, &args, ui)?;
     // Only the keys the chosen pairs use, checked before any copy.
@@ -134,32 +189,42 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         })
         .collect();
 
-    let mut plan = Report::new(
-        "plan",
-        "Plan",
-        &[
-            ("Source snapshot", "コピー元スナップショット"),
-            ("Destination key", "コピー先のキー"),
-            ("Action", "処理"),
-            ("Cost (estimate)", "費用 (概算)"),
-        ],
-    );
+    let mut plan = Report::new("plan", pick("Plan", "計画"), &PLAN_COLUMNS);
     for copy in &plans {
         let (action, cost) = match &copy.existing {
-            Some(existing) => (format!("exists: reuse {} ({})", existing.id, existing.state), "no change".to_string()),
+            Some(existing) => (
+                tr!(
+                    "exists: reuse {id} ({state})",
+                    "作成済み: {id} を再利用します ({state})",
+                    id = existing.id,
+                    state = existing.state
+                ),
+                tr!("no change", "変更なし"),
+            ),
             None => (
-                format!("copy to {} as {}", destination.region, copy.name),
+                tr!(
+                    "copy to {region} as {name}",
+                    "{region} へ {name} としてコピー",
+                    region = destination.region,
+                    name = copy.name
+                ),
                 if ctx.session.endpoint.is_local() {
-                    "free (emulator)".into()
+                    tr!("free (emulator)", "無料 (エミュレーター)")
                 } else {
-                    facts::INTER_REGION_TRANSFER.value.into()
+                    facts::INTER_REGION_TRANSFER.text().into()
                 },
             ),
         };
         plan.row(vec![copy.source.name.clone(), copy.key.display_name().into(), action, cost], None);
     }
     let to_copy: Vec<&CopyPlan> = plans.iter().filter(|copy| copy.existing.is_none()).collect();
-    let question = format!("Copy {} snapshot(s) from {} to {}?", to_copy.len(), source.region, destination.region);
+    let question = tr!(
+        "Copy {count} snapshot(s) from {source} to {destination}?",
+        "{source} から{destination} へ、スナップショットを {count} 個コピーしますか？",
+        count = to_copy.len(),
+        source = source.region,
+        destination = destination.region
+    );
     if !ctx.approve(&plan, !to_copy.is_empty(), &question)? {
         return Ok(());
     }
@@ -172,24 +237,57 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         .collect();
     let failures = copy_all(&ctx, &destination.ec2, &to_copy, already_running, args.completion_minutes).await?;
 
-    let copies = ec2::lab_snapshots(&destination.ec2)
-        .await
-        .with_context(|| format!("describing the lab's copies in {}", destination.region))?;
+    ui.cli(&[lab_snapshots_cli(dst)]);
+    let copies = ec2::lab_snapshots(&destination.ec2).await.with_context(|| {
+        tr!(
+            "describing the lab's copies in {region}",
+            "{region} にあるラボのコピーの情報を取得中",
+            region = destination.region
+        )
+    })?;
     let report = verify(&ctx, &plans, &copies, &failures);
     if args.matrix {
         ui.report(&matrix(&plans, &report));
     }
     ctx.conclude(
         &report,
-        "Each copy now lives in the destination region, encrypted with the destination key you chose,\n\
-         whatever key protected the source. Everything the labs made carries their tags, so it can be\n\
-         found and removed when you are done.",
+        &tr!(
+            "Each copy now lives in the destination region, encrypted with the destination key you chose,\n\
+             whatever key protected the source. Everything the labs made carries their tags, so it can be\n\
+             found and removed when you are done.",
+            "各コピーはコピー先のリージョンにあり、コピー元がどのキーで保護されていたかにかかわらず、\n\
+             選んだコピー先のキーで暗号化されています。ラボで作成したものにはすべてラボのタグが付いているので、\n\
+             終わったら見つけて削除できます。"
+        ),
     )
 }
 
+/// `aws ec2 describe-snapshots` for the lab's own snapshots in `region`, as [`ec2::lab_snapshots`] asks.
+fn lab_snapshots_cli(region: &str) -> String {
+    let filter = format!("Name=tag:{},Values={}", tags::PROJECT_KEY, tags::PROJECT);
+    cli::aws(&["ec2", "describe-snapshots", "--region", region, "--owner-ids", "self", "--filters", &filter])
+}
+
+/// The key lookups in the destination that found the keys a copy can use: for each scenario key
+/// there, its tags (customer managed keys) and its description.
+fn destination_key_lookups_cli(ctx: &LabContext, keys: &RegionKeys) -> Vec<String> {
+    let region = ctx.scenario.destination.code;
+    let mut commands = Vec::new();
+    for kind in KeyKind::ALL {
+        let Some(key) = keys.scenario_key(&ctx.scenario.key(kind, Side::Destination)) else { continue };
+        if kind == KeyKind::AwsManaged {
+            commands.push(cli::aws(&["kms", "describe-key", "--region", region, "--key-id", AWS_EBS_ALIAS]));
+        } else {
+            commands.push(cli::aws(&["kms", "list-resource-tags", "--region", region, "--key-id", &key.key_id]));
+            commands.push(cli::aws(&["kms", "describe-key", "--region", region, "--key-id", &key.key_id]));
+        }
+    }
+    commands
+}
+
 fn explain(ctx: &LabContext) {
-    ctx.ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
-    ctx.ui.teach(&format!(
+    ctx.ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ctx.ui.teach(&tr!(
         "CopySnapshot is sent to the destination region ({dst}), naming the source region and snapshot.\n\
          A copy of an encrypted snapshot is always encrypted, and a KMS key is regional: the copy is\n\
          re-encrypted with a key of {dst}. While the data travels, Amazon S3 server-side encryption\n\
@@ -197,6 +295,16 @@ fn explain(ctx: &LabContext) {
          related key that already exists in {dst} (its replica), as AWS documents for most services.\n\
          Any source key type can be copied with any destination key type. Tags are not copied: the lab\n\
          tags each copy in the CopySnapshot request.",
+        "CopySnapshot リクエストは、コピー先のリージョンである{dst} に送信します。\n\
+         コピー元のリージョンとスナップショットは、リクエストの中で指定します。\n\
+         暗号化されたスナップショットのコピーは必ず暗号化されます。また、KMS キーはリージョンごとの\n\
+         リソースなので、コピーは{dst} のキーで再暗号化されます。\n\
+         転送中のデータは、Amazon S3 のサーバー側の暗号化 (256 ビット AES) で保護されます。\n\
+         AWS のドキュメントがほとんどのサービスについて説明しているとおり、マルチリージョンキーを\n\
+         使ってもこの再暗号化は省略されません。マルチリージョンキーで得られるのは、{dst} に\n\
+         すでに存在する関連キー (キーマテリアルを共有するレプリカキー) であり、コピーはこのレプリカキーで\n\
+         再暗号化されます。コピー元のキーがどの種類でも、コピー先ではどの種類のキーでも選べます。\n\
+         タグはコピーされないため、このラボは CopySnapshot リクエストの中で各コピーにタグを付けます。",
         dst = ctx.scenario.destination
     ));
 }
@@ -210,11 +318,19 @@ fn completed_source_snapshots(ctx: &LabContext, snapshots: &[LabSnapshot]) -> Re
             Some(snapshot) if snapshot.state == "completed" => {
                 found.insert(kind, snapshot.clone());
             }
-            Some(snapshot) => missing.push(format!(
-                "snapshot {} ({}) is still {}: run 03-snapshots again to wait for it",
-                snapshot.name, snapshot.id, snapshot.state
+            Some(snapshot) => missing.push(tr!(
+                "snapshot {name} ({id}) is still {state}: run 03-snapshots again to wait for it",
+                "スナップショット {name} ({id}) はまだ {state} です。03-snapshots をもう一度実行して完了を待ってください",
+                name = snapshot.name,
+                id = snapshot.id,
+                state = snapshot.state
             )),
-            None => missing.push(format!("snapshot {} in {}", ctx.scenario.snapshot_name(kind), ctx.scenario.source)),
+            None => missing.push(tr!(
+                "snapshot {name} in {region}",
+                "{region} のスナップショット {name}",
+                name = ctx.scenario.snapshot_name(kind),
+                region = ctx.scenario.source
+            )),
         }
     }
     if missing.is_empty() {
@@ -239,10 +355,11 @@ fn choose_pairs(ctx: &LabContext, args: &Args, ui: &Ui) -> Result<Vec<(KeyKind, 
             Some((_, destination_kind)) => *destination_kind,
             None => {
                 let default = KeyKind::ALL.iter().position(|k| *k == source_kind).unwrap_or(0);
-                let question = format!(
-                    "Re-encrypt the copy of {} with which key in {}?",
-                    ctx.scenario.snapshot_name(source_kind),
-                    ctx.scenario.destination
+                let question = tr!(
+                    "Re-encrypt the copy of {snapshot} with which key in {region}?",
+                    "{snapshot} のコピーを、{region} のどのキーで再暗号化しますか？",
+                    snapshot = ctx.scenario.snapshot_name(source_kind),
+                    region = ctx.scenario.destination
                 );
                 KeyKind::ALL[ui.choose(&question, &options, default)?]
             }
@@ -276,14 +393,19 @@ async fn copy_all(
         if in_flight.is_empty() {
             break;
         }
-        failures.extend(wait_for_snapshots(&ctx.ui, destination, "copy", &in_flight, policy).await?);
+        let mut wait = vec!["ec2", "wait", "snapshot-completed", "--region", ctx.scenario.destination.code];
+        wait.push("--snapshot-ids");
+        wait.extend(in_flight.iter().map(String::as_str));
+        ctx.ui.cli(&[cli::aws(&wait)]);
+        let what = pick("copy", "コピー");
+        failures.extend(wait_for_snapshots(&ctx.ui, destination, what, &in_flight, policy).await?);
         in_flight.clear();
         if queue.len() == 0 {
             break;
         }
     }
     for (id, message) in &failures {
-        ctx.ui.warn(&format!("copy {id} failed: {message}"));
+        ctx.ui.warn(&tr!("copy {id} failed: {message}", "コピー {id} が失敗しました: {message}"));
     }
     Ok(failures)
 }
@@ -294,27 +416,62 @@ async fn start_copy(
     copy: &CopyPlan,
     completion_minutes: Option<i32>,
 ) -> Result<String> {
+    let (src, dst) = (ctx.scenario.source.code, ctx.scenario.destination.code);
+    // Sent to AWS: English whatever the learner's language.
+    let description = format!("{} (copy of {} from {src})", copy.name, copy.source.id);
+    let mut command = vec![
+        "ec2".to_string(),
+        "copy-snapshot".into(),
+        "--region".into(),
+        dst.into(),
+        "--source-region".into(),
+        src.into(),
+        "--source-snapshot-id".into(),
+        copy.source.id.clone(),
+        "--encrypted".into(),
+        "--kms-key-id".into(),
+        copy.key.arn.clone(),
+        "--description".into(),
+        description.clone(),
+    ];
+    command.extend(cli::ec2_tags("snapshot", LAB_ID, &copy.name));
+    if let Some(minutes) = completion_minutes {
+        command.extend(["--completion-duration-minutes".to_string(), minutes.to_string()]);
+    }
+    ctx.ui.cli(&[cli::aws(&command)]);
     let output = destination
         .copy_snapshot()
-        .source_region(ctx.scenario.source.code)
+        .source_region(src)
         .source_snapshot_id(&copy.source.id)
         .encrypted(true)
         .kms_key_id(&copy.key.arn)
-        .description(format!("{} (copy of {} from {})", copy.name, copy.source.id, ctx.scenario.source.code))
+        .description(description)
         .tag_specifications(tags::ec2_tag_spec(ResourceType::Snapshot, LAB_ID, &copy.name))
         .set_completion_duration_minutes(completion_minutes)
         .send()
         .await
         .aws("ec2:CopySnapshot")
         .with_context(|| {
-            format!("copying {} from {} to {}", copy.source.id, ctx.scenario.source, ctx.scenario.destination)
+            tr!(
+                "copying {id} from {source} to {destination}",
+                "{id} を {source} から {destination} へコピー中",
+                id = copy.source.id,
+                source = ctx.scenario.source,
+                destination = ctx.scenario.destination
+            )
         })?;
-    let id = output.snapshot_id().context("CopySnapshot returned no snapshot id")?.to_string();
-    ctx.ui.say(&format!(
-        "started copy {id}: {} → {}, encrypted with {}",
-        copy.source.name,
-        ctx.scenario.destination,
-        copy.key.display_name()
+    let id = output
+        .snapshot_id()
+        .with_context(|| {
+            tr!("CopySnapshot returned no snapshot id", "CopySnapshot がスナップショット ID を返しませんでした")
+        })?
+        .to_string();
+    ctx.ui.say(&tr!(
+        "started copy {id}: {name} → {region}, encrypted with {key}",
+        "コピー {id} を開始しました: {name} → {region}、{key} で暗号化",
+        name = copy.source.name,
+        region = ctx.scenario.destination,
+        key = copy.key.display_name()
     ));
     Ok(id)
 }
@@ -322,16 +479,22 @@ async fn start_copy(
 /// What the walkthrough expects of one copy.
 pub fn check_copy(copy: &LabSnapshot, asked: &KeyInfo) -> Result<(), String> {
     if copy.state == "error" {
-        return Err(format!("error: {}", copy.state_message.as_deref().unwrap_or("no StateMessage")));
+        let message = copy.state_message.clone().unwrap_or_else(|| tr!("no StateMessage", "StateMessage なし"));
+        return Err(tr!("error: {message}", "エラー: {message}"));
     }
     if !copy.encrypted {
-        return Err("not encrypted".into());
+        return Err(tr!("not encrypted", "暗号化されていません"));
     }
     if copy.kms_key_id.as_deref() != Some(asked.arn.as_str()) {
-        return Err(format!("encrypted with {}, asked {}", copy.kms_key_id.as_deref().unwrap_or("no key"), asked.arn));
+        let used = copy.kms_key_id.clone().unwrap_or_else(|| tr!("no key", "キーなし"));
+        return Err(tr!(
+            "encrypted with {used}, asked {asked}",
+            "{used} で暗号化されています (指定したのは {asked})",
+            asked = asked.arn
+        ));
     }
     if copy.state != "completed" {
-        return Err(format!("state {}", copy.state));
+        return Err(tr!("state {state}", "状態 {state}", state = copy.state));
     }
     Ok(())
 }
@@ -339,16 +502,8 @@ pub fn check_copy(copy: &LabSnapshot, asked: &KeyInfo) -> Result<(), String> {
 fn verify(ctx: &LabContext, plans: &[CopyPlan], copies: &[LabSnapshot], failures: &BTreeMap<String, String>) -> Report {
     let mut report = Report::new(
         "copies",
-        format!("The lab's copies in {}", ctx.scenario.destination),
-        &[
-            ("Source snapshot", "コピー元スナップショット"),
-            ("Source key", "コピー元のキー"),
-            ("Destination key asked", "指定したコピー先のキー"),
-            ("Copy ID", "コピーの ID"),
-            ("Encrypted", "暗号化"),
-            ("Key on copy", "コピーのキー"),
-            ("State", "状態"),
-        ],
+        tr!("The lab's copies in {region}", "{region} にあるラボのコピー", region = ctx.scenario.destination),
+        &COPY_COLUMNS,
     );
     for plan in plans {
         let copy = copies
@@ -365,9 +520,9 @@ fn verify(ctx: &LabContext, plans: &[CopyPlan], copies: &[LabSnapshot], failures
                     "—".into(),
                     "—".into(),
                     "—".into(),
-                    "missing".into(),
+                    tr!("missing", "なし"),
                 ],
-                Some(Err("no such copy".into())),
+                Some(Err(tr!("no such copy", "コピーが見つかりません"))),
             ),
             Some(copy) => {
                 let key_on_copy = match copy.kms_key_id.as_deref() {
@@ -381,7 +536,7 @@ fn verify(ctx: &LabContext, plans: &[CopyPlan], copies: &[LabSnapshot], failures
                         source_key,
                         plan.key.display_name().into(),
                         copy.id.clone(),
-                        if copy.encrypted { "yes".into() } else { "no".into() },
+                        if copy.encrypted { tr!("yes", "はい") } else { tr!("no", "いいえ") },
                         key_on_copy,
                         copy.state.clone(),
                     ],
@@ -396,10 +551,11 @@ fn verify(ctx: &LabContext, plans: &[CopyPlan], copies: &[LabSnapshot], failures
 /// The 3×3 view of a `--matrix` run: source key type × destination key type.
 fn matrix(plans: &[CopyPlan], report: &Report) -> Report {
     let kinds = KeyKind::ALL.map(|kind| kind.to_string());
-    let mut columns =
-        vec![("Source key type ↓ / destination key type →", "コピー元のキーの種類 ↓ / コピー先のキーの種類 →")];
-    columns.extend(kinds.iter().map(|kind| (kind.as_str(), kind.as_str())));
-    let mut table = Report::new("matrix", "Cross-type copy matrix", &columns);
+    let mut columns = vec![MATRIX_CORNER];
+    // JSON keys come from the English header, whatever the learner's language.
+    columns.extend(KeyKind::ALL.iter().zip(&kinds).map(|(kind, shown)| (kind.describe(), shown.as_str())));
+    let mut table =
+        Report::new("matrix", tr!("Cross-type copy matrix", "キーの種類をまたぐコピーのマトリックス"), &columns);
     for source_kind in KeyKind::ALL {
         let mut cells = vec![source_kind.to_string()];
         for destination_kind in KeyKind::ALL {

@@ -4,6 +4,7 @@
 
 use anyhow::Result;
 use common::teardown;
+use common::tr;
 use common::LabContext;
 
 pub const LAB_ID: &str = "05-cleanup";
@@ -15,14 +16,22 @@ common::common_args_only!(
 
 /// Runs the lab.
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
-    ctx.ui.heading(&format!("Lab {}: {}", ctx.lab.id, ctx.lab.title));
-    ctx.ui.teach(&format!(
-        "Cleanup finds everything that carries the labs' tags in {} and {}, shows what it costs, and\n\
+    ctx.ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ctx.ui.teach(&tr!(
+        "Cleanup finds everything that carries the labs' tags in {src} and {dst}, shows what it costs, and\n\
          removes it in an order AWS accepts: copies, snapshots, volumes, aliases, then the keys. KMS keys\n\
          cannot be deleted at once: they are scheduled for deletion after a waiting period of 7 to 30 days\n\
-         ({} here, --pending-days), during which they are disabled and free. The replica is scheduled\n\
+         ({days} here, --pending-days), during which they are disabled and free. The replica is scheduled\n\
          before its primary.",
-        ctx.scenario.source, ctx.scenario.destination, ctx.args.pending_days
+        "クリーンアップでは、{src} と{dst} でラボのタグが付いたものをすべて探し、\n\
+         その料金を示したうえで、AWS が受け付ける順序で削除します: スナップショットのコピー、\n\
+         スナップショット、ボリューム、エイリアス、最後にキーの順です。KMS キーはすぐには削除できず、\n\
+         7～30 日の待機期間 (ここでは {days} 日、--pending-days で指定) の経過後に削除されるよう\n\
+         スケジュールされます。待機期間中のキーは削除の保留中となって使用できず、料金もかかりません。\n\
+         レプリカキーの削除は、プライマリキーより先にスケジュールします。",
+        src = ctx.scenario.source,
+        dst = ctx.scenario.destination,
+        days = ctx.args.pending_days
     ));
     teardown::run(&ctx, None).await
 }

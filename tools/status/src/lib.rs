@@ -10,6 +10,8 @@ use common::kms::KeyInfo;
 use common::manifest;
 use common::scenario::{KeyKind, Side};
 use common::teardown::{Found, ItemKind};
+use common::text::pick;
+use common::tr;
 use common::ui::Report;
 use common::LabContext;
 
@@ -111,38 +113,54 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
             _ => '-',
         })
         .collect();
-    ui.say(&format!("Progress: [{bar}] {done}/{}", progress.len()));
+    ui.say(&tr!("Progress: [{bar}] {done}/{total}", "進捗: [{bar}] {done}/{total}", total = progress.len()));
     for (lab, p) in &progress {
+        // Each mark fills the same width on a terminal (a Japanese character takes two columns).
         let mark = match p {
-            Progress::Done => "✓ done   ",
-            _ if next.is_some_and(|n| n.id == lab.id) => "→ next   ",
-            Progress::Partly => "… partly ",
-            Progress::NotYet => "· not yet",
+            Progress::Done => pick("✓ done   ", "✓ 完了  "),
+            _ if next.is_some_and(|n| n.id == lab.id) => pick("→ next   ", "→ 次    "),
+            Progress::Partly => pick("… partly ", "… 途中  "),
+            Progress::NotYet => pick("· not yet", "· 未実施"),
         };
-        ui.say(&format!("  {mark} {:<14} {}", lab.id, lab.title));
+        ui.say(&format!("  {mark} {:<14} {}", lab.id, lab.name()));
     }
 
     ui.report(&picture(&ctx, &found));
     let (inventory, other_sets) = found.inventory().of_scenario(&ctx.scenario);
     if other_sets > 0 {
-        ui.say(&format!("({other_sets} lab resource(s) belong to another --name-prefix and are not shown.)"));
+        ui.say(&tr!(
+            "({other_sets} lab resource(s) belong to another --name-prefix and are not shown.)",
+            "(ラボのリソースのうち {other_sets} 個は別の --name-prefix のものなので、表示していません。)"
+        ));
     }
     let resources = inventory.report(None);
     if !resources.rows.is_empty() {
         ui.report(&resources);
     }
     let cost = if ctx.session.endpoint.is_local() {
-        "free on the emulator".to_string()
+        tr!("free on the emulator", "エミュレーターでは無料")
     } else {
-        format!("{} (estimate)", facts::usd_per_month(inventory.monthly_usd()))
+        let amount = facts::usd_per_month(inventory.monthly_usd());
+        tr!("{amount} (estimate)", "{amount} (概算)")
     };
-    ui.say(&format!("Running cost of what exists: {cost}, plus snapshot storage by data stored."));
+    ui.say(&tr!(
+        "Running cost of what exists: {cost}, plus snapshot storage by data stored.",
+        "いまあるリソースにかかり続ける費用: {cost}。このほか、スナップショットのストレージ料金が保存データ量に応じてかかります。"
+    ));
     match next {
-        Some(lab) => ui.say(&format!("\nNext: {} ({})", ctx.command_for(&lab.id), lab.title)),
-        None => ui.say(&format!(
+        Some(lab) => ui.say(&tr!(
+            "\nNext: {command} ({title})",
+            "\n次のステップ: {command} ({title})",
+            command = ctx.command_for(&lab.id),
+            title = lab.name()
+        )),
+        None => ui.say(&tr!(
             "\nThe course is complete and cleaned up: the lab keys wait out their deletion period, free.\n\
-             To start again: {}",
-            ctx.command_for("01-keys")
+             To start again: {command}",
+            "\nコースは完了し、後片付けも済んでいます。\n\
+             ラボのキーは削除の保留中で、待機期間が終わると削除されます (その間、料金はかかりません)。\n\
+             最初からやり直すには: {command}",
+            command = ctx.command_for("01-keys")
         )),
     }
     ui.data(
@@ -187,26 +205,29 @@ fn picture(ctx: &LabContext, found: &Found) -> Report {
     let (src, dst) = (ctx.scenario.source, ctx.scenario.destination);
     let columns = [
         ("Key type".to_string(), "キーの種類".to_string()),
-        (format!("{} key", src.city), format!("{} のキー", src.city)),
+        (format!("{} key", src.city), format!("{}のキー", src.city_ja)),
         ("→ volume".to_string(), "→ ボリューム".to_string()),
         ("→ snapshot".to_string(), "→ スナップショット".to_string()),
-        (format!("⇒ copies in {}", dst.city), format!("⇒ {} のコピー", dst.city)),
-        (format!("{} keys", dst.city), format!("{} のキー", dst.city)),
+        (format!("⇒ copies in {}", dst.city), format!("⇒ {}のコピー", dst.city_ja)),
+        (format!("{} keys", dst.city), format!("{}のキー", dst.city_ja)),
     ];
     let columns: Vec<(&str, &str)> = columns.iter().map(|(en, ja)| (en.as_str(), ja.as_str())).collect();
     let mut report = Report::new(
         "picture",
-        format!("The walkthrough, live: {src} ⇒ {dst}  (✓ present, … pending, ✗ missing)"),
+        tr!(
+            "The walkthrough, live: {src} ⇒ {dst}  (✓ present, … pending, ✗ missing)",
+            "ウォークスルーの現在の状態: {src} ⇒ {dst}  (✓ あり、… 処理中、✗ なし)"
+        ),
         &columns,
     );
     for kind in KeyKind::ALL {
         let source_key = key(ctx, found, kind, Side::Source);
         let volume = live_volume(ctx, found, kind).map_or_else(
-            || "✗ none".to_string(),
+            || tr!("✗ none", "✗ なし"),
             |v| format!("{} {} [{}]", mark_state(&v.state), v.id, key_label(found, v.kms_key_id.as_deref())),
         );
         let snap = snapshot(ctx, found, kind).map_or_else(
-            || "✗ none".to_string(),
+            || tr!("✗ none", "✗ なし"),
             |s| {
                 let progress = if s.state == "pending" {
                     format!(" {}", s.progress.as_deref().unwrap_or(""))
@@ -230,7 +251,7 @@ fn picture(ctx: &LabContext, found: &Found) -> Report {
                 mark_key(source_key, ctx.scenario.key(kind, Side::Source).short_alias()),
                 volume,
                 snap,
-                if copy_lines.is_empty() { "✗ none".into() } else { copy_lines.join("\n") },
+                if copy_lines.is_empty() { tr!("✗ none", "✗ なし") } else { copy_lines.join("\n") },
                 mark_key(
                     key(ctx, found, kind, Side::Destination),
                     ctx.scenario.key(kind, Side::Destination).short_alias(),

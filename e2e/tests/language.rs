@@ -1,0 +1,277 @@
+//! Both languages, everywhere a learner reads: learner-facing text in the product code goes
+//! through `tr!` (English and Japanese side by side), the Japanese side is Japanese, and a lab
+//! run in Japanese (by `--lang ja` or by the locale) speaks Japanese from banner to next step.
+
+use e2e::Emulator;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+/// The product sources (not tests, not the e2e harness), each cut before its `#[cfg(test)]`.
+fn product_sources() -> Vec<(String, String)> {
+    fn walk(dir: &Path, found: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, found);
+            } else if path.extension().is_some_and(|ext| ext == "rs") {
+                found.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&root().join("common/src"), &mut files);
+    for group in ["labs", "tools"] {
+        for entry in fs::read_dir(root().join(group)).unwrap() {
+            let src = entry.unwrap().path().join("src");
+            if src.is_dir() {
+                walk(&src, &mut files);
+            }
+        }
+    }
+    files
+        .into_iter()
+        .map(|path| {
+            let text = fs::read_to_string(&path).unwrap();
+            let product = text.split("#[cfg(test)]").next().unwrap().to_string();
+            (path.strip_prefix(root()).unwrap().display().to_string(), product)
+        })
+        .collect()
+}
+
+/// The text between the parenthesis at `open` and its match, skipping string literals.
+fn call_arguments(text: &str, open: usize) -> &str {
+    let bytes = text.as_bytes();
+    let (mut depth, mut index, mut in_string) = (0usize, open, false);
+    while index < bytes.len() {
+        match bytes[index] {
+            b'\\' if in_string => index += 1,
+            b'"' => in_string = !in_string,
+            b'(' | b'[' | b'{' if !in_string => depth += 1,
+            b')' | b']' | b'}' if !in_string => {
+                depth -= 1;
+                if depth == 0 {
+                    return &text[open + 1..index];
+                }
+            }
+            _ => {}
+        }
+        index += 1;
+    }
+    &text[open + 1..]
+}
+
+/// The string literals in `code`, in order.
+fn literals(code: &str) -> Vec<String> {
+    let (mut found, mut current, mut in_string, mut escaped) = (Vec::new(), String::new(), false, false);
+    for c in code.chars() {
+        match (in_string, c) {
+            (true, _) if escaped => {
+                current.push(c);
+                escaped = false;
+            }
+            (true, '\\') => escaped = true,
+            (true, '"') => {
+                found.push(std::mem::take(&mut current));
+                in_string = false;
+            }
+            (true, _) => current.push(c),
+            (false, '"') => in_string = true,
+            (false, _) => {}
+        }
+    }
+    found
+}
+
+/// `code` with every `tr!(…)` and `pick(…)` call, and every `("English", "日本語")` pair (a
+/// table header), removed.
+fn without_translated(code: &str) -> String {
+    let mut rest = code.to_string();
+    for marker in ["tr!(", "pick(", "("] {
+        let mut from = 0;
+        while let Some(found) = rest[from..].find(marker) {
+            let start = from + found;
+            let open = start + marker.len() - 1;
+            let end = (open + call_arguments(&rest, open).len() + 2).min(rest.len());
+            // `include_str!(` is not `tr!(`.
+            let part_of_a_name = rest[..start].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
+            let is_pair = || match literals(&rest[open..end]).as_slice() {
+                [_, japanese] => has_japanese(japanese) && rest[open + 1..].trim_start().starts_with('"'),
+                _ => false,
+            };
+            if (marker != "(" && !part_of_a_name) || (marker == "(" && is_pair()) {
+                rest.replace_range(start..end, "");
+                from = start;
+            } else {
+                from = start + marker.len();
+            }
+        }
+    }
+    rest
+}
+
+/// English prose: two words of letters in a row, outside `{…}` placeholders.
+fn is_english_prose(literal: &str) -> bool {
+    let mut plain = String::new();
+    let mut depth = 0;
+    for c in literal.chars() {
+        match c {
+            '{' => depth += 1,
+            '}' => depth -= 1,
+            _ if depth == 0 => plain.push(c),
+            _ => {}
+        }
+    }
+    // Identifiers such as `kms:CreateKey` or `alias/aws/ebs` have no space.
+    let words = plain.split(|c: char| !c.is_ascii_alphabetic() && c != '\'').filter(|word| word.len() >= 2);
+    plain.trim().contains(' ') && words.count() >= 2
+}
+
+fn has_japanese(text: &str) -> bool {
+    text.chars().any(|c| matches!(c, '\u{3040}'..='\u{30ff}' | '\u{4e00}'..='\u{9fff}'))
+}
+
+/// Marks text no learner reads (a test harness's complaint, a broken build), on the line of the
+/// call or the line before: `// english-only: why`.
+const ENGLISH_ONLY: &str = "// english-only:";
+
+/// Calls whose text a learner reads: the UI seam, refusals and their hints, errors, contexts.
+const LEARNER_CALLS: [&str; 21] = [
+    ".say(",
+    ".teach(",
+    ".warn(",
+    ".heading(",
+    ".confirm(",
+    ".choose(",
+    ".choose_many(",
+    ".spinner(",
+    ".progress_bar(",
+    ".progress_line(",
+    "Report::new(",
+    ".context(",
+    ".with_context(",
+    "bail!(",
+    "anyhow!(",
+    "UsageError(",
+    "Err(",
+    "vec![",
+    ".row(",
+    "reason: ",
+    "=> ",
+];
+
+#[test]
+fn learner_text_in_the_product_goes_through_tr() {
+    let mut untranslated = Vec::new();
+    for (file, text) in product_sources() {
+        for call in LEARNER_CALLS.iter().chain(&["hint: "]) {
+            let mut from = 0;
+            while let Some(found) = text[from..].find(call) {
+                let start = from + found;
+                from = start + call.len();
+                let arguments = if call.ends_with('(') {
+                    call_arguments(&text, start + call.len() - 1).to_string()
+                } else {
+                    // `reason: …,` / `hint: …,` up to the end of the field.
+                    let rest = &text[from..];
+                    let rest = if rest.starts_with("tr!(") || rest.starts_with("format!(") {
+                        &rest[..rest.find('(').unwrap() + call_arguments(rest, rest.find('(').unwrap()).len() + 2]
+                    } else {
+                        rest.split('\n').next().unwrap()
+                    };
+                    rest.to_string()
+                };
+                let line = text[..start].lines().count();
+                let context = text.lines().skip(line.saturating_sub(2)).take(2).collect::<String>();
+                if context.contains(ENGLISH_ONLY) {
+                    continue;
+                }
+                for literal in literals(&without_translated(&arguments)) {
+                    if is_english_prose(&literal) {
+                        untranslated.push(format!("{file}:{line}: {call} {literal:?}"));
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        untranslated.is_empty(),
+        "learner-facing text must be written in both languages with common::tr!(\"English\", \"日本語\"):\n{}",
+        untranslated.join("\n")
+    );
+}
+
+#[test]
+fn the_japanese_side_of_every_message_is_japanese() {
+    let mut problems = Vec::new();
+    let mut messages = 0;
+    for (file, text) in product_sources() {
+        let mut from = 0;
+        while let Some(found) = text[from..].find("tr!(") {
+            let start = from + found;
+            from = start + 4;
+            if text[..start].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let arguments = call_arguments(&text, start + 3);
+            let strings = literals(arguments);
+            messages += 1;
+            let line = text[..start].lines().count();
+            match strings.as_slice() {
+                [english, japanese, ..] if !has_japanese(japanese) || english == japanese => {
+                    problems.push(format!("{file}:{line}: {japanese:?} is not Japanese"))
+                }
+                [_, _, ..] => {}
+                _ => problems.push(format!("{file}:{line}: tr! needs an English and a Japanese string")),
+            }
+        }
+    }
+    assert!(messages > 20, "only {messages} messages found: is the scan broken?");
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+#[test]
+fn the_scan_sees_untranslated_text_and_passes_translated_text() {
+    let code = r#"ui.say(&format!("created key {id} in {region}"))"#;
+    let arguments = call_arguments(code, code.find('(').unwrap());
+    assert_eq!(literals(&without_translated(arguments)), vec!["created key {id} in {region}"]);
+    assert!(is_english_prose("created key {id} in {region}"));
+    let code = r#"ui.say(&tr!("created key {id}", "キー {id} を作成しました", id = f("x")))"#;
+    let arguments = call_arguments(code, code.find('(').unwrap());
+    assert!(literals(&without_translated(arguments)).is_empty());
+    let code = r#"Report::new("plan", title, &[("Cost (estimate)", "費用 (概算)"), ("Key ID", "Key ID")])"#;
+    let arguments = call_arguments(code, code.find('(').unwrap());
+    assert_eq!(literals(&without_translated(arguments)), vec!["plan", "Key ID", "Key ID"]);
+    assert!(is_english_prose("exists: reuse"));
+    assert!(!is_english_prose("{}\n{table}") && !is_english_prose("✓ {key_id}") && !is_english_prose("kms:CreateKey"));
+}
+
+#[test]
+fn a_lab_speaks_japanese_by_flag_and_by_locale() {
+    let emulator = Emulator::start();
+    let (out, _) = emulator.run_ok("01-keys", &["--dry-run", "--lang", "ja"]);
+    assert!(out.contains("ドライラン") || out.contains("計画"), "{out}");
+    assert!(!out.contains("Source region"), "the banner is in Japanese too:\n{out}");
+
+    let output = emulator.lab("01-keys").arg("--dry-run").env("LANG", "ja_JP.UTF-8").output().unwrap();
+    let out = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success() && has_japanese(&out), "{out}");
+
+    let (out, _) = emulator.run_ok("01-keys", &["--dry-run"]);
+    assert!(!has_japanese(&out), "English by default:\n{out}");
+}
+
+#[test]
+fn every_lab_and_tool_has_a_japanese_title() {
+    for lab in common::manifest::labs().iter().chain(common::manifest::tools()) {
+        assert!(
+            has_japanese(&lab.title_ja),
+            "{}: title_ja {:?} in labs/labs.toml is not Japanese",
+            lab.id,
+            lab.title_ja
+        );
+    }
+}
