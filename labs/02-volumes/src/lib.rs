@@ -8,7 +8,7 @@ use aws_sdk_ec2::types::{AvailabilityZoneState, Filter, ResourceType, VolumeType
 use aws_sdk_ec2::Client;
 use clap::Parser;
 use common::args::CommonArgs;
-use common::ec2::{self, LabVolume, Standing, WaitPolicy};
+use common::ec2::{self, LabVolume, WaitPolicy};
 use common::errors::{AwsResultExt, UsageError};
 use common::facts;
 use common::kms::{KeyInfo, RegionKeys};
@@ -51,13 +51,21 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let ui = &ctx.ui;
     let source = &ctx.session.source;
     explain(&ctx);
-    let keys = RegionKeys::discover(&source.kms, source.region).await?;
+    // Independent reads at once: the keys, the encryption-by-default settings of both regions
+    // and the lab's volumes.
+    let wanted: Vec<_> = KeyKind::ALL.iter().map(|kind| ctx.scenario.key(*kind, Side::Source)).collect();
+    let (keys, by_default, existing) = futures::try_join!(
+        RegionKeys::lookup(&source.kms, source.region, &wanted, None),
+        encryption_by_default(&ctx),
+        async {
+            ec2::lab_volumes(&source.ec2)
+                .await
+                .with_context(|| format!("listing the lab's volumes in {}", source.region))
+        },
+    )?;
     let keys = ctx.usable_keys(&keys, Side::Source, &KeyKind::ALL)?;
-    show_encryption_by_default(&ctx).await?;
+    show_encryption_by_default(&ctx, by_default);
 
-    let existing = ec2::lab_volumes(&source.ec2)
-        .await
-        .with_context(|| format!("listing the lab's volumes in {}", source.region))?;
     let reusable = |kind: KeyKind| {
         let name = ctx.scenario.volume_name(kind);
         existing.iter().find(|volume| volume.is_live() && volume.role.as_deref() == Some(name.as_str())).cloned()
@@ -97,20 +105,12 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let creates = to_create.iter().map(|kind| create_volume(&ctx, &source.ec2, *kind, &zone, &keys[kind]));
     let mut ids: Vec<String> = futures::future::try_join_all(creates).await?;
     ids.extend(KeyKind::ALL.into_iter().filter_map(reusable).map(|volume| volume.id));
-    let ec2_client = &source.ec2;
-    let failures =
-        ec2::wait_all(ui, "volume", &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes), |pending| async move {
-            let volumes = ec2::volumes_by_id(ec2_client, &pending).await?;
-            Ok(volumes.iter().map(|volume| (volume.id.clone(), Standing::of_volume(volume))).collect())
-        })
-        .await?;
+    let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
+    let (failures, after) = ec2::wait_for_volumes(ui, &source.ec2, &ids, policy).await?;
     for (id, message) in &failures {
         ui.warn(&format!("volume {id}: {message}"));
     }
 
-    let after = ec2::lab_volumes(&source.ec2)
-        .await
-        .with_context(|| format!("describing the lab's volumes in {}", source.region))?;
     let report = verify(&ctx, &keys, &after);
     ctx.conclude(
         &report,
@@ -131,8 +131,60 @@ fn explain(ctx: &LabContext) {
     ));
 }
 
-/// Encryption by default is a per-region account setting; this lab only reads it.
-async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
+/// One region's EBS encryption-by-default setting, as read.
+struct ByDefault {
+    region: &'static RegionInfo,
+    enabled: &'static str,
+    default_key: String,
+}
+
+/// Encryption by default is a per-region account setting; this lab only reads it, in both
+/// regions at once.
+async fn encryption_by_default(ctx: &LabContext) -> Result<Vec<ByDefault>> {
+    let read = |side: Side| async move {
+        let clients = ctx.session.clients(side);
+        let enabled = async {
+            clients
+                .ec2
+                .get_ebs_encryption_by_default()
+                .send()
+                .await
+                .aws("ec2:GetEbsEncryptionByDefault")
+                .with_context(|| format!("reading EBS encryption by default in {}", clients.region))
+        };
+        // Informational only, and not implemented on the emulator (HTTP 500): one attempt, no
+        // retries, so a missing answer costs no back-off.
+        let default_key = async {
+            let one_attempt = aws_sdk_ec2::config::Builder::default().retry_config(RetryConfig::disabled());
+            let answer = clients
+                .ec2
+                .get_ebs_default_kms_key_id()
+                .customize()
+                .config_override(one_attempt)
+                .send()
+                .await
+                .aws("ec2:GetEbsDefaultKmsKeyId");
+            Ok(match answer {
+                Ok(output) => output.kms_key_id().unwrap_or("alias/aws/ebs").to_string(),
+                Err(error) => match error.code() {
+                    Some(code) if !code.starts_with("HTTP") => format!("unknown ({code})"),
+                    _ => "unknown on this endpoint".to_string(),
+                },
+            })
+        };
+        let (enabled, default_key) = futures::try_join!(enabled, default_key)?;
+        let enabled = match enabled.ebs_encryption_by_default() {
+            Some(true) => "on",
+            Some(false) => "off",
+            None => "unknown",
+        };
+        Ok::<_, anyhow::Error>(ByDefault { region: clients.region, enabled, default_key })
+    };
+    let (source, destination) = futures::try_join!(read(Side::Source), read(Side::Destination))?;
+    Ok(vec![source, destination])
+}
+
+fn show_encryption_by_default(ctx: &LabContext, settings: Vec<ByDefault>) {
     let mut report = Report::new(
         "encryption_by_default",
         "EBS encryption by default (read-only; set per account and per region)",
@@ -142,46 +194,14 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
             ("Default key", "デフォルトのキー"),
         ],
     );
-    for side in [Side::Source, Side::Destination] {
-        let clients = ctx.session.clients(side);
-        let enabled = clients
-            .ec2
-            .get_ebs_encryption_by_default()
-            .send()
-            .await
-            .aws("ec2:GetEbsEncryptionByDefault")
-            .with_context(|| format!("reading EBS encryption by default in {}", clients.region))?;
-        let enabled = match enabled.ebs_encryption_by_default() {
-            Some(true) => "on",
-            Some(false) => "off",
-            None => "unknown",
-        };
-        // Informational only, and not implemented on the emulator (HTTP 500): one attempt, no
-        // retries, so a missing answer costs no back-off.
-        let one_attempt = aws_sdk_ec2::config::Builder::default().retry_config(RetryConfig::disabled());
-        let default_key = match clients
-            .ec2
-            .get_ebs_default_kms_key_id()
-            .customize()
-            .config_override(one_attempt)
-            .send()
-            .await
-            .aws("ec2:GetEbsDefaultKmsKeyId")
-        {
-            Ok(output) => output.kms_key_id().unwrap_or("alias/aws/ebs").to_string(),
-            Err(error) => match error.code() {
-                Some(code) if !code.starts_with("HTTP") => format!("unknown ({code})"),
-                _ => "unknown on this endpoint".to_string(),
-            },
-        };
-        report.row(vec![clients.region.to_string(), enabled.into(), default_key], None);
+    for setting in settings {
+        report.row(vec![setting.region.to_string(), setting.enabled.into(), setting.default_key], None);
     }
     ctx.ui.report(&report);
     ctx.ui.teach(
         "With encryption by default on, every new volume and snapshot copy in that region is encrypted even\n\
          when nobody asks; existing volumes do not change. This lab names its keys explicitly either way.",
     );
-    Ok(())
 }
 
 /// `--az` if it is an available zone of the region, otherwise the first available zone.

@@ -5,13 +5,13 @@
 use anyhow::{Context, Result};
 use aws_sdk_ec2::types::ResourceType;
 use aws_sdk_ec2::Client;
-use common::ec2::{self, LabSnapshot, LabVolume, Standing, WaitPolicy};
+use common::ec2::{self, LabSnapshot, LabVolume, WaitPolicy};
 use common::errors::AwsResultExt;
 use common::facts;
 use common::kms::RegionKeys;
 use common::scenario::KeyKind;
 use common::tags;
-use common::ui::{Report, Ui};
+use common::ui::Report;
 use common::LabContext;
 use std::collections::BTreeMap;
 
@@ -54,10 +54,16 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let ui = &ctx.ui;
     let source = &ctx.session.source;
     explain(&ctx);
-    let volumes = source_volumes(&ctx).await?;
-    let existing = ec2::lab_snapshots(&source.ec2)
-        .await
-        .with_context(|| format!("listing the lab's snapshots in {}", source.region))?;
+    // Independent reads at once; the aliases name the keys in the verification table.
+    let (volumes, existing, keys) = futures::try_join!(
+        source_volumes(&ctx),
+        async {
+            ec2::lab_snapshots(&source.ec2)
+                .await
+                .with_context(|| format!("listing the lab's snapshots in {}", source.region))
+        },
+        RegionKeys::aliases_only(&source.kms, source.region),
+    )?;
 
     let mut plan = Report::new(
         "plan",
@@ -88,13 +94,8 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         .map(|kind| create_snapshot(&ctx, &source.ec2, ctx.scenario.snapshot_name(*kind), &volumes[kind]));
     let mut ids = futures::future::try_join_all(creates).await?;
     ids.extend(KeyKind::ALL.into_iter().filter_map(|kind| find_snapshot(&ctx, &existing, kind)).map(|s| s.id.clone()));
-    let failures =
-        wait_for_snapshots(ui, &source.ec2, "snapshot", &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes)).await?;
-
-    let after = ec2::lab_snapshots(&source.ec2)
-        .await
-        .with_context(|| format!("describing the lab's snapshots in {}", source.region))?;
-    let keys = RegionKeys::discover(&source.kms, source.region).await?;
+    let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
+    let (failures, after) = ec2::wait_for_snapshots(ui, &source.ec2, "snapshot", &ids, policy).await?;
     let report = verify(&ctx, &volumes, &after, &keys, &failures);
     ctx.conclude(
         &report,
@@ -127,22 +128,6 @@ async fn create_snapshot(ctx: &LabContext, ec2_client: &Client, name: String, vo
     let id = output.snapshot_id().context("CreateSnapshot returned no snapshot id")?.to_string();
     ctx.ui.say(&format!("started snapshot {id} ({name}) of {}", volume.id));
     Ok(id)
-}
-
-/// Waits for snapshots (or copies) in the region of `ec2_client`; returns id → StateMessage of
-/// those that ended in `error`.
-pub async fn wait_for_snapshots(
-    ui: &Ui,
-    ec2_client: &Client,
-    what: &str,
-    ids: &[String],
-    policy: WaitPolicy,
-) -> Result<BTreeMap<String, String>> {
-    ec2::wait_all(ui, what, ids, policy, |pending| async move {
-        let snapshots = ec2::snapshots_by_id(ec2_client, &pending).await?;
-        Ok(snapshots.iter().map(|s| (s.id.clone(), Standing::of_snapshot(s))).collect())
-    })
-    .await
 }
 
 /// What the walkthrough expects of one snapshot.
@@ -186,11 +171,7 @@ fn verify(
             ("State", "状態"),
         ],
     );
-    let key_name = |arn: Option<&str>| {
-        let arn = arn.unwrap_or("—");
-        let known = keys.owned.iter().chain(keys.aws_ebs.iter()).find(|key| key.arn == arn);
-        known.map_or_else(|| arn.to_string(), |key| key.display_name().to_string())
-    };
+    let key_name = |arn: Option<&str>| keys.name_of_arn(arn.unwrap_or("—"));
     for kind in KeyKind::ALL {
         let name = ctx.scenario.snapshot_name(kind);
         let volume = &volumes[&kind];

@@ -11,13 +11,13 @@ use common::args::CommonArgs;
 use common::ec2::{self, LabSnapshot, WaitPolicy};
 use common::errors::AwsResultExt;
 use common::facts::{self, CONCURRENT_COPY_QUOTA};
-use common::kms::{KeyInfo, LabKeys};
+use common::kms::{KeyInfo, RegionKeys};
 use common::run::LabArgs;
 use common::scenario::{KeyKind, Side};
 use common::tags;
 use common::ui::{Report, Ui};
 use common::LabContext;
-use lab03_snapshots::{find_snapshot, wait_for_snapshots};
+use lab03_snapshots::find_snapshot;
 use std::collections::BTreeMap;
 
 pub const LAB_ID: &str = "04-copy";
@@ -97,8 +97,11 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let destination = &ctx.session.destination;
     explain(&ctx);
 
-    let (keys, source_snapshots, existing_copies) = futures::try_join!(
-        LabKeys::discover(&ctx.session),
+    // Only the destination keys are needed; a replica belongs to the labs when its primary in
+    // the source does.
+    let wanted: Vec<_> = KeyKind::ALL.iter().map(|kind| ctx.scenario.key(*kind, Side::Destination)).collect();
+    let (destination_found, source_snapshots, existing_copies) = futures::try_join!(
+        RegionKeys::lookup(&destination.kms, destination.region, &wanted, Some(&source.kms)),
         async {
             ec2::lab_snapshots(&source.ec2)
                 .await
@@ -114,7 +117,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let pairs = choose_pairs(&ctx, &args, ui)?;
     // Only the keys the chosen pairs use, checked before any copy.
     let needed: Vec<KeyKind> = KeyKind::ALL.into_iter().filter(|kind| pairs.iter().any(|(_, d)| d == kind)).collect();
-    let destination_keys = ctx.usable_keys(&keys.destination, Side::Destination, &needed)?;
+    let destination_keys = ctx.usable_keys(&destination_found, Side::Destination, &needed)?;
 
     let plans: Vec<CopyPlan> = pairs
         .iter()
@@ -170,11 +173,12 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         .filter(|c| c.state == "pending")
         .map(|c| c.id.clone())
         .collect();
-    let failures = copy_all(&ctx, &destination.ec2, &to_copy, already_running, args.completion_minutes).await?;
-
-    let copies = ec2::lab_snapshots(&destination.ec2)
-        .await
-        .with_context(|| format!("describing the lab's copies in {}", destination.region))?;
+    let (failures, waited) =
+        copy_all(&ctx, &destination.ec2, &to_copy, already_running, args.completion_minutes).await?;
+    // Copies as last described: those waited for now, the others as listed at the start.
+    let mut copies = existing_copies;
+    copies.retain(|copy| !waited.iter().any(|w| w.id == copy.id));
+    copies.extend(waited);
     let report = verify(&ctx, &plans, &copies, &failures);
     if args.matrix {
         ui.report(&matrix(&plans, &report));
@@ -253,16 +257,17 @@ fn choose_pairs(ctx: &LabContext, args: &Args, ui: &Ui) -> Result<Vec<(KeyKind, 
 }
 
 /// Starts the copies, never more than the quota in flight, and waits for all of them; returns
-/// id → StateMessage of copies that ended in `error`.
+/// id → StateMessage of copies that ended in `error`, and every copy waited for as last described.
 async fn copy_all(
     ctx: &LabContext,
     destination: &Client,
     to_copy: &[&CopyPlan],
     already_running: Vec<String>,
     completion_minutes: Option<i32>,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<(BTreeMap<String, String>, Vec<LabSnapshot>)> {
     let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
     let mut failures = BTreeMap::new();
+    let mut waited = Vec::new();
     let mut in_flight = already_running;
     let mut queue = to_copy.iter();
     loop {
@@ -276,7 +281,9 @@ async fn copy_all(
         if in_flight.is_empty() {
             break;
         }
-        failures.extend(wait_for_snapshots(&ctx.ui, destination, "copy", &in_flight, policy).await?);
+        let (failed, described) = ec2::wait_for_snapshots(&ctx.ui, destination, "copy", &in_flight, policy).await?;
+        failures.extend(failed);
+        waited.extend(described);
         in_flight.clear();
         if queue.len() == 0 {
             break;
@@ -285,7 +292,7 @@ async fn copy_all(
     for (id, message) in &failures {
         ctx.ui.warn(&format!("copy {id} failed: {message}"));
     }
-    Ok(failures)
+    Ok((failures, waited))
 }
 
 async fn start_copy(
