@@ -12,6 +12,7 @@ use aws_sdk_ec2::types::{Filter, Snapshot, Tag, Volume};
 use aws_sdk_ec2::Client;
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Mutex;
 use std::time::Duration;
 // tokio's clock, so tests with a paused clock never really wait.
 use tokio::time::Instant;
@@ -284,6 +285,52 @@ where
         pause = (pause * 2).min(policy.longest_poll);
     }
     Ok(failures)
+}
+
+/// Waits for volumes `ids` ([`wait_all`]); returns the failures and each volume as last
+/// described, which is what verification reads: no second Describe.
+pub async fn wait_for_volumes(
+    ui: &Ui,
+    ec2: &Client,
+    what: &str,
+    ids: &[String],
+    policy: WaitPolicy,
+) -> Result<(BTreeMap<String, String>, Vec<LabVolume>)> {
+    let seen = Mutex::new(BTreeMap::new());
+    let failures = wait_all(ui, what, ids, policy, |pending| {
+        let seen = &seen;
+        async move {
+            let volumes = volumes_by_id(ec2, &pending).await?;
+            let standings = volumes.iter().map(|volume| (volume.id.clone(), Standing::of_volume(volume))).collect();
+            seen.lock().expect("wait lock").extend(volumes.into_iter().map(|volume| (volume.id.clone(), volume)));
+            Ok(standings)
+        }
+    })
+    .await?;
+    Ok((failures, seen.into_inner().expect("wait lock").into_values().collect()))
+}
+
+/// Waits for snapshots or copies `ids` in the region of `ec2` ([`wait_all`]); returns id →
+/// StateMessage of those that ended in `error`, and each snapshot as last described.
+pub async fn wait_for_snapshots(
+    ui: &Ui,
+    ec2: &Client,
+    what: &str,
+    ids: &[String],
+    policy: WaitPolicy,
+) -> Result<(BTreeMap<String, String>, Vec<LabSnapshot>)> {
+    let seen = Mutex::new(BTreeMap::new());
+    let failures = wait_all(ui, what, ids, policy, |pending| {
+        let seen = &seen;
+        async move {
+            let snapshots = snapshots_by_id(ec2, &pending).await?;
+            let standings = snapshots.iter().map(|s| (s.id.clone(), Standing::of_snapshot(s))).collect();
+            seen.lock().expect("wait lock").extend(snapshots.into_iter().map(|s| (s.id.clone(), s)));
+            Ok(standings)
+        }
+    })
+    .await?;
+    Ok((failures, seen.into_inner().expect("wait lock").into_values().collect()))
 }
 
 #[cfg(test)]

@@ -104,6 +104,13 @@ impl KeyInfo {
         }
     }
 
+    /// This key, marked lab-owned with its role tag.
+    fn owned(mut self, role: Option<String>) -> KeyInfo {
+        self.owned = true;
+        self.role_tag = role;
+        self
+    }
+
     pub fn kind(&self) -> KeyKind {
         if self.aws_managed {
             KeyKind::AwsManaged
@@ -170,7 +177,10 @@ pub struct RegionKeys {
 }
 
 impl RegionKeys {
-    /// Lists aliases and keys, reads tags of customer keys, and describes the lab's keys.
+    /// Lists aliases and keys, reads tags of customer keys, and describes the lab's keys: the
+    /// full search, for the labs that must find every lab key (01 adopts keys whose alias was
+    /// never made; cleanup removes them all). Each key's describe follows its own tag read, and
+    /// `aws/ebs` is described meanwhile.
     pub async fn discover(kms: &Client, region: &'static RegionInfo) -> Result<RegionKeys> {
         let context = || tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中");
         let (aliases, key_ids) =
@@ -183,41 +193,144 @@ impl RegionKeys {
             .collect();
         let candidates: Vec<String> = key_ids.into_iter().filter(|id| !aws_alias_targets.contains(&id)).collect();
 
-        let tagged: Vec<(String, Option<String>)> = stream::iter(candidates)
-            .map(|key_id| async move { lab_role_of(kms, &key_id).await.map(|role| role.map(|r| (key_id, r))) })
-            .buffer_unordered(DISCOVERY_CONCURRENCY)
-            .try_filter_map(|found| async move { Ok(found) })
-            .try_collect()
-            .await
-            .with_context(context)?;
-
-        let owned: Vec<KeyInfo> = stream::iter(tagged)
-            .map(|(key_id, role)| {
+        let owned = stream::iter(candidates)
+            .map(|key_id| {
                 let aliases = &aliases;
                 async move {
-                    let key = describe(kms, region.code, &key_id, aliases).await?;
-                    Ok::<_, AwsError>(key.map(|mut key| {
-                        key.owned = true;
-                        key.role_tag = role;
-                        key
-                    }))
+                    match lab_role_of(kms, &key_id).await? {
+                        None => Ok(None),
+                        Some(role) => {
+                            Ok(describe(kms, region.code, &key_id, aliases).await?.map(|key| key.owned(role)))
+                        }
+                    }
                 }
             })
             .buffer_unordered(DISCOVERY_CONCURRENCY)
-            .try_filter_map(|found| async move { Ok(found) })
-            .try_collect()
-            .await
-            .with_context(context)?;
+            .try_filter_map(|found: Option<KeyInfo>| async move { Ok::<_, AwsError>(found) })
+            .try_collect::<Vec<KeyInfo>>();
+        let (owned, aws_ebs) =
+            futures::try_join!(owned, describe_aws_ebs(kms, region.code, &aliases)).with_context(context)?;
+        Ok(RegionKeys::new(region, aliases, owned, aws_ebs))
+    }
 
-        let aws_ebs = match aliases.get(AWS_EBS_ALIAS) {
-            // Listed with a target: the key exists, so describing it creates nothing.
-            Some(Some(_)) => describe(kms, region.code, AWS_EBS_ALIAS, &aliases).await.with_context(context)?,
-            _ => None,
+    /// Only the keys behind `wanted` aliases, for the labs that use keys rather than find them
+    /// all (02, 04): ListAliases, then each target's tags and description at once, and
+    /// `aws/ebs`. A replica whose own tags do not show ownership belongs to the labs when its
+    /// primary does (`primary_kms`, the client of the primary's region, is asked then).
+    pub async fn lookup(
+        kms: &Client,
+        region: &'static RegionInfo,
+        wanted: &[ScenarioKey],
+        primary_kms: Option<&Client>,
+    ) -> Result<RegionKeys> {
+        let context = || tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中");
+        let aliases = list_aliases(kms, region.code).await.with_context(context)?;
+        let targets: Vec<String> = wanted
+            .iter()
+            .filter(|key| key.kind != KeyKind::AwsManaged)
+            .filter_map(|key| aliases.get(&key.alias).cloned().flatten())
+            .collect();
+        let owned = futures::future::try_join_all(targets.iter().map(|key_id| {
+            let aliases = &aliases;
+            async move {
+                let (role, key) =
+                    futures::try_join!(lab_role_of(kms, key_id), describe(kms, region.code, key_id, aliases))?;
+                let Some(key) = key else { return Ok(None) };
+                let role = match (role, primary_kms) {
+                    (Some(role), _) => Some(role),
+                    (None, Some(primary_kms)) if key.multi_region == Some(MultiRegionRole::Replica) => {
+                        lab_role_of(primary_kms, key_id).await?.map(|role| role.map(|r| format!("{r} (replica)")))
+                    }
+                    (None, _) => None,
+                };
+                Ok::<_, AwsError>(role.map(|role| key.owned(role)))
+            }
+        }));
+        let needs_aws_ebs = wanted.iter().any(|key| key.kind == KeyKind::AwsManaged);
+        let aws_ebs = async {
+            if needs_aws_ebs {
+                describe_aws_ebs(kms, region.code, &aliases).await
+            } else {
+                Ok(None)
+            }
         };
+        let (owned, aws_ebs) = futures::try_join!(owned, aws_ebs).with_context(context)?;
+        Ok(RegionKeys::new(region, aliases, owned.into_iter().flatten().collect(), aws_ebs))
+    }
 
-        let mut keys = RegionKeys { region, aliases, owned, aws_ebs };
-        keys.owned.sort_by(|a, b| a.role_tag.cmp(&b.role_tag).then(a.key_id.cmp(&b.key_id)));
-        Ok(keys)
+    /// The aliases of this region only, no key described: enough to name keys by alias (lab 03).
+    pub async fn aliases_only(kms: &Client, region: &'static RegionInfo) -> Result<RegionKeys> {
+        let aliases = list_aliases(kms, region.code)
+            .await
+            .with_context(|| tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中"))?;
+        Ok(RegionKeys::new(region, aliases, Vec::new(), None))
+    }
+
+    /// The same keys described afresh, with the aliases listed again: for checking what a lab
+    /// just changed. `more` are keys made since (id, role tag); ownership is known already, so
+    /// no tags are read. `aws/ebs` is described with `with_aws_ebs` only (describing it by its
+    /// alias creates it where it does not exist yet).
+    pub async fn refresh(
+        &self,
+        kms: &Client,
+        more: &[(String, Option<String>)],
+        with_aws_ebs: bool,
+    ) -> Result<RegionKeys> {
+        let region = self.region;
+        let context =
+            || tr!("describing the lab's KMS keys in {region} again", "{region} でラボの KMS キーを改めて確認中");
+        let mut known: Vec<(String, Option<String>)> =
+            self.owned.iter().map(|key| (key.key_id.clone(), key.role_tag.clone())).collect();
+        known.extend(more.iter().filter(|(id, _)| self.owned_key(id).is_none()).cloned());
+        let no_aliases = BTreeMap::new();
+        let described = futures::future::try_join_all(known.iter().map(|(key_id, role)| {
+            let no_aliases = &no_aliases;
+            async move {
+                let key = describe(kms, region.code, key_id, no_aliases).await?;
+                Ok::<_, AwsError>(key.map(|key| key.owned(role.clone())))
+            }
+        }));
+        let aws_ebs = async {
+            if with_aws_ebs {
+                describe(kms, region.code, AWS_EBS_ALIAS, &no_aliases).await
+            } else {
+                Ok(None)
+            }
+        };
+        let (aliases, described, aws_ebs) =
+            futures::try_join!(list_aliases(kms, region.code), described, aws_ebs).with_context(context)?;
+        let with_aliases = |mut key: KeyInfo| {
+            key.aliases = aliases_of(&aliases, &key.key_id);
+            // As in `from_metadata`: the emulator calls aws/ebs customer managed.
+            key.aws_managed |= key.aliases.iter().any(|alias| alias.starts_with("alias/aws/"));
+            key
+        };
+        let owned = described.into_iter().flatten().map(with_aliases).collect();
+        let aws_ebs = aws_ebs.map(with_aliases);
+        Ok(RegionKeys::new(region, aliases, owned, aws_ebs))
+    }
+
+    fn new(
+        region: &'static RegionInfo,
+        aliases: BTreeMap<String, Option<String>>,
+        mut owned: Vec<KeyInfo>,
+        aws_ebs: Option<KeyInfo>,
+    ) -> RegionKeys {
+        owned.sort_by(|a, b| a.role_tag.cmp(&b.role_tag).then(a.key_id.cmp(&b.key_id)));
+        RegionKeys { region, aliases, owned, aws_ebs }
+    }
+
+    /// A key's alias (without `alias/`) by its ARN, from what is known here; the ARN itself
+    /// when no alias names it.
+    pub fn name_of_arn(&self, arn: &str) -> String {
+        if let Some(key) = self.owned.iter().chain(self.aws_ebs.iter()).find(|key| key.arn == arn) {
+            return key.display_name().to_string();
+        }
+        let key_id = arn.rsplit_once("key/").map_or(arn, |(_, id)| id);
+        match aliases_of(&self.aliases, key_id).first() {
+            Some(alias) => alias.trim_start_matches("alias/").to_string(),
+            None => arn.to_string(),
+        }
     }
 
     /// `--show-cli`: the listings [`RegionKeys::discover`] starts with in `region`.
@@ -240,6 +353,31 @@ impl RegionKeys {
         let aws_ebs =
             self.aws_ebs.iter().map(|_| aws(&["kms", "describe-key", "--region", code, "--key-id", AWS_EBS_ALIAS]));
         tags.chain(describes).chain(aws_ebs).collect()
+    }
+
+    /// `--show-cli`: the reads [`RegionKeys::lookup`] made to find these keys: the aliases,
+    /// then the tags and the description of each key found, and `aws/ebs`.
+    pub fn lookup_cli(&self) -> Vec<String> {
+        let code = self.region.code;
+        let mut commands = vec![aws(&["kms", "list-aliases", "--region", code])];
+        for key in &self.owned {
+            commands.push(aws(&["kms", "list-resource-tags", "--region", code, "--key-id", &key.key_id]));
+            commands.push(aws(&["kms", "describe-key", "--region", code, "--key-id", &key.key_id]));
+        }
+        if self.aws_ebs.is_some() {
+            commands.push(aws(&["kms", "describe-key", "--region", code, "--key-id", AWS_EBS_ALIAS]));
+        }
+        commands
+    }
+
+    /// `--show-cli`: the reads [`RegionKeys::refresh`] made to get these keys: the aliases, and
+    /// each key described.
+    pub fn refresh_cli(&self) -> Vec<String> {
+        let code = self.region.code;
+        let keys = self.owned.iter().map(|key| key.key_id.as_str()).chain(self.aws_ebs.iter().map(|_| AWS_EBS_ALIAS));
+        std::iter::once(aws(&["kms", "list-aliases", "--region", code]))
+            .chain(keys.map(|key_id| aws(&["kms", "describe-key", "--region", code, "--key-id", key_id])))
+            .collect()
     }
 
     /// The key this region's alias points at, if the alias exists here.
@@ -290,21 +428,62 @@ impl LabKeys {
             .filter(|key| destination.owned_key(&key.key_id).is_none())
             .map(|key| key.key_id.clone())
             .collect();
-        for key_id in missing_replicas {
-            let region = destination.region;
-            let found = describe(&destination_clients.kms, region.code, &key_id, &destination.aliases)
-                .await
-                .with_context(|| {
+        let region = destination.region;
+        let replicas = futures::future::try_join_all(missing_replicas.iter().map(|key_id| {
+            let aliases = &destination.aliases;
+            async move {
+                describe(&destination_clients.kms, region.code, key_id, aliases).await.with_context(|| {
                     tr!("describing the replica of {key_id} in {region}", "{region} で {key_id} のレプリカキーを確認中")
-                })?;
-            if let Some(mut replica) = found {
-                replica.owned = true;
-                replica.role_tag =
-                    source.owned_key(&key_id).and_then(|p| p.role_tag.clone()).map(|r| format!("{r} (replica)"));
-                destination.owned.push(replica);
+                })
             }
+        }))
+        .await?;
+        for replica in replicas.into_iter().flatten() {
+            let role =
+                source.owned_key(&replica.key_id).and_then(|p| p.role_tag.clone()).map(|r| format!("{r} (replica)"));
+            destination.owned.push(replica.owned(role));
         }
         Ok(LabKeys { source, destination })
+    }
+}
+
+impl LabKeys {
+    /// Both regions described afresh ([`RegionKeys::refresh`]), with the keys made since.
+    pub async fn refresh(
+        &self,
+        source_clients: &RegionClients,
+        destination_clients: &RegionClients,
+        made: &[(crate::scenario::Side, String, Option<String>)],
+        with_aws_ebs: bool,
+    ) -> Result<LabKeys> {
+        use crate::scenario::Side;
+        let more = |side: Side| -> Vec<(String, Option<String>)> {
+            made.iter().filter(|(s, _, _)| *s == side).map(|(_, id, role)| (id.clone(), role.clone())).collect()
+        };
+        let (more_source, more_destination) = (more(Side::Source), more(Side::Destination));
+        let (source, destination) = futures::try_join!(
+            self.source.refresh(&source_clients.kms, &more_source, with_aws_ebs),
+            self.destination.refresh(&destination_clients.kms, &more_destination, with_aws_ebs),
+        )?;
+        Ok(LabKeys { source, destination })
+    }
+}
+
+/// The aliases (with `alias/`) that point at `key_id`.
+fn aliases_of(aliases: &BTreeMap<String, Option<String>>, key_id: &str) -> Vec<String> {
+    aliases.iter().filter(|(_, target)| target.as_deref() == Some(key_id)).map(|(name, _)| name.clone()).collect()
+}
+
+/// `aws/ebs`, described when ListAliases shows it with a target (then describing it creates
+/// nothing); `None` when it does not exist yet.
+async fn describe_aws_ebs(
+    kms: &Client,
+    region: &str,
+    aliases: &BTreeMap<String, Option<String>>,
+) -> Result<Option<KeyInfo>, AwsError> {
+    match aliases.get(AWS_EBS_ALIAS) {
+        Some(Some(_)) => describe(kms, region, AWS_EBS_ALIAS, aliases).await,
+        _ => Ok(None),
     }
 }
 
@@ -323,12 +502,7 @@ pub async fn describe(
     let Some(metadata) = output.key_metadata() else {
         return Ok(None);
     };
-    let key_aliases = aliases
-        .iter()
-        .filter(|(_, target)| target.as_deref() == Some(metadata.key_id()))
-        .map(|(name, _)| name.clone())
-        .collect();
-    Ok(Some(KeyInfo::from_metadata(region, metadata, key_aliases)))
+    Ok(Some(KeyInfo::from_metadata(region, metadata, aliases_of(aliases, metadata.key_id()))))
 }
 
 /// This region's aliases, by name; aliases whose ARN names another region are left out.

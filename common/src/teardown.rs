@@ -176,6 +176,17 @@ impl Item {
         }
     }
 
+    /// Which wave of deletes it is removed in: what nothing depends on goes first, all at
+    /// once (snapshots, copies, volumes, aliases), then the keys, the primary of a
+    /// multi-region pair last of all, after its replica.
+    fn wave(&self) -> u8 {
+        match (self.kind, self.key_role) {
+            (ItemKind::Key, Some(MultiRegionRole::Primary)) => 2,
+            (ItemKind::Key, _) => 1,
+            _ => 0,
+        }
+    }
+
     /// What teardown will do with it, in words; `None` when it will leave it alone.
     pub fn plan(&self, pending_days: i32) -> (String, bool) {
         match self.kind {
@@ -209,13 +220,6 @@ impl Item {
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
     pub items: Vec<Item>,
-}
-
-impl Inventory {
-    /// Discovers volumes, snapshots, keys and their aliases in both regions at once.
-    pub async fn load(session: &Session) -> Result<Inventory> {
-        Ok(Found::load(session).await?.inventory())
-    }
 }
 
 /// Everything lab-owned in both regions, as discovered (the inventory and the status view
@@ -263,6 +267,40 @@ impl Found {
     /// `--show-cli`: the reads of the lab's keys that the discovery made once it had listed them.
     pub fn key_reads_cli(&self) -> Vec<String> {
         [self.keys.source.key_reads_cli(), self.keys.destination.key_reads_cli()].concat()
+    }
+
+    /// The same resources described afresh, after a teardown: the lab's volumes and snapshots
+    /// listed again, the keys already known described again (their ownership is known).
+    pub async fn reload(&self, session: &Session) -> Result<Found> {
+        let (source, destination) = (&session.source, &session.destination);
+        let (snapshots, volumes) = (pick("snapshots", "スナップショット"), pick("volumes", "ボリューム"));
+        let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) = futures::try_join!(
+            self.keys.refresh(source, destination, &[], false),
+            listed(ec2::lab_snapshots(&source.ec2), snapshots, source.region),
+            listed(ec2::lab_snapshots(&destination.ec2), snapshots, destination.region),
+            listed(ec2::lab_volumes(&source.ec2), volumes, source.region),
+            listed(ec2::lab_volumes(&destination.ec2), volumes, destination.region),
+        )?;
+        Ok(Found { keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes })
+    }
+
+    /// `--show-cli`: the reads [`Found::reload`] makes: the lab's snapshots and volumes, the
+    /// aliases, and each known key.
+    pub fn reload_cli(&self) -> Vec<String> {
+        let mut commands = Vec::new();
+        for region_keys in [&self.keys.source, &self.keys.destination] {
+            let code = region_keys.region.code;
+            commands.push(ec2::lab_snapshots_cli(code));
+            commands.push(ec2::lab_volumes_cli(code));
+            commands.push(crate::cli::aws(&["kms", "list-aliases", "--region", code]));
+            commands.extend(
+                region_keys
+                    .owned
+                    .iter()
+                    .map(|key| crate::cli::aws(&["kms", "describe-key", "--region", code, "--key-id", &key.key_id])),
+            );
+        }
+        commands
     }
 
     /// The inventory of what was found, in teardown order.
@@ -427,7 +465,7 @@ async fn listed<T>(
 /// What happened to one item: `Ok(what was done)` or `Err(why it remains)`.
 pub type ItemResult = Result<String, String>;
 
-/// Removes `items` in dependency order; one failure does not stop the rest. Items that the plan
+/// Removes `items` in dependency order, each wave at once; one failure does not stop the rest. Items that the plan
 /// leaves alone are reported as they are (an attached volume as a failure: it remains).
 pub async fn execute(
     ui: &Ui,
@@ -437,12 +475,13 @@ pub async fn execute(
     pending_days: i32,
 ) -> Vec<(Item, ItemResult)> {
     let mut results = Vec::new();
-    let mut phases: Vec<u8> = items.iter().map(Item::phase).collect();
-    phases.dedup();
-    for phase in phases {
-        let in_phase = || items.iter().filter(move |item| item.phase() == phase);
-        ui.cli(&in_phase().filter_map(|item| item.delete_cli(pending_days)).collect::<Vec<_>>());
-        let work = in_phase().map(|item| async move {
+    let mut waves: Vec<u8> = items.iter().map(Item::wave).collect();
+    waves.sort_unstable();
+    waves.dedup();
+    for wave in waves {
+        let in_wave = || items.iter().filter(move |item| item.wave() == wave);
+        ui.cli(&in_wave().filter_map(|item| item.delete_cli(pending_days)).collect::<Vec<_>>());
+        let work = in_wave().map(|item| async move {
             let clients = if item.side == Side::Source { source } else { destination };
             let result = remove(clients, item, pending_days).await;
             let (name, id, region) = (&item.name, &item.id, item.region);
@@ -526,7 +565,8 @@ async fn discover(ctx: &LabContext) -> Result<Found> {
 pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
     let ui = &ctx.ui;
     let pending_days = ctx.args.pending_days;
-    let (mut inventory, other_sets) = discover(ctx).await?.inventory().of_scenario(&ctx.scenario);
+    let found = discover(ctx).await?;
+    let (mut inventory, other_sets) = found.inventory().of_scenario(&ctx.scenario);
     if other_sets > 0 {
         let prefix = &ctx.scenario.prefix;
         ui.say(&tr!(
@@ -597,7 +637,8 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
         ));
     }
 
-    let (after, _) = discover(ctx).await?.inventory().of_scenario(&ctx.scenario);
+    ui.cli(&found.reload_cli());
+    let (after, _) = found.reload(&ctx.session).await?.inventory().of_scenario(&ctx.scenario);
     let after = match from {
         Some(step) => after.from_step(step),
         None => after,
@@ -655,6 +696,17 @@ mod tests {
         let mut item = Item::base(kind, find("us-west-2").unwrap(), side, "id", "name", "01-keys", "Enabled");
         item.key_role = role;
         item
+    }
+
+    #[test]
+    fn deletes_go_in_three_waves_with_the_primary_after_its_replica() {
+        let wave = |kind, role| item(kind, Side::Source, role).wave();
+        assert_eq!(wave(ItemKind::Snapshot, None), 0);
+        assert_eq!(wave(ItemKind::Volume, None), 0);
+        assert_eq!(wave(ItemKind::Alias, None), 0);
+        assert_eq!(wave(ItemKind::Key, None), 1);
+        assert_eq!(wave(ItemKind::Key, Some(MultiRegionRole::Replica)), 1);
+        assert_eq!(wave(ItemKind::Key, Some(MultiRegionRole::Primary)), 2);
     }
 
     #[test]

@@ -168,16 +168,20 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     if !ctx.approve(&plan_table, plan.has_changes(), &question)? {
         return Ok(());
     }
-    if plan.has_changes() {
-        execute(&ctx, &plan).await?;
+    let made = if plan.has_changes() {
+        execute(&ctx, &plan).await?
     } else {
         ui.say(&tr!(
             "All six keys already exist: nothing to create.",
             "6 つのキーはすべて存在します。新たに作成するものはありません。"
         ));
-    }
+        Vec::new()
+    };
 
-    let after = discover(&ctx).await?;
+    // Described afresh; ownership is known (found by tags, or made just now), and aws/ebs
+    // exists in both regions now.
+    let after = found.refresh(&ctx.session.source, &ctx.session.destination, &made, true).await?;
+    ctx.ui.cli(&[after.source.refresh_cli(), after.destination.refresh_cli()].concat());
     let report = verify(&ctx, &after).await?;
     ctx.conclude(
         &report,
@@ -451,22 +455,31 @@ fn plan_report(plan: &Plan, local: bool) -> Report {
     report
 }
 
-async fn execute(ctx: &LabContext, plan: &Plan) -> Result<()> {
+/// Carries the plan out, independent steps at once; returns the keys it made (side, key id,
+/// role tag).
+async fn execute(ctx: &LabContext, plan: &Plan) -> Result<Vec<(Side, String, Option<String>)>> {
     let source = &ctx.session.source;
     let destination = &ctx.session.destination;
     let ui = &ctx.ui;
     let mrk_pair = async {
         let primary_id = ensure_key(ui, &source.kms, source.region, &plan.primary).await?;
-        ensure_replica(ctx, &primary_id, &plan.replica).await
+        ensure_replica(ctx, &primary_id, &plan.replica).await?;
+        Ok::<_, anyhow::Error>(primary_id)
     };
-    futures::try_join!(
+    let (_, _, single_source, single_destination, primary) = futures::try_join!(
         ensure_aws_ebs(ui, &source.kms, source.region, plan.aws_ebs[0].1.is_some()),
         ensure_aws_ebs(ui, &destination.kms, destination.region, plan.aws_ebs[1].1.is_some()),
         ensure_key(ui, &source.kms, source.region, &plan.single_source),
         ensure_key(ui, &destination.kms, destination.region, &plan.single_destination),
         mrk_pair,
     )?;
-    Ok(())
+    let role = |planned: &PlannedKey| Some(planned.wanted.short_alias().to_string());
+    Ok(vec![
+        (Side::Source, single_source, role(&plan.single_source)),
+        (Side::Destination, single_destination, role(&plan.single_destination)),
+        (Side::Source, primary.clone(), role(&plan.primary)),
+        (Side::Destination, primary, role(&plan.replica)),
+    ])
 }
 
 /// DescribeKey on `alias/aws/ebs` makes AWS create the managed key if it does not exist yet.
@@ -704,16 +717,29 @@ pub async fn wait_until_enabled(
     Ok(())
 }
 
-/// Checks the six keys against the walkthrough, from a fresh discovery.
+/// Checks the six keys against the walkthrough, as just described afresh.
 async fn verify(ctx: &LabContext, found: &LabKeys) -> Result<Report> {
     let mut report =
         Report::new("keys", tr!("The six keys of the walkthrough", "ウォークスルーの 6 つのキー"), &KEY_COLUMNS);
     let primary = found.source.scenario_key(&ctx.scenario.key(KeyKind::MultiRegion, Side::Source)).cloned();
-    for wanted in ctx.scenario.keys() {
-        let (region_keys, clients) = match wanted.side {
-            Side::Source => (&found.source, &ctx.session.source),
-            Side::Destination => (&found.destination, &ctx.session.destination),
-        };
+    let in_region = |wanted: &ScenarioKey| match wanted.side {
+        Side::Source => (&found.source, &ctx.session.source),
+        Side::Destination => (&found.destination, &ctx.session.destination),
+    };
+    let wanted_keys = ctx.scenario.keys();
+    // The rotation status of every key at once.
+    let rotations = futures::future::join_all(wanted_keys.iter().map(|wanted| {
+        let (region_keys, clients) = in_region(wanted);
+        async move {
+            match region_keys.scenario_key(wanted) {
+                Some(key) => rotation_label(&ctx.ui, &clients.kms, key).await,
+                None => String::new(),
+            }
+        }
+    }))
+    .await;
+    for (wanted, rotation) in wanted_keys.into_iter().zip(rotations) {
+        let (region_keys, _) = in_region(&wanted);
         let Some(key) = region_keys.scenario_key(&wanted) else {
             report.row(
                 vec![
@@ -729,7 +755,6 @@ async fn verify(ctx: &LabContext, found: &LabKeys) -> Result<Report> {
             );
             continue;
         };
-        let rotation = rotation_label(&ctx.ui, &clients.kms, key).await;
         let check = check_key(&wanted, key, primary.as_ref());
         report.row(
             vec![

@@ -9,13 +9,13 @@ use aws_sdk_ec2::Client;
 use clap::Parser;
 use common::args::CommonArgs;
 use common::cli::aws;
-use common::ec2::{self, LabVolume, Standing, WaitPolicy};
+use common::ec2::{self, LabVolume, WaitPolicy};
 use common::errors::{AwsResultExt, UsageError};
 use common::facts;
 use common::kms::{KeyInfo, RegionKeys};
 use common::regions::RegionInfo;
 use common::run::LabArgs;
-use common::scenario::{KeyKind, Side, AWS_EBS_ALIAS};
+use common::scenario::{KeyKind, Side};
 use common::tags;
 use common::text::pick;
 use common::tr;
@@ -75,19 +75,27 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let source = &ctx.session.source;
     let region_code = source.region.code;
     explain(&ctx);
-    let keys = RegionKeys::discover(&source.kms, source.region).await?;
-    ui.cli(&key_lookups(&keys));
+    // Independent reads at once: the keys, the encryption-by-default settings of both regions
+    // and the lab's volumes.
+    let wanted: Vec<_> = KeyKind::ALL.iter().map(|kind| ctx.scenario.key(*kind, Side::Source)).collect();
+    ui.cli(&[ec2::lab_volumes_cli(region_code)]);
+    let (keys, by_default, existing) = futures::try_join!(
+        RegionKeys::lookup(&source.kms, source.region, &wanted, None),
+        encryption_by_default(&ctx),
+        async {
+            ec2::lab_volumes(&source.ec2).await.with_context(|| {
+                tr!(
+                    "listing the lab's volumes in {region}",
+                    "{region} にあるラボのボリュームの一覧を取得中",
+                    region = source.region
+                )
+            })
+        },
+    )?;
+    ui.cli(&keys.lookup_cli());
     let keys = ctx.usable_keys(&keys, Side::Source, &KeyKind::ALL)?;
-    show_encryption_by_default(&ctx).await?;
+    show_encryption_by_default(&ctx, by_default);
 
-    ui.cli(&[describe_lab_volumes(region_code)]);
-    let existing = ec2::lab_volumes(&source.ec2).await.with_context(|| {
-        tr!(
-            "listing the lab's volumes in {region}",
-            "{region} にあるラボのボリュームの一覧を取得中",
-            region = source.region
-        )
-    })?;
     let reusable = |kind: KeyKind| {
         let name = ctx.scenario.volume_name(kind);
         existing.iter().find(|volume| volume.is_live() && volume.role.as_deref() == Some(name.as_str())).cloned()
@@ -149,26 +157,12 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let mut wait = vec!["ec2", "wait", "volume-available", "--region", region_code, "--volume-ids"];
     wait.extend(ids.iter().map(String::as_str));
     ui.cli(&[aws(&wait)]);
-    let ec2_client = &source.ec2;
-    let what = tr!("volume", "ボリューム");
-    let failures =
-        ec2::wait_all(ui, &what, &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes), |pending| async move {
-            let volumes = ec2::volumes_by_id(ec2_client, &pending).await?;
-            Ok(volumes.iter().map(|volume| (volume.id.clone(), Standing::of_volume(volume))).collect())
-        })
-        .await?;
+    let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
+    let (failures, after) = ec2::wait_for_volumes(ui, &source.ec2, &tr!("volume", "ボリューム"), &ids, policy).await?;
     for (id, message) in &failures {
         ui.warn(&tr!("volume {id}: {message}", "ボリューム {id}: {message}"));
     }
 
-    ui.cli(&[describe_lab_volumes(region_code)]);
-    let after = ec2::lab_volumes(&source.ec2).await.with_context(|| {
-        tr!(
-            "describing the lab's volumes in {region}",
-            "{region} にあるラボのボリュームの情報を取得中",
-            region = source.region
-        )
-    })?;
     let report = verify(&ctx, &keys, &after);
     ctx.conclude(
         &report,
@@ -198,8 +192,67 @@ fn explain(ctx: &LabContext) {
     ));
 }
 
-/// Encryption by default is a per-region account setting; this lab only reads it.
-async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
+/// One region's EBS encryption-by-default setting, as read.
+struct ByDefault {
+    region: &'static RegionInfo,
+    enabled: &'static str,
+    default_key: String,
+}
+
+/// Encryption by default is a per-region account setting; this lab only reads it, in both
+/// regions at once.
+async fn encryption_by_default(ctx: &LabContext) -> Result<Vec<ByDefault>> {
+    let read = |side: Side| async move {
+        let clients = ctx.session.clients(side);
+        let region_code = clients.region.code;
+        ctx.ui.cli(&[
+            aws(&["ec2", "get-ebs-encryption-by-default", "--region", region_code]),
+            aws(&["ec2", "get-ebs-default-kms-key-id", "--region", region_code]),
+        ]);
+        let enabled = async {
+            clients.ec2.get_ebs_encryption_by_default().send().await.aws("ec2:GetEbsEncryptionByDefault").with_context(
+                || {
+                    tr!(
+                        "reading EBS encryption by default in {region}",
+                        "{region} の EBS のデフォルトの暗号化の設定を取得中",
+                        region = clients.region
+                    )
+                },
+            )
+        };
+        // Informational only, and not implemented on the emulator (HTTP 500): one attempt, no
+        // retries, so a missing answer costs no back-off.
+        let default_key = async {
+            let one_attempt = aws_sdk_ec2::config::Builder::default().retry_config(RetryConfig::disabled());
+            let answer = clients
+                .ec2
+                .get_ebs_default_kms_key_id()
+                .customize()
+                .config_override(one_attempt)
+                .send()
+                .await
+                .aws("ec2:GetEbsDefaultKmsKeyId");
+            Ok(match answer {
+                Ok(output) => output.kms_key_id().unwrap_or("alias/aws/ebs").to_string(),
+                Err(error) => match error.code() {
+                    Some(code) if !code.starts_with("HTTP") => tr!("unknown ({code})", "不明 ({code})"),
+                    _ => tr!("unknown on this endpoint", "このエンドポイントでは取得できません"),
+                },
+            })
+        };
+        let (enabled, default_key) = futures::try_join!(enabled, default_key)?;
+        let enabled = match enabled.ebs_encryption_by_default() {
+            Some(true) => pick("on", "有効"),
+            Some(false) => pick("off", "無効"),
+            None => pick("unknown", "不明"),
+        };
+        Ok::<_, anyhow::Error>(ByDefault { region: clients.region, enabled, default_key })
+    };
+    let (source, destination) = futures::try_join!(read(Side::Source), read(Side::Destination))?;
+    Ok(vec![source, destination])
+}
+
+fn show_encryption_by_default(ctx: &LabContext, settings: Vec<ByDefault>) {
     let mut report = Report::new(
         "encryption_by_default",
         tr!(
@@ -208,50 +261,8 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
         ),
         &DEFAULT_ENCRYPTION_COLUMNS,
     );
-    for side in [Side::Source, Side::Destination] {
-        let clients = ctx.session.clients(side);
-        let region_code = clients.region.code;
-        ctx.ui.cli(&[
-            aws(&["ec2", "get-ebs-encryption-by-default", "--region", region_code]),
-            aws(&["ec2", "get-ebs-default-kms-key-id", "--region", region_code]),
-        ]);
-        let enabled = clients
-            .ec2
-            .get_ebs_encryption_by_default()
-            .send()
-            .await
-            .aws("ec2:GetEbsEncryptionByDefault")
-            .with_context(|| {
-                tr!(
-                    "reading EBS encryption by default in {region}",
-                    "{region} の EBS のデフォルトの暗号化の設定を取得中",
-                    region = clients.region
-                )
-            })?;
-        let enabled = match enabled.ebs_encryption_by_default() {
-            Some(true) => pick("on", "有効"),
-            Some(false) => pick("off", "無効"),
-            None => pick("unknown", "不明"),
-        };
-        // Informational only, and not implemented on the emulator (HTTP 500): one attempt, no
-        // retries, so a missing answer costs no back-off.
-        let one_attempt = aws_sdk_ec2::config::Builder::default().retry_config(RetryConfig::disabled());
-        let default_key = match clients
-            .ec2
-            .get_ebs_default_kms_key_id()
-            .customize()
-            .config_override(one_attempt)
-            .send()
-            .await
-            .aws("ec2:GetEbsDefaultKmsKeyId")
-        {
-            Ok(output) => output.kms_key_id().unwrap_or("alias/aws/ebs").to_string(),
-            Err(error) => match error.code() {
-                Some(code) if !code.starts_with("HTTP") => tr!("unknown ({code})", "不明 ({code})"),
-                _ => tr!("unknown on this endpoint", "このエンドポイントでは取得できません"),
-            },
-        };
-        report.row(vec![clients.region.to_string(), enabled.into(), default_key], None);
+    for setting in settings {
+        report.row(vec![setting.region.to_string(), setting.enabled.into(), setting.default_key], None);
     }
     ctx.ui.report(&report);
     ctx.ui.teach(&tr!(
@@ -261,37 +272,6 @@ async fn show_encryption_by_default(ctx: &LabContext) -> Result<()> {
          スナップショットのコピーはすべて暗号化されます。既存のボリュームは変わりません。\n\
          このラボでは、設定が有効か無効かにかかわらず、使用するキーを明示的に指定します。"
     ));
-    Ok(())
-}
-
-/// The lab-owned filter of the Describe calls, as the AWS CLI writes it.
-fn owned_filter() -> String {
-    format!("Name=tag:{},Values={}", tags::PROJECT_KEY, tags::PROJECT)
-}
-
-/// `aws ec2 describe-volumes` for the lab's volumes in `region_code`.
-fn describe_lab_volumes(region_code: &str) -> String {
-    aws(&["ec2", "describe-volumes", "--region", region_code, "--filters", &owned_filter()])
-}
-
-/// The key lookups [`RegionKeys::discover`] made in the region of `keys`, as AWS CLI commands:
-/// the aliases and keys of the region, the tags of the lab's keys, then each of them described.
-fn key_lookups(keys: &RegionKeys) -> Vec<String> {
-    let region_code = keys.region.code;
-    let mut commands = vec![
-        aws(&["kms", "list-aliases", "--region", region_code]),
-        aws(&["kms", "list-keys", "--region", region_code]),
-    ];
-    for key in &keys.owned {
-        commands.push(aws(&["kms", "list-resource-tags", "--region", region_code, "--key-id", &key.key_id]));
-    }
-    for key in &keys.owned {
-        commands.push(aws(&["kms", "describe-key", "--region", region_code, "--key-id", &key.key_id]));
-    }
-    if keys.aws_ebs.is_some() {
-        commands.push(aws(&["kms", "describe-key", "--region", region_code, "--key-id", AWS_EBS_ALIAS]));
-    }
-    commands
 }
 
 /// `--az` if it is an available zone of the region, otherwise the first available zone.

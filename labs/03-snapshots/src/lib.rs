@@ -6,15 +6,15 @@ use anyhow::{Context, Result};
 use aws_sdk_ec2::types::ResourceType;
 use aws_sdk_ec2::Client;
 use common::cli::aws;
-use common::ec2::{self, LabSnapshot, LabVolume, Standing, WaitPolicy};
+use common::ec2::{self, LabSnapshot, LabVolume, WaitPolicy};
 use common::errors::AwsResultExt;
 use common::facts;
 use common::kms::RegionKeys;
-use common::scenario::{KeyKind, AWS_EBS_ALIAS};
+use common::scenario::KeyKind;
 use common::tags;
 use common::text::pick;
 use common::tr;
-use common::ui::{Report, Ui};
+use common::ui::Report;
 use common::LabContext;
 use std::collections::BTreeMap;
 
@@ -36,40 +36,10 @@ const SNAPSHOT_COLUMNS: [(&str, &str); 6] = [
     ("State", "状態"),
 ];
 
-/// The lab-owned filter of the Describe calls, as the AWS CLI writes it.
-fn owned_filter() -> String {
-    format!("Name=tag:{},Values={}", tags::PROJECT_KEY, tags::PROJECT)
-}
-
-/// `aws ec2 describe-snapshots` for the lab's snapshots in `region_code` (this account's only).
-fn describe_lab_snapshots(region_code: &str) -> String {
-    aws(&["ec2", "describe-snapshots", "--region", region_code, "--owner-ids", "self", "--filters", &owned_filter()])
-}
-
-/// The key lookups [`RegionKeys::discover`] made in the region of `keys`, as AWS CLI commands:
-/// the aliases and keys of the region, the tags of the lab's keys, then each of them described.
-fn key_lookups(keys: &RegionKeys) -> Vec<String> {
-    let region_code = keys.region.code;
-    let mut commands = vec![
-        aws(&["kms", "list-aliases", "--region", region_code]),
-        aws(&["kms", "list-keys", "--region", region_code]),
-    ];
-    for key in &keys.owned {
-        commands.push(aws(&["kms", "list-resource-tags", "--region", region_code, "--key-id", &key.key_id]));
-    }
-    for key in &keys.owned {
-        commands.push(aws(&["kms", "describe-key", "--region", region_code, "--key-id", &key.key_id]));
-    }
-    if keys.aws_ebs.is_some() {
-        commands.push(aws(&["kms", "describe-key", "--region", region_code, "--key-id", AWS_EBS_ALIAS]));
-    }
-    commands
-}
-
 /// The lab's live volume for each kind; a refusal naming lab 02 when any is missing.
 pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVolume>> {
     let source = &ctx.session.source;
-    ctx.ui.cli(&[aws(&["ec2", "describe-volumes", "--region", source.region.code, "--filters", &owned_filter()])]);
+    ctx.ui.cli(&[ec2::lab_volumes_cli(source.region.code)]);
     let volumes = ec2::lab_volumes(&source.ec2).await.with_context(|| {
         tr!(
             "listing the lab's volumes in {region}",
@@ -109,15 +79,21 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let source = &ctx.session.source;
     let region_code = source.region.code;
     explain(&ctx);
-    let volumes = source_volumes(&ctx).await?;
-    ui.cli(&[describe_lab_snapshots(region_code)]);
-    let existing = ec2::lab_snapshots(&source.ec2).await.with_context(|| {
-        tr!(
-            "listing the lab's snapshots in {region}",
-            "{region} にあるラボのスナップショットの一覧を取得中",
-            region = source.region
-        )
-    })?;
+    // Independent reads at once; the aliases name the keys in the verification table.
+    ui.cli(&[ec2::lab_snapshots_cli(region_code), aws(&["kms", "list-aliases", "--region", region_code])]);
+    let (volumes, existing, keys) = futures::try_join!(
+        source_volumes(&ctx),
+        async {
+            ec2::lab_snapshots(&source.ec2).await.with_context(|| {
+                tr!(
+                    "listing the lab's snapshots in {region}",
+                    "{region} にあるラボのスナップショットの一覧を取得中",
+                    region = source.region
+                )
+            })
+        },
+        RegionKeys::aliases_only(&source.kms, source.region),
+    )?;
 
     let mut plan = Report::new("plan", pick("Plan", "計画"), &PLAN_COLUMNS);
     let mut to_create = Vec::new();
@@ -163,20 +139,9 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let mut wait = vec!["ec2", "wait", "snapshot-completed", "--region", region_code, "--snapshot-ids"];
     wait.extend(ids.iter().map(String::as_str));
     ui.cli(&[aws(&wait)]);
+    let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
     let what = tr!("snapshot", "スナップショット");
-    let failures =
-        wait_for_snapshots(ui, &source.ec2, &what, &ids, WaitPolicy::minutes(ctx.args.max_wait_minutes)).await?;
-
-    ui.cli(&[describe_lab_snapshots(region_code)]);
-    let after = ec2::lab_snapshots(&source.ec2).await.with_context(|| {
-        tr!(
-            "describing the lab's snapshots in {region}",
-            "{region} にあるラボのスナップショットの情報を取得中",
-            region = source.region
-        )
-    })?;
-    let keys = RegionKeys::discover(&source.kms, source.region).await?;
-    ui.cli(&key_lookups(&keys));
+    let (failures, after) = ec2::wait_for_snapshots(ui, &source.ec2, &what, &ids, policy).await?;
     let report = verify(&ctx, &volumes, &after, &keys, &failures);
     ctx.conclude(
         &report,
@@ -250,22 +215,6 @@ async fn create_snapshot(ctx: &LabContext, ec2_client: &Client, name: String, vo
     Ok(id)
 }
 
-/// Waits for snapshots (or copies) in the region of `ec2_client`; returns id → StateMessage of
-/// those that ended in `error`.
-pub async fn wait_for_snapshots(
-    ui: &Ui,
-    ec2_client: &Client,
-    what: &str,
-    ids: &[String],
-    policy: WaitPolicy,
-) -> Result<BTreeMap<String, String>> {
-    ec2::wait_all(ui, what, ids, policy, |pending| async move {
-        let snapshots = ec2::snapshots_by_id(ec2_client, &pending).await?;
-        Ok(snapshots.iter().map(|s| (s.id.clone(), Standing::of_snapshot(s))).collect())
-    })
-    .await
-}
-
 /// What the walkthrough expects of one snapshot.
 pub fn check_snapshot(snapshot: &LabSnapshot, volume: &LabVolume) -> Result<(), String> {
     if snapshot.state == "error" {
@@ -313,11 +262,7 @@ fn verify(
         tr!("The lab's snapshots in {region}", "{region} にあるラボのスナップショット", region = ctx.scenario.source),
         &SNAPSHOT_COLUMNS,
     );
-    let key_name = |arn: Option<&str>| {
-        let arn = arn.unwrap_or("—");
-        let known = keys.owned.iter().chain(keys.aws_ebs.iter()).find(|key| key.arn == arn);
-        known.map_or_else(|| arn.to_string(), |key| key.display_name().to_string())
-    };
+    let key_name = |arn: Option<&str>| keys.name_of_arn(arn.unwrap_or("—"));
     for kind in KeyKind::ALL {
         let name = ctx.scenario.snapshot_name(kind);
         let volume = &volumes[&kind];

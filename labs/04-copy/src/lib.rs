@@ -12,15 +12,15 @@ use common::cli;
 use common::ec2::{self, LabSnapshot, WaitPolicy};
 use common::errors::AwsResultExt;
 use common::facts::{self, CONCURRENT_COPY_QUOTA};
-use common::kms::{KeyInfo, LabKeys, RegionKeys};
+use common::kms::{KeyInfo, RegionKeys};
 use common::run::LabArgs;
-use common::scenario::{KeyKind, Side, AWS_EBS_ALIAS};
+use common::scenario::{KeyKind, Side};
 use common::tags;
 use common::text::pick;
 use common::tr;
 use common::ui::{Report, Ui};
 use common::LabContext;
-use lab03_snapshots::{find_snapshot, wait_for_snapshots};
+use lab03_snapshots::find_snapshot;
 use std::collections::BTreeMap;
 
 pub const LAB_ID: &str = "04-copy";
@@ -137,14 +137,12 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     explain(&ctx);
 
     let (src, dst) = (ctx.scenario.source.code, ctx.scenario.destination.code);
-    ui.cli(&[
-        lab_snapshots_cli(src),
-        cli::aws(&["kms", "list-aliases", "--region", dst]),
-        cli::aws(&["kms", "list-keys", "--region", dst]),
-        lab_snapshots_cli(dst),
-    ]);
-    let (keys, source_snapshots, existing_copies) = futures::try_join!(
-        LabKeys::discover(&ctx.session),
+    ui.cli(&[ec2::lab_snapshots_cli(src), ec2::lab_snapshots_cli(dst)]);
+    // Only the destination keys are needed; a replica belongs to the labs when its primary in
+    // the source does.
+    let wanted: Vec<_> = KeyKind::ALL.iter().map(|kind| ctx.scenario.key(*kind, Side::Destination)).collect();
+    let (destination_found, source_snapshots, existing_copies) = futures::try_join!(
+        RegionKeys::lookup(&destination.kms, destination.region, &wanted, Some(&source.kms)),
         async {
             ec2::lab_snapshots(&source.ec2).await.with_context(|| {
                 tr!(
@@ -164,12 +162,12 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
             })
         },
     )?;
-    ui.cli(&destination_key_lookups_cli(&ctx, &keys.destination));
+    ui.cli(&destination_found.lookup_cli());
     let snapshots = completed_source_snapshots(&ctx, &source_snapshots)?;
     let pairs = choose_pairs(&ctx, &args, ui)?;
     // Only the keys the chosen pairs use, checked before any copy.
     let needed: Vec<KeyKind> = KeyKind::ALL.into_iter().filter(|kind| pairs.iter().any(|(_, d)| d == kind)).collect();
-    let destination_keys = ctx.usable_keys(&keys.destination, Side::Destination, &needed)?;
+    let destination_keys = ctx.usable_keys(&destination_found, Side::Destination, &needed)?;
 
     let plans: Vec<CopyPlan> = pairs
         .iter()
@@ -235,16 +233,12 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
         .filter(|c| c.state == "pending")
         .map(|c| c.id.clone())
         .collect();
-    let failures = copy_all(&ctx, &destination.ec2, &to_copy, already_running, args.completion_minutes).await?;
-
-    ui.cli(&[lab_snapshots_cli(dst)]);
-    let copies = ec2::lab_snapshots(&destination.ec2).await.with_context(|| {
-        tr!(
-            "describing the lab's copies in {region}",
-            "{region} にあるラボのコピーの情報を取得中",
-            region = destination.region
-        )
-    })?;
+    let (failures, waited) =
+        copy_all(&ctx, &destination.ec2, &to_copy, already_running, args.completion_minutes).await?;
+    // Copies as last described: those waited for now, the others as listed at the start.
+    let mut copies = existing_copies;
+    copies.retain(|copy| !waited.iter().any(|w| w.id == copy.id));
+    copies.extend(waited);
     let report = verify(&ctx, &plans, &copies, &failures);
     if args.matrix {
         ui.report(&matrix(&plans, &report));
@@ -260,29 +254,6 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
              終わったら見つけて削除できます。"
         ),
     )
-}
-
-/// `aws ec2 describe-snapshots` for the lab's own snapshots in `region`, as [`ec2::lab_snapshots`] asks.
-fn lab_snapshots_cli(region: &str) -> String {
-    let filter = format!("Name=tag:{},Values={}", tags::PROJECT_KEY, tags::PROJECT);
-    cli::aws(&["ec2", "describe-snapshots", "--region", region, "--owner-ids", "self", "--filters", &filter])
-}
-
-/// The key lookups in the destination that found the keys a copy can use: for each scenario key
-/// there, its tags (customer managed keys) and its description.
-fn destination_key_lookups_cli(ctx: &LabContext, keys: &RegionKeys) -> Vec<String> {
-    let region = ctx.scenario.destination.code;
-    let mut commands = Vec::new();
-    for kind in KeyKind::ALL {
-        let Some(key) = keys.scenario_key(&ctx.scenario.key(kind, Side::Destination)) else { continue };
-        if kind == KeyKind::AwsManaged {
-            commands.push(cli::aws(&["kms", "describe-key", "--region", region, "--key-id", AWS_EBS_ALIAS]));
-        } else {
-            commands.push(cli::aws(&["kms", "list-resource-tags", "--region", region, "--key-id", &key.key_id]));
-            commands.push(cli::aws(&["kms", "describe-key", "--region", region, "--key-id", &key.key_id]));
-        }
-    }
-    commands
 }
 
 fn explain(ctx: &LabContext) {
@@ -370,16 +341,17 @@ fn choose_pairs(ctx: &LabContext, args: &Args, ui: &Ui) -> Result<Vec<(KeyKind, 
 }
 
 /// Starts the copies, never more than the quota in flight, and waits for all of them; returns
-/// id → StateMessage of copies that ended in `error`.
+/// id → StateMessage of copies that ended in `error`, and every copy waited for as last described.
 async fn copy_all(
     ctx: &LabContext,
     destination: &Client,
     to_copy: &[&CopyPlan],
     already_running: Vec<String>,
     completion_minutes: Option<i32>,
-) -> Result<BTreeMap<String, String>> {
+) -> Result<(BTreeMap<String, String>, Vec<LabSnapshot>)> {
     let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
     let mut failures = BTreeMap::new();
+    let mut waited = Vec::new();
     let mut in_flight = already_running;
     let mut queue = to_copy.iter();
     loop {
@@ -398,7 +370,9 @@ async fn copy_all(
         wait.extend(in_flight.iter().map(String::as_str));
         ctx.ui.cli(&[cli::aws(&wait)]);
         let what = pick("copy", "コピー");
-        failures.extend(wait_for_snapshots(&ctx.ui, destination, what, &in_flight, policy).await?);
+        let (failed, described) = ec2::wait_for_snapshots(&ctx.ui, destination, what, &in_flight, policy).await?;
+        failures.extend(failed);
+        waited.extend(described);
         in_flight.clear();
         if queue.len() == 0 {
             break;
@@ -407,7 +381,7 @@ async fn copy_all(
     for (id, message) in &failures {
         ctx.ui.warn(&tr!("copy {id} failed: {message}", "コピー {id} が失敗しました: {message}"));
     }
-    Ok(failures)
+    Ok((failures, waited))
 }
 
 async fn start_copy(
