@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
-"""A TCP proxy on 127.0.0.1 that holds every chunk of data DELAY_MS before passing it on, in both
-directions, and counts the connections and HTTP requests it carries: the benchmark's stand-in
-for a distant AWS region in front of the local emulator.
+"""A TCP proxy on 127.0.0.1 that delivers every chunk of data DELAY_MS after it arrived, in both
+directions, and counts the HTTP requests it carries: the benchmark's stand-in for a distant AWS
+region in front of the local emulator. Chunks travel like packets on a long line: each one is
+late by the delay, but the chunks of one message are not delayed one after the other, so a
+request and its response cost two delays however they are split.
 
     delay_proxy.py LISTEN_PORT UPSTREAM_PORT DELAY_MS [COUNT_FILE]
 
 It runs until killed; COUNT_FILE, when given, is rewritten with the request count as it grows.
 """
+import queue
 import socket
 import sys
 import threading
@@ -31,24 +34,34 @@ def count_request(chunk: bytes) -> None:
 
 
 def pipe(source: socket.socket, target: socket.socket, client_side: bool) -> None:
+    line: "queue.Queue[tuple[float, bytes]]" = queue.Queue()
+
+    def deliver() -> None:
+        while True:
+            due, chunk = line.get()
+            if not chunk:
+                break
+            time.sleep(max(0.0, due - time.monotonic()))
+            try:
+                target.sendall(chunk)
+            except OSError:
+                break
+        try:
+            target.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    threading.Thread(target=deliver, daemon=True).start()
     while True:
         try:
             chunk = source.recv(65536)
         except OSError:
-            break
+            chunk = b""
+        if chunk and client_side:
+            count_request(chunk)
+        line.put((time.monotonic() + delay, chunk))
         if not chunk:
             break
-        if client_side:
-            count_request(chunk)
-        time.sleep(delay)
-        try:
-            target.sendall(chunk)
-        except OSError:
-            break
-    try:
-        target.shutdown(socket.SHUT_WR)
-    except OSError:
-        pass
 
 
 listener = socket.socket()

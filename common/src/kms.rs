@@ -363,6 +363,13 @@ impl RegionKeys {
         for key in &self.owned {
             commands.push(aws(&["kms", "list-resource-tags", "--region", code, "--key-id", &key.key_id]));
             commands.push(aws(&["kms", "describe-key", "--region", code, "--key-id", &key.key_id]));
+            // A replica without its own ownership tags (the emulator drops them) was owned
+            // through its primary's tags: `lookup` marks its role "(replica)" then.
+            let primary_region = key.primary_arn.as_deref().and_then(arn_region).filter(|region| *region != code);
+            let through_primary = key.role_tag.as_deref().is_some_and(|role| role.ends_with(" (replica)"));
+            if let (Some(primary_region), true) = (primary_region, through_primary) {
+                commands.push(aws(&["kms", "list-resource-tags", "--region", primary_region, "--key-id", &key.key_id]));
+            }
         }
         if self.aws_ebs.is_some() {
             commands.push(aws(&["kms", "describe-key", "--region", code, "--key-id", AWS_EBS_ALIAS]));

@@ -24,5 +24,7 @@ mod quiz;
 mod cli;
 // Both languages: learner text goes through tr!, and the labs speak Japanese when asked.
 mod language;
+// --show-cli prints a command for each kind of call the labs really make.
+mod show_cli;
 // Project conventions: module docs, the manifest and the lab folders agree.
 mod tidy;

@@ -14,6 +14,7 @@ use common::scenario::{KeyKind, ScenarioKey, Side, AWS_EBS_ALIAS};
 use common::ui::{Report, Ui};
 use common::LabContext;
 use common::{cli, tags, tr};
+use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::time::Instant;
 
@@ -179,10 +180,20 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     };
 
     // Described afresh; ownership is known (found by tags, or made just now), and aws/ebs
-    // exists in both regions now.
-    let after = found.refresh(&ctx.session.source, &ctx.session.destination, &made, true).await?;
+    // exists in both regions now. The rotation status is read meanwhile.
+    let rotated = [&plan.single_source, &plan.single_destination, &plan.primary].map(|planned| {
+        let made_id = made.iter().find(|(side, _, role)| {
+            *side == planned.wanted.side && role.as_deref() == Some(planned.wanted.short_alias())
+        });
+        let id = made_id.map(|(_, id, _)| id.clone()).or_else(|| planned.existing.as_ref().map(|k| k.key_id.clone()));
+        (planned.wanted.side, id)
+    });
+    let (after, rotations) =
+        futures::try_join!(found.refresh(&ctx.session.source, &ctx.session.destination, &made, true), async {
+            Ok(rotation_statuses(&ctx, &rotated).await)
+        },)?;
     ctx.ui.cli(&[after.source.refresh_cli(), after.destination.refresh_cli()].concat());
-    let report = verify(&ctx, &after).await?;
+    let report = verify(&ctx, &after, &rotations);
     ctx.conclude(
         &report,
         &tr!(
@@ -461,9 +472,14 @@ async fn execute(ctx: &LabContext, plan: &Plan) -> Result<Vec<(Side, String, Opt
     let source = &ctx.session.source;
     let destination = &ctx.session.destination;
     let ui = &ctx.ui;
+    // The replica needs only the primary's id: its alias is made meanwhile.
     let mrk_pair = async {
-        let primary_id = ensure_key(ui, &source.kms, source.region, &plan.primary).await?;
-        ensure_replica(ctx, &primary_id, &plan.replica).await?;
+        let primary = &plan.primary;
+        let primary_id = create_or_reuse(ui, &source.kms, source.region, primary).await?;
+        futures::try_join!(
+            apply_alias(ui, &source.kms, source.region, &primary.wanted, &primary_id, primary.alias),
+            ensure_replica(ctx, &primary_id, &plan.replica),
+        )?;
         Ok::<_, anyhow::Error>(primary_id)
     };
     let (_, _, single_source, single_destination, primary) = futures::try_join!(
@@ -503,6 +519,13 @@ fn key_description(wanted: &ScenarioKey) -> String {
 
 /// Makes (or reuses) a single-region key or the multi-region primary, and its alias; returns its id.
 async fn ensure_key(ui: &Ui, kms: &Client, region: &RegionInfo, planned: &PlannedKey) -> Result<String> {
+    let key_id = create_or_reuse(ui, kms, region, planned).await?;
+    apply_alias(ui, kms, region, &planned.wanted, &key_id, planned.alias).await?;
+    Ok(key_id)
+}
+
+/// The key `planned` names: the existing lab key, or a new one; its id.
+async fn create_or_reuse(ui: &Ui, kms: &Client, region: &RegionInfo, planned: &PlannedKey) -> Result<String> {
     let wanted = &planned.wanted;
     let key_id = match &planned.existing {
         Some(key) => key.key_id.clone(),
@@ -547,7 +570,6 @@ async fn ensure_key(ui: &Ui, kms: &Client, region: &RegionInfo, planned: &Planne
             key_id
         }
     };
-    apply_alias(ui, kms, region, wanted, &key_id, planned.alias).await?;
     Ok(key_id)
 }
 
@@ -718,28 +740,15 @@ pub async fn wait_until_enabled(
 }
 
 /// Checks the six keys against the walkthrough, as just described afresh.
-async fn verify(ctx: &LabContext, found: &LabKeys) -> Result<Report> {
+fn verify(ctx: &LabContext, found: &LabKeys, rotations: &BTreeMap<String, String>) -> Report {
     let mut report =
         Report::new("keys", tr!("The six keys of the walkthrough", "ウォークスルーの 6 つのキー"), &KEY_COLUMNS);
     let primary = found.source.scenario_key(&ctx.scenario.key(KeyKind::MultiRegion, Side::Source)).cloned();
-    let in_region = |wanted: &ScenarioKey| match wanted.side {
-        Side::Source => (&found.source, &ctx.session.source),
-        Side::Destination => (&found.destination, &ctx.session.destination),
-    };
-    let wanted_keys = ctx.scenario.keys();
-    // The rotation status of every key at once.
-    let rotations = futures::future::join_all(wanted_keys.iter().map(|wanted| {
-        let (region_keys, clients) = in_region(wanted);
-        async move {
-            match region_keys.scenario_key(wanted) {
-                Some(key) => rotation_label(&ctx.ui, &clients.kms, key).await,
-                None => String::new(),
-            }
-        }
-    }))
-    .await;
-    for (wanted, rotation) in wanted_keys.into_iter().zip(rotations) {
-        let (region_keys, _) = in_region(&wanted);
+    for wanted in ctx.scenario.keys() {
+        let region_keys = match wanted.side {
+            Side::Source => &found.source,
+            Side::Destination => &found.destination,
+        };
         let Some(key) = region_keys.scenario_key(&wanted) else {
             report.row(
                 vec![
@@ -756,6 +765,7 @@ async fn verify(ctx: &LabContext, found: &LabKeys) -> Result<Report> {
             continue;
         };
         let check = check_key(&wanted, key, primary.as_ref());
+        let rotation = rotation_label(key, rotations);
         report.row(
             vec![
                 wanted.short_alias().into(),
@@ -769,7 +779,7 @@ async fn verify(ctx: &LabContext, found: &LabKeys) -> Result<Report> {
             Some(check),
         );
     }
-    Ok(report)
+    report
 }
 
 /// What the walkthrough expects of one key.
@@ -802,22 +812,36 @@ pub fn check_key(wanted: &ScenarioKey, key: &KeyInfo, primary: Option<&KeyInfo>)
 }
 
 /// The rotation cell: AWS managed keys and replicas need no call; other keys are asked.
-async fn rotation_label(ui: &Ui, kms: &Client, key: &KeyInfo) -> String {
+/// The rotation cell: AWS managed keys and replicas need no call; other keys were asked.
+fn rotation_label(key: &KeyInfo, rotations: &BTreeMap<String, String>) -> String {
     if key.aws_managed {
         return tr!("yearly, by AWS", "毎年 (AWS が自動で実施)");
     }
     if key.multi_region == Some(MultiRegionRole::Replica) {
         return tr!("set on the primary", "プライマリキーで設定");
     }
-    ui.cli(&[cli::aws(&["kms", "get-key-rotation-status", "--region", &key.region, "--key-id", &key.key_id])]);
-    match kms.get_key_rotation_status().key_id(&key.key_id).send().await {
-        Ok(status) if status.key_rotation_enabled() => match status.rotation_period_in_days() {
-            Some(days) => tr!("on, every {days} days", "有効 ({days} 日ごと)"),
-            None => tr!("on", "有効"),
+    rotations.get(&key.key_id).cloned().unwrap_or_else(|| tr!("unknown", "不明"))
+}
+
+/// GetKeyRotationStatus of the customer keys that rotate on their own (the single-region keys
+/// and the primary), all at once: key id → the rotation cell.
+async fn rotation_statuses(ctx: &LabContext, keys: &[(Side, Option<String>)]) -> BTreeMap<String, String> {
+    let reads = keys.iter().filter_map(|(side, id)| Some((ctx.session.clients(*side), id.as_ref()?))).map(
+        |(clients, key_id)| async move {
+            let region = clients.region.code;
+            ctx.ui.cli(&[cli::aws(&["kms", "get-key-rotation-status", "--region", region, "--key-id", key_id])]);
+            let label = match clients.kms.get_key_rotation_status().key_id(key_id).send().await {
+                Ok(status) if status.key_rotation_enabled() => match status.rotation_period_in_days() {
+                    Some(days) => tr!("on, every {days} days", "有効 ({days} 日ごと)"),
+                    None => tr!("on", "有効"),
+                },
+                Ok(_) => tr!("off (optional)", "無効 (任意で有効化)"),
+                Err(_) => tr!("unknown", "不明"),
+            };
+            (key_id.clone(), label)
         },
-        Ok(_) => tr!("off (optional)", "無効 (任意で有効化)"),
-        Err(_) => tr!("unknown", "不明"),
-    }
+    );
+    futures::future::join_all(reads).await.into_iter().collect()
 }
 
 #[cfg(test)]
