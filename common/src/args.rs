@@ -1,5 +1,6 @@
 //! The command-line arguments every lab shares (clap derive), and their checks.
 
+use crate::facts;
 use crate::regions::{self, RegionInfo};
 use crate::text::Lang;
 use crate::tr;
@@ -72,7 +73,13 @@ pub struct CommonArgs {
     pub undo: bool,
 
     /// Waiting period before scheduled keys are deleted (7 to 30 days), for cleanup and --undo
-    #[arg(long, value_name = "DAYS", default_value_t = 7, value_parser = clap::value_parser!(i32).range(7..=30))]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = facts::KEY_DELETION_MIN_DAYS,
+        value_parser = clap::value_parser!(i32)
+            .range(i64::from(facts::KEY_DELETION_MIN_DAYS)..=i64::from(facts::KEY_DELETION_MAX_DAYS))
+    )]
     pub pending_days: i32,
 
     /// More detail on stderr: -v the SDK's informational logs, -vv its debug logs
@@ -179,6 +186,16 @@ mod tests {
         assert_eq!(cli.common.repeat_flags(), "");
         let cli = Cli::try_parse_from(["lab", "--dest-region", "eu-west-1", "--name-prefix", "a-", "--yes"]).unwrap();
         assert_eq!(cli.common.repeat_flags(), " -- --dest-region eu-west-1 --name-prefix a-");
+    }
+
+    #[test]
+    fn pending_days_follow_the_key_deletion_window() {
+        let days =
+            |value: &str| Cli::try_parse_from(["lab", "--pending-days", value]).map(|cli| cli.common.pending_days);
+        assert_eq!(Cli::try_parse_from(["lab"]).unwrap().common.pending_days, facts::KEY_DELETION_MIN_DAYS);
+        assert_eq!(days(&facts::KEY_DELETION_MAX_DAYS.to_string()).unwrap(), facts::KEY_DELETION_MAX_DAYS);
+        assert!(days(&(facts::KEY_DELETION_MIN_DAYS - 1).to_string()).is_err());
+        assert!(days(&(facts::KEY_DELETION_MAX_DAYS + 1).to_string()).is_err());
     }
 
     #[test]

@@ -135,7 +135,11 @@ impl Item {
             ItemKind::Key => facts::usd_per_month(facts::CUSTOMER_KEY_USD_PER_MONTH),
             ItemKind::Alias => tr!("free", "無料"),
             ItemKind::Volume => facts::usd_per_month(f64::from(self.size_gib) * facts::GP3_USD_PER_GB_MONTH),
-            ItemKind::Snapshot => tr!("~$0.05/GB stored/month", "保存データ 1 GB あたり 約 $0.05/月"),
+            ItemKind::Snapshot => tr!(
+                "~${price:.2}/GB stored/month",
+                "保存データ 1 GB あたり 約 ${price:.2}/月",
+                price = facts::SNAPSHOT_USD_PER_GB_MONTH
+            ),
         }
     }
 

@@ -1,5 +1,6 @@
 //! Conventions checked so nobody has to remember them: every Rust file opens with a `//!`
-//! line, and the manifest, the lab folders, their packages and the docs agree.
+//! line, the manifest, the lab folders, their packages and the docs agree, and the concepts page
+//! states every fact of `common::facts` and links its sources.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -146,6 +147,26 @@ fn learner_text_teaches_no_outdated_facts() {
         }
     }
     assert!(problems.is_empty(), "outdated facts in learner text:\n{}", problems.join("\n"));
+}
+
+#[test]
+fn concepts_doc_cites_every_fact_of_the_table_with_its_figures() {
+    // docs/concepts.md is the page learners revise from: every fact of common/src/facts.rs,
+    // price estimates included, appears there with each of its figures and a link to each source.
+    let doc = fs::read_to_string(root().join("docs/concepts.md")).unwrap();
+    let mut problems = Vec::new();
+    for fact in common::facts::ALL {
+        for source in fact.sources() {
+            if !doc.contains(&format!("({source})")) {
+                problems.push(format!("{}: no link to {source}", fact.id));
+            }
+        }
+        let missing = fact.missing_figures(&doc);
+        if !missing.is_empty() {
+            problems.push(format!("{}: figures {missing:?} missing ({})", fact.id, fact.value));
+        }
+    }
+    assert!(problems.is_empty(), "docs/concepts.md lacks facts of common/src/facts.rs:\n{}", problems.join("\n"));
 }
 
 /// Markdown and Rust files below `dir`.

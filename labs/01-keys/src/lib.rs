@@ -271,7 +271,7 @@ fn explain(ui: &Ui, ctx: &LabContext) {
             yes,
             tr!("yes: policy, rotation, deletion", "はい: キーポリシー、ローテーション、削除"),
             facts::CUSTOMER_MANAGED_ROTATION.text().into(),
-            tr!("$1/month each (estimate)", "1 つにつき月額 $1 (概算)"),
+            tr!("${price}/month each (estimate)", "1 つにつき月額 ${price} (概算)", price = CUSTOMER_KEY_USD_PER_MONTH),
         ],
         None,
     );
@@ -292,7 +292,7 @@ fn explain(ui: &Ui, ctx: &LabContext) {
          - {single} in {src} and {single_dst} in {dst}: customer managed single-region keys.\n\
          - {mrk} in {src}: a customer managed multi-region primary; {mrk_fact}.\n\
          - {rep} in {dst}: its replica. Same key id and key material as the primary, but its own\n\
-           KMS key in {dst}, with its own alias, key policy and state (and its own $1/month).",
+           KMS key in {dst}, with its own alias, key policy and state (and its own ${price}/month).",
         "- aws/ebs: EBS で初めて必要になったときに、AWS がリージョンごとに作成します。\n  \
            このラボでは aws/ebs を要求するので、両方のリージョンに必ず存在する状態になります。\n\
          - {src} の {single} と{dst} の {single_dst}:\n  \
@@ -301,12 +301,13 @@ fn explain(ui: &Ui, ctx: &LabContext) {
            ({mrk_fact})。\n\
          - {dst} の {rep}: このプライマリキーのレプリカキーです。\n  \
            キー ID とキーマテリアルはプライマリキーと同じですが、{dst} にある独立した KMS キーであり、\n  \
-           独自のエイリアス、キーポリシー、キーの状態を持ちます (料金も別に月額 $1 かかります)。",
+           独自のエイリアス、キーポリシー、キーの状態を持ちます (料金も別に月額 ${price} かかります)。",
         single = ctx.scenario.key(KeyKind::SingleRegion, Side::Source).short_alias(),
         single_dst = ctx.scenario.key(KeyKind::SingleRegion, Side::Destination).short_alias(),
         mrk = ctx.scenario.key(KeyKind::MultiRegion, Side::Source).short_alias(),
         rep = ctx.scenario.key(KeyKind::MultiRegion, Side::Destination).short_alias(),
         mrk_fact = facts::MULTI_REGION_ID.text(),
+        price = CUSTOMER_KEY_USD_PER_MONTH,
         src = ctx.scenario.source,
         dst = ctx.scenario.destination,
     ));

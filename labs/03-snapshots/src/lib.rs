@@ -160,12 +160,13 @@ fn explain(ctx: &LabContext) {
     ctx.ui.teach(&tr!(
         "A snapshot of an encrypted volume is encrypted with the same KMS key as the volume. This lab takes\n\
          one snapshot of each lab volume in {region}, starts all three at once, and waits until each is\n\
-         `completed` (on AWS that can take minutes; at most 5 snapshots of one gp3 volume may be pending).",
+         `completed` (on AWS that can take minutes; at most {pending} snapshots of one gp3 volume may be pending).",
         "暗号化されたボリュームのスナップショットは常に暗号化され、ボリュームと同じ KMS キーが使われます。\n\
          このラボでは、{region} にあるラボの各ボリュームからスナップショットを 1 つずつ作成します。\n\
          3 つの作成を同時に開始し、それぞれが `completed` になるまで待ちます (AWS では数分かかることが\n\
-         あります。1 つの gp3 ボリュームで同時に pending にできるスナップショットは最大 5 つです)。",
-        region = ctx.scenario.source
+         あります。1 つの gp3 ボリュームで同時に pending にできるスナップショットは最大 {pending} つです)。",
+        region = ctx.scenario.source,
+        pending = facts::PENDING_SNAPSHOTS_PER_VOLUME
     ));
 }
 

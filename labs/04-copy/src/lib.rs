@@ -78,10 +78,12 @@ pub fn parse_completion_minutes(text: &str) -> Result<i32, String> {
         .trim()
         .parse()
         .map_err(|_| tr!("'{text}' is not a whole number of minutes", "'{text}' は分単位の整数として読み取れません"))?;
-    if !(15..=2880).contains(&minutes) || minutes % 15 != 0 {
+    let (min, max, step) =
+        (facts::COMPLETION_MINUTES_MIN, facts::COMPLETION_MINUTES_MAX, facts::COMPLETION_MINUTES_STEP);
+    if !(min..=max).contains(&minutes) || minutes % step != 0 {
         return Err(tr!(
-            "{minutes} is not allowed: a time-based copy takes 15 to 2880 minutes, in steps of 15",
-            "{minutes} は指定できません。時間ベースのコピーの完了時間は 15 分から 2880 分までの 15 分単位です"
+            "{minutes} is not allowed: a time-based copy takes {min} to {max} minutes, in steps of {step}",
+            "{minutes} は指定できません。時間ベースのコピーの完了時間は {min} 分から {max} 分までの {step} 分単位です"
         ));
     }
     Ok(minutes)

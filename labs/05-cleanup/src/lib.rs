@@ -3,6 +3,7 @@
 //! inventory that nothing billable remains. Never touches what the labs did not make.
 
 use anyhow::Result;
+use common::facts;
 use common::teardown;
 use common::tr;
 use common::LabContext;
@@ -20,18 +21,20 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     ctx.ui.teach(&tr!(
         "Cleanup finds everything that carries the labs' tags in {src} and {dst}, shows what it costs, and\n\
          removes it in an order AWS accepts: copies, snapshots, volumes, aliases, then the keys. KMS keys\n\
-         cannot be deleted at once: they are scheduled for deletion after a waiting period of 7 to 30 days\n\
+         cannot be deleted at once: they are scheduled for deletion after a waiting period of {min} to {max} days\n\
          ({days} here, --pending-days), during which they are disabled and free. The replica is scheduled\n\
          before its primary.",
         "クリーンアップでは、{src} と{dst} でラボのタグが付いたものをすべて探し、\n\
          その料金を示したうえで、AWS が受け付ける順序で削除します: スナップショットのコピー、\n\
          スナップショット、ボリューム、エイリアス、最後にキーの順です。KMS キーはすぐには削除できず、\n\
-         7～30 日の待機期間 (ここでは {days} 日、--pending-days で指定) の経過後に削除されるよう\n\
+         {min}～{max} 日の待機期間 (ここでは {days} 日、--pending-days で指定) の経過後に削除されるよう\n\
          スケジュールされます。待機期間中のキーは削除の保留中となって使用できず、料金もかかりません。\n\
          レプリカキーの削除は、プライマリキーより先にスケジュールします。",
         src = ctx.scenario.source,
         dst = ctx.scenario.destination,
-        days = ctx.args.pending_days
+        days = ctx.args.pending_days,
+        min = facts::KEY_DELETION_MIN_DAYS,
+        max = facts::KEY_DELETION_MAX_DAYS
     ));
     teardown::run(&ctx, None).await
 }

@@ -8,6 +8,7 @@ use anyhow::{bail, Context, Result};
 use clap::Parser;
 use common::args::OutputFormat;
 use common::errors::{exit_status_for, render, Endpoint, ExitStatus, UsageError};
+use common::facts;
 use common::tr;
 use common::ui::{Report, Ui};
 use serde::Deserialize;
@@ -47,6 +48,10 @@ pub struct Question {
     /// 0-based indices into the options, the same in both languages.
     pub answers: Vec<usize>,
     pub source: String,
+    /// Ids of the facts of `common::facts` the question states; its explanation in each language
+    /// then contains each fact's figures.
+    #[serde(default)]
+    pub facts: Vec<String>,
     pub en: Text,
     pub ja: Text,
 }
@@ -120,8 +125,31 @@ pub fn check_bank(questions: &[Question]) -> Vec<String> {
         if !q.source.starts_with("https://") {
             problems.push(format!("{}: source must be an https link", q.id));
         }
+        for id in &q.facts {
+            let Some(fact) = facts::by_id(id) else {
+                problems.push(format!("{}: unknown fact {id}", q.id));
+                continue;
+            };
+            for (lang, text) in [("en", &q.en), ("ja", &q.ja)] {
+                let missing = fact.missing_figures(&text.explanation);
+                if !missing.is_empty() {
+                    problems.push(format!("{}: the {lang} explanation states fact {id} without {missing:?}", q.id));
+                }
+            }
+        }
     }
     problems
+}
+
+/// The facts of `common::facts::ALL` that no question states, price estimates aside: each of
+/// them wants a question.
+pub fn unasked_facts(questions: &[Question]) -> Vec<&'static str> {
+    facts::ALL
+        .iter()
+        .filter(|fact| !fact.estimate)
+        .filter(|fact| !questions.iter().any(|q| q.facts.iter().any(|id| id == fact.id)))
+        .map(|fact| fact.id)
+        .collect()
 }
 
 /// Arguments of `quiz`.
@@ -288,11 +316,31 @@ mod tests {
         question.answers = vec![9];
         question.ja.options.pop();
         question.source = "http://example.com".into();
+        question.facts = vec!["no-such-fact".into(), "concurrent-copy-quota".into()];
+        question.ja.explanation = "同時に実行できるコピーは最大 20 件です。".into();
         let problems = check_bank(&[question.clone(), question]);
         let text = problems.join("; ");
-        for expected in ["duplicate id", "different numbers of options", "past the options", "https link"] {
+        for expected in [
+            "duplicate id",
+            "different numbers of options",
+            "past the options",
+            "https link",
+            "unknown fact no-such-fact",
+            "the en explanation states fact concurrent-copy-quota without [\"20\"]",
+        ] {
             assert!(text.contains(expected), "{expected}: {text}");
         }
+        assert!(!text.contains("the ja explanation"), "{text}");
+    }
+
+    #[test]
+    fn every_fact_but_the_price_estimates_is_asked_with_its_figures_in_both_languages() {
+        let questions = bank().unwrap();
+        // bank() has checked the figures of every fact a question names; here: every fact is named.
+        assert_eq!(unasked_facts(&questions), Vec::<&str>::new(), "write a question for each of these facts");
+        let mut fewer = questions.clone();
+        fewer.retain(|q| !q.facts.iter().any(|id| id == "time-based-copy"));
+        assert_eq!(unasked_facts(&fewer), vec!["time-based-copy"]);
     }
 
     #[test]
