@@ -192,6 +192,11 @@ impl LabContext {
     }
 }
 
+/// The plan's (action, cost) cells for a resource the lab made before and reuses.
+pub fn reuse_plan(id: &str, state: &str) -> (String, String) {
+    (tr!("exists: reuse {id} ({state})", "作成済み: {id} を再利用します ({state})"), tr!("no change", "変更なし"))
+}
+
 /// Runs lab `lab_id` with arguments `A`: the whole of a lab's `main`.
 pub fn run_lab<A, F, Fut>(lab_id: &'static str, run: F) -> ExitCode
 where

@@ -245,9 +245,18 @@ impl Found {
 
     /// The same, given the two regions' clients.
     pub async fn load_in(source: &RegionClients, destination: &RegionClients) -> Result<Found> {
+        Found::read(LabKeys::discover_in(source, destination), source, destination).await
+    }
+
+    /// The lab's snapshots and volumes of both regions, listed while `keys` are found.
+    async fn read(
+        keys: impl std::future::Future<Output = Result<LabKeys>>,
+        source: &RegionClients,
+        destination: &RegionClients,
+    ) -> Result<Found> {
         let (snapshots, volumes) = (pick("snapshots", "スナップショット"), pick("volumes", "ボリューム"));
         let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) = futures::try_join!(
-            LabKeys::discover_in(source, destination),
+            keys,
             listed(ec2::lab_snapshots(&source.ec2), snapshots, source.region),
             listed(ec2::lab_snapshots(&destination.ec2), snapshots, destination.region),
             listed(ec2::lab_volumes(&source.ec2), volumes, source.region),
@@ -277,15 +286,7 @@ impl Found {
     /// listed again, the keys already known described again (their ownership is known).
     pub async fn reload(&self, session: &Session) -> Result<Found> {
         let (source, destination) = (&session.source, &session.destination);
-        let (snapshots, volumes) = (pick("snapshots", "スナップショット"), pick("volumes", "ボリューム"));
-        let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) = futures::try_join!(
-            self.keys.refresh(source, destination, &[], false),
-            listed(ec2::lab_snapshots(&source.ec2), snapshots, source.region),
-            listed(ec2::lab_snapshots(&destination.ec2), snapshots, destination.region),
-            listed(ec2::lab_volumes(&source.ec2), volumes, source.region),
-            listed(ec2::lab_volumes(&destination.ec2), volumes, destination.region),
-        )?;
-        Ok(Found { keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes })
+        Found::read(self.keys.refresh(source, destination, &[], false), source, destination).await
     }
 
     /// `--show-cli`: the reads [`Found::reload`] makes: the lab's snapshots and volumes, the

@@ -119,15 +119,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     for kind in KeyKind::ALL {
         let key = &keys[&kind];
         let (action, cost) = match reusable(kind) {
-            Some(volume) => (
-                tr!(
-                    "exists: reuse {id} ({state})",
-                    "作成済み: {id} を再利用します ({state})",
-                    id = volume.id,
-                    state = volume.state
-                ),
-                tr!("no change", "変更なし"),
-            ),
+            Some(volume) => common::run::reuse_plan(&volume.id, &volume.state),
             None => (
                 tr!(
                     "create {SIZE_GIB} GiB gp3 volume in {zone}, encrypted",

@@ -100,15 +100,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     for kind in KeyKind::ALL {
         let volume = &volumes[&kind];
         let (action, cost) = match find_snapshot(&ctx, &existing, kind) {
-            Some(snapshot) => (
-                tr!(
-                    "exists: reuse {id} ({state})",
-                    "作成済み: {id} を再利用します ({state})",
-                    id = snapshot.id,
-                    state = snapshot.state
-                ),
-                tr!("no change", "変更なし"),
-            ),
+            Some(snapshot) => common::run::reuse_plan(&snapshot.id, &snapshot.state),
             None => {
                 to_create.push(kind);
                 let cost = if ctx.session.endpoint.is_local() {

@@ -192,15 +192,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let mut plan = Report::new("plan", pick("Plan", "計画"), &PLAN_COLUMNS);
     for copy in &plans {
         let (action, cost) = match &copy.existing {
-            Some(existing) => (
-                tr!(
-                    "exists: reuse {id} ({state})",
-                    "作成済み: {id} を再利用します ({state})",
-                    id = existing.id,
-                    state = existing.state
-                ),
-                tr!("no change", "変更なし"),
-            ),
+            Some(existing) => common::run::reuse_plan(&existing.id, &existing.state),
             None => (
                 tr!(
                     "copy to {region} as {name}",
