@@ -87,6 +87,25 @@ pub struct CommonArgs {
     pub verbose: u8,
 }
 
+/// The shared options' help in Japanese, by argument id (the English is each field's doc comment).
+pub const HELP_JA: &[(&str, &str)] = &[
+    ("source_region", "キー、ボリューム、スナップショットを置くリージョン (コピー元)"),
+    ("dest_region", "スナップショットのコピー先のリージョン"),
+    ("profile", "~/.aws/config の名前付きプロファイル (省略時は標準の認証情報チェーン)"),
+    ("yes", "すべての確認に「はい」と答え、既定の選択を使います (スクリプト向け)"),
+    ("dry_run", "作成・変更する内容を表示するだけで、何も変更しません"),
+    ("output", "出力形式 (table: 人が読む表、json: スクリプト向けの JSON)"),
+    ("name_prefix", "ラボが作るすべてのエイリアスと Name タグの前に付ける文字列 (例: alice-)。既存の名前と重ならないようにします"),
+    ("max_wait_minutes", "AWS の処理 (レプリカ、ボリューム、スナップショット、コピー) の完了を待つ最長時間 (分)"),
+    ("quiet", "説明 (各ラボの前後の解説) を省きます。結果は表示します"),
+    ("show_cli", "各ステップと同じ処理をする AWS CLI コマンドを表示します (cli: の行)"),
+    ("lang", "説明とメッセージの言語 (省略時は LC_ALL / LC_MESSAGES / LANG から。日本語以外は英語)"),
+    ("show_api", "AWS の呼び出しを、行うたびに表示します (サービス、オペレーション、リージョン、パラメーター、結果、時間)。最後に呼び出し回数も表示します"),
+    ("undo", "このラボが作ったもの (と、それをもとに後のラボが作ったもの) を削除し、ステップをやり直せるようにします"),
+    ("pending_days", "クリーンアップと --undo で削除をスケジュールするキーの待機期間 (7～30 日)"),
+    ("verbose", "stderr に詳細を表示します: -v は SDK の情報ログ、-vv はデバッグログ"),
+];
+
 impl CommonArgs {
     /// The flags another lab needs to see the same resources: regions, prefix and profile, when
     /// they differ from the defaults (with a leading ` -- ` for `cargo run`).

@@ -26,13 +26,41 @@ use std::time::Duration;
 /// A lab's own argument struct: a `clap::Parser` that flattens [`CommonArgs`].
 pub trait LabArgs: clap::Parser {
     fn common(&self) -> &CommonArgs;
+    /// The binary's description in Japanese, for `--help` in a Japanese run.
+    fn about_ja() -> &'static str;
+    /// Japanese help of the binary's own options, by argument id (the shared options' is in
+    /// [`crate::args::HELP_JA`]).
+    fn help_ja() -> &'static [(&'static str, &'static str)] {
+        &[]
+    }
+}
+
+/// Parses the command line in the learner's language: the language is read first (`--lang`, or
+/// the locale), so that `--help` and argument errors speak it. clap's own words ("Usage",
+/// "Options", "error:") stay English.
+pub fn parse_in_language<A: clap::Parser>(about_ja: &str, help_ja: &[(&str, &str)]) -> A {
+    text::set_lang(Lang::resolve(lang_flag(std::env::args())));
+    let mut command = A::command();
+    if text::lang() == Lang::Ja {
+        command = command.about(about_ja.to_string()).long_about(None);
+        let ids: Vec<String> = command.get_arguments().map(|arg| arg.get_id().to_string()).collect();
+        for id in ids {
+            let japanese = help_ja.iter().chain(crate::args::HELP_JA).find(|(known, _)| *known == id);
+            if let Some((_, japanese)) = japanese {
+                command = command.mut_arg(id, |arg| arg.help(japanese.to_string()).long_help(None));
+            }
+        }
+    }
+    let matches = command.get_matches();
+    A::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
 }
 
 /// Declares `Args` for a lab (or tool) that takes only the shared arguments, with its binary
-/// name and description: `common::common_args_only!("03-snapshots", "Lab 03: …");`
+/// name and description in both languages:
+/// `common::common_args_only!("03-snapshots", "Lab 03: …", about_ja = "ラボ 03: …");`
 #[macro_export]
 macro_rules! common_args_only {
-    ($name:literal, $about:literal $(, long_about = $long:literal)?) => {
+    ($name:literal, $about:literal, about_ja = $about_ja:literal $(, long_about = $long:literal)?) => {
         /// The arguments: only the ones every lab shares.
         #[derive(Debug, ::clap::Parser)]
         #[command(name = $name, version, about = $about $(, long_about = $long)?)]
@@ -44,6 +72,10 @@ macro_rules! common_args_only {
         impl $crate::run::LabArgs for Args {
             fn common(&self) -> &$crate::args::CommonArgs {
                 &self.common
+            }
+
+            fn about_ja() -> &'static str {
+                $about_ja
             }
         }
     };
@@ -204,9 +236,7 @@ where
     F: FnOnce(LabContext, A) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
-    // The language first, so that argument errors are in it too.
-    text::set_lang(Lang::resolve(lang_flag(std::env::args())));
-    let args = A::parse();
+    let args: A = parse_in_language(A::about_ja(), A::help_ja());
     let common = args.common().clone();
     text::set_lang(Lang::resolve(common.lang));
     if let Err(message) = common.validate() {
@@ -353,7 +383,7 @@ pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
 }
 
 /// `--lang ja` or `--lang=ja` among the raw arguments, read before clap parses them.
-fn lang_flag(arguments: impl Iterator<Item = String>) -> Option<Lang> {
+pub fn lang_flag(arguments: impl Iterator<Item = String>) -> Option<Lang> {
     let arguments: Vec<String> = arguments.collect();
     let value = arguments.iter().enumerate().find_map(|(index, argument)| match argument.as_str() {
         "--lang" => arguments.get(index + 1).cloned(),

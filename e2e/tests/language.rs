@@ -275,3 +275,41 @@ fn every_lab_and_tool_has_a_japanese_title() {
         );
     }
 }
+
+/// Each option of `help` (clap's `-h` layout) with its description, the option line and the
+/// lines under it up to the next option.
+fn option_blocks(help: &str) -> Vec<(String, String)> {
+    let mut blocks: Vec<(String, String)> = Vec::new();
+    for line in help.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with('-') {
+            let flag = trimmed.split([' ', ',']).find(|word| word.starts_with("--")).unwrap_or(trimmed).to_string();
+            blocks.push((flag, trimmed.to_string()));
+        } else if let Some((_, text)) = blocks.last_mut() {
+            text.push_str(line);
+        }
+    }
+    blocks
+}
+
+#[test]
+fn help_speaks_japanese_for_every_binary_and_option() {
+    let manifest = common::manifest::labs().iter().chain(common::manifest::tools());
+    for binary in manifest.map(|lab| lab.id.as_str()) {
+        let output = e2e::lab_process(binary).args(["-h", "--lang", "ja"]).output().unwrap();
+        let help = String::from_utf8_lossy(&output.stdout);
+        assert!(output.status.success(), "{binary} -h: {help}");
+        let about = help.lines().next().unwrap_or_default();
+        assert!(has_japanese(about), "{binary}: the description is not Japanese: {about}");
+        let blocks = option_blocks(&help);
+        assert!(blocks.len() >= 3, "{binary}: no options found in\n{help}");
+        for (flag, text) in blocks {
+            // clap's own --help and --version stay English.
+            if !matches!(flag.as_str(), "--help" | "--version") {
+                assert!(has_japanese(&text), "{binary} {flag}: no Japanese help: {text}");
+            }
+        }
+        let english = e2e::lab_process(binary).arg("-h").output().unwrap();
+        assert!(!has_japanese(&String::from_utf8_lossy(&english.stdout)), "{binary}: English by default");
+    }
+}

@@ -24,6 +24,7 @@ pub const LAB_ID: &str = "01-keys";
 common::common_args_only!(
     "01-keys",
     "Lab 01: the KMS keys of the walkthrough, in the source and destination regions",
+    about_ja = "ラボ 01: ウォークスルーの KMS キーを、コピー元とコピー先のリージョンに用意します。AWS マネージドキー aws/ebs が両方のリージョンにあることを確かめ、各リージョンにカスタマーマネージドの単一リージョンキーを、コピー元にマルチリージョンのプライマリキーを作成し、プライマリキーをコピー先にレプリケートして、すべてにエイリアスを付けます。何度実行しても安全です: ラボが作ったものは再利用し、ラボが作っていないキーには触れません。",
     long_about = "Lab 01: makes sure the AWS managed key aws/ebs exists in both regions, creates a customer \
 managed single-region key in each region and a multi-region primary key in the source, replicates the \
 primary to the destination, and names them all with aliases. Safe to run again: it reuses what the \

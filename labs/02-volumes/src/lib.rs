@@ -67,6 +67,14 @@ impl LabArgs for Args {
     fn common(&self) -> &CommonArgs {
         &self.common
     }
+
+    fn about_ja() -> &'static str {
+        "ラボ 02: コピー元のリージョンに、キーの種類ごとに 1 つずつ、暗号化された 8 GiB のボリュームを 3 つ作成します"
+    }
+
+    fn help_ja() -> &'static [(&'static str, &'static str)] {
+        &[("az", "新しいボリュームを作るアベイラビリティーゾーン (省略時はコピー元リージョンで最初に利用できるゾーン)")]
+    }
 }
 
 /// Runs the lab.

@@ -20,7 +20,11 @@ use std::collections::BTreeMap;
 
 pub const LAB_ID: &str = "03-snapshots";
 
-common::common_args_only!("03-snapshots", "Lab 03: a snapshot of each lab volume, waited until completed");
+common::common_args_only!(
+    "03-snapshots",
+    "Lab 03: a snapshot of each lab volume, waited until completed",
+    about_ja = "ラボ 03: ラボの各ボリュームのスナップショットを作成し、completed になるまで待ちます"
+);
 
 /// Columns of the plan, (English, Japanese).
 const PLAN_COLUMNS: [(&str, &str); 4] =

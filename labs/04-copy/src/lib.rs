@@ -117,6 +117,24 @@ impl LabArgs for Args {
     fn common(&self) -> &CommonArgs {
         &self.common
     }
+
+    fn about_ja() -> &'static str {
+        "ラボ 04: 各スナップショットをコピー先のリージョンにコピーし、コピー先のキーで再暗号化します"
+    }
+
+    fn help_ja() -> &'static [(&'static str, &'static str)] {
+        &[
+            ("matrix", "コピー元のすべてのスナップショットを、コピー先のすべてのキーでコピーし (9 個)、3×3 の表を表示します"),
+            (
+                "key_for",
+                "SOURCE のスナップショットのコピーを、種類 DEST のキーで再暗号化します。例: single-region=aws-managed (繰り返し指定できます)",
+            ),
+            (
+                "completion_minutes",
+                "時間ベースのコピーを指定し、N 分以内に完了させます (15～2880 分、15 の倍数)",
+            ),
+        ]
+    }
 }
 
 /// One copy the lab wants: which source snapshot, re-encrypted with which destination key.

@@ -12,7 +12,8 @@ pub const LAB_ID: &str = "05-cleanup";
 
 common::common_args_only!(
     "05-cleanup",
-    "Lab 05: everything the labs made, in both regions, removed or scheduled for deletion"
+    "Lab 05: everything the labs made, in both regions, removed or scheduled for deletion",
+    about_ja = "ラボ 05: ラボが両方のリージョンに作ったものをすべて削除します (キーは削除をスケジュールします)"
 );
 
 /// Runs the lab.

@@ -152,6 +152,18 @@ pub fn unasked_facts(questions: &[Question]) -> Vec<&'static str> {
         .collect()
 }
 
+/// The quiz's description in Japanese, for `--help` in a Japanese run.
+const ABOUT_JA: &str = "認定試験対策: ラボで学ぶ内容についての、試験形式の問題を出題します";
+
+/// The options' help in Japanese, by argument id.
+const HELP_JA: &[(&str, &str)] = &[
+    ("lang", "言語 (省略時は LANG / LC_ALL から。日本語以外は英語)"),
+    ("seed", "このシードで問題の順番を決めます (同じシードなら同じ順番)"),
+    ("topic", "このトピックの問題だけを出題します (繰り返し指定できます): key-types, multi-region, ebs-encryption, copy, deletion"),
+    ("count", "出題する問題数の上限"),
+    ("study", "問題を解答と解説付きで表示します (学習シート。端末は不要です)"),
+];
+
 /// Arguments of `quiz`.
 #[derive(Debug, Parser)]
 #[command(name = "quiz", version, about = "Certification study: exam-style questions on what the labs teach")]
@@ -284,7 +296,7 @@ fn run(args: Args, ui: &Ui) -> Result<()> {
 
 /// The whole of the binary's `main`.
 pub fn main() -> ExitCode {
-    let args = Args::parse();
+    let args: Args = common::run::parse_in_language(ABOUT_JA, HELP_JA);
     let ui = Ui::terminal(OutputFormat::Table, false);
     match run(args, &ui) {
         Ok(()) => ExitStatus::Success.into(),

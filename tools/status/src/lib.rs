@@ -17,7 +17,11 @@ use common::LabContext;
 
 pub const TOOL_ID: &str = "status";
 
-common::common_args_only!("status", "Where you stand in the course, from what exists in the account");
+common::common_args_only!(
+    "status",
+    "Where you stand in the course, from what exists in the account",
+    about_ja = "アカウントに今あるものから、コース (ラボ 01～05) の進み具合を表示します"
+);
 
 /// How far one lab has got.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
