@@ -313,3 +313,50 @@ fn help_speaks_japanese_for_every_binary_and_option() {
         assert!(!has_japanese(&String::from_utf8_lossy(&english.stdout)), "{binary}: English by default");
     }
 }
+
+/// Lines of a lab's output that read as English prose: three English words in a row, outside
+/// commands (`cli:`/`api:` lines, `backticks`): what a Japanese run must not print.
+fn english_lines(output: &str) -> Vec<String> {
+    output
+        .lines()
+        .filter(|line| !line.starts_with("cli: ") && !line.starts_with("api: "))
+        .filter(|line| {
+            let outside_backticks: String = line.split('`').step_by(2).collect();
+            // Three words in a row, each only lower-case letters (names such as
+            // `Single-region-key-oregon` are one word with hyphens).
+            let words: Vec<&str> = outside_backticks
+                .split_whitespace()
+                .map(|word| word.trim_end_matches([',', '.', ':', ';', ')']).trim_start_matches('('))
+                .collect();
+            words
+                .windows(3)
+                .any(|w| w.iter().all(|word| word.len() >= 2 && word.chars().all(|c| c.is_ascii_lowercase())))
+        })
+        .map(str::to_string)
+        .collect()
+}
+
+#[test]
+fn the_whole_course_runs_in_japanese_without_english_sentences() {
+    let emulator = Emulator::start();
+    for lab in ["01-keys", "02-volumes", "03-snapshots", "04-copy", "status", "05-cleanup"] {
+        let output = emulator.lab(lab).args(["--yes", "--lang", "ja"]).output().unwrap();
+        let (stdout, stderr) = (String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+        assert!(output.status.success(), "{lab} failed in Japanese:\n{stdout}\n{stderr}");
+        assert!(has_japanese(&stdout), "{lab}: no Japanese:\n{stdout}");
+        let english = english_lines(&format!("{stdout}\n{stderr}"));
+        assert!(english.is_empty(), "{lab}: English left in a Japanese run:\n{}", english.join("\n"));
+    }
+    // The same check finds plenty in an English run: it is not blind.
+    let (english_run, _) = emulator.run_ok("01-keys", &["--dry-run"]);
+    assert!(english_lines(&english_run).len() > 5, "{english_run}");
+}
+
+#[test]
+fn english_lines_are_found_and_commands_are_not() {
+    assert_eq!(
+        english_lines("created the key in Tokyo\nキー `aws kms cancel-key-deletion` を使います"),
+        vec!["created the key in Tokyo"]
+    );
+    assert!(english_lines("cli: aws kms create-key --region us-west-2\nsnap-EBS-encrypted-with-default-key").is_empty());
+}

@@ -21,16 +21,16 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     ctx.ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
     ctx.ui.teach(&tr!(
         "Cleanup finds everything that carries the labs' tags in {src} and {dst}, shows what it costs, and\n\
-         removes it in an order AWS accepts: copies, snapshots, volumes, aliases, then the keys. KMS keys\n\
-         cannot be deleted at once: they are scheduled for deletion after a waiting period of {min} to {max} days\n\
-         ({days} here, --pending-days), during which they are disabled and free. The replica is scheduled\n\
-         before its primary.",
+         removes it in an order AWS accepts: copies, snapshots, volumes and aliases first, all at once, then\n\
+         the keys. KMS keys cannot be deleted at once: they are scheduled for deletion after a waiting\n\
+         period of {min} to {max} days ({days} here, --pending-days), during which they are disabled and\n\
+         free. The replica is scheduled before its primary.",
         "クリーンアップでは、{src} と{dst} でラボのタグが付いたものをすべて探し、\n\
-         その料金を示したうえで、AWS が受け付ける順序で削除します: スナップショットのコピー、\n\
-         スナップショット、ボリューム、エイリアス、最後にキーの順です。KMS キーはすぐには削除できず、\n\
-         {min}～{max} 日の待機期間 (ここでは {days} 日、--pending-days で指定) の経過後に削除されるよう\n\
-         スケジュールされます。待機期間中のキーは削除の保留中となって使用できず、料金もかかりません。\n\
-         レプリカキーの削除は、プライマリキーより先にスケジュールします。",
+         その料金を示したうえで、AWS が受け付ける順序で削除します: まずスナップショットのコピー、\n\
+         スナップショット、ボリューム、エイリアスをまとめて削除し、最後にキーを扱います。KMS キーは\n\
+         すぐには削除できず、{min}～{max} 日の待機期間 (ここでは {days} 日、--pending-days で指定) の\n\
+         経過後に削除されるようスケジュールされます。待機期間中のキーは削除の保留中となって使用できず、\n\
+         料金もかかりません。レプリカキーの削除は、プライマリキーより先にスケジュールします。",
         src = ctx.scenario.source,
         dst = ctx.scenario.destination,
         days = ctx.args.pending_days,
