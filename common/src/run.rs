@@ -36,13 +36,28 @@ pub trait LabArgs: clap::Parser {
 }
 
 /// Parses the command line in the learner's language: the language is read first (`--lang`, or
-/// the locale), so that `--help` and argument errors speak it. clap's own words ("Usage",
-/// "Options", "error:") stay English.
+/// the locale), so that `--help` and our argument checks speak it. clap's own error sentences
+/// ("error: unexpected argument …") stay English.
 pub fn parse_in_language<A: clap::Parser>(about_ja: &str, help_ja: &[(&str, &str)]) -> A {
     text::set_lang(Lang::resolve(lang_flag(std::env::args())));
     let mut command = A::command();
     if text::lang() == Lang::Ja {
-        command = command.about(about_ja.to_string()).long_about(None);
+        command = command
+            .about(about_ja.to_string())
+            .long_about(None)
+            .help_template("{about-with-newline}\n使い方: {usage}\n\nオプション:\n{options}{after-help}")
+            .disable_help_flag(true)
+            .disable_version_flag(true)
+            .arg(
+                clap::Arg::new("help").short('h').long("help").action(clap::ArgAction::Help).help("ヘルプを表示します"),
+            )
+            .arg(
+                clap::Arg::new("version")
+                    .short('V')
+                    .long("version")
+                    .action(clap::ArgAction::Version)
+                    .help("バージョンを表示します"),
+            );
         let ids: Vec<String> = command.get_arguments().map(|arg| arg.get_id().to_string()).collect();
         for id in ids {
             let japanese = help_ja.iter().chain(crate::args::HELP_JA).find(|(known, _)| *known == id);
