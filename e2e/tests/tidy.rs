@@ -1,6 +1,7 @@
 //! Conventions checked so nobody has to remember them: every Rust file opens with a `//!`
-//! line, the manifest, the lab folders, their packages and the docs agree, and the concepts page
-//! states every fact of `common::facts` and links its sources.
+//! line, the manifest, the lab folders, their packages and the docs agree, README.md and its
+//! Japanese twin give the same commands, and the concepts page states every fact of
+//! `common::facts` and links its sources.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -80,6 +81,50 @@ fn manifest_lab_folders_packages_and_readme_agree() {
 }
 
 #[test]
+fn root_readme_has_a_japanese_twin_with_the_same_commands() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let twin = fs::read_to_string(root().join("README.ja.md"))
+        .expect("README.ja.md needs to exist: the Japanese twin of README.md");
+    assert!(readme.contains("](README.ja.md)"), "README.md must link to its Japanese twin README.ja.md");
+    assert!(twin.contains("](README.md)"), "README.ja.md must link back to README.md");
+
+    // The commands a learner copies must be the same in both: every command line of README.md's
+    // code blocks that starts with `scripts/` or `cargo run` is in one of README.ja.md's.
+    let twin_lines = code_block_lines(&twin);
+    let commands: Vec<&str> = code_block_lines(&readme)
+        .into_iter()
+        .filter(|line| line.starts_with("scripts/") || line.starts_with("cargo run"))
+        .collect();
+    assert!(!commands.is_empty(), "README.md has no `scripts/` or `cargo run` command in a code block");
+    let missing: Vec<&&str> = commands.iter().filter(|command| !twin_lines.contains(command)).collect();
+    assert!(missing.is_empty(), "README.ja.md's code blocks lack these command lines of README.md: {missing:?}");
+
+    // The table of labs links the labs' Japanese pages, in manifest order.
+    let mut last_position = 0;
+    for lab in common::manifest::labs() {
+        let link = format!("labs/{}/README.ja.md", lab.id);
+        let position = twin.find(&link).unwrap_or_else(|| panic!("README.ja.md must link {link}"));
+        assert!(position >= last_position, "README.ja.md must list the labs in manifest order");
+        last_position = position;
+    }
+}
+
+/// The lines inside the fenced code blocks of a Markdown text, trimmed.
+fn code_block_lines(markdown: &str) -> Vec<&str> {
+    let mut inside = false;
+    let mut lines = Vec::new();
+    for line in markdown.lines() {
+        let line = line.trim();
+        if line.starts_with("```") {
+            inside = !inside;
+        } else if inside {
+            lines.push(line);
+        }
+    }
+    lines
+}
+
+#[test]
 fn every_tool_in_the_manifest_is_a_package_with_that_binary() {
     for tool in common::manifest::tools() {
         let manifest = fs::read_to_string(root().join("tools").join(&tool.id).join("Cargo.toml"))
@@ -111,6 +156,7 @@ fn learner_text_teaches_no_outdated_facts() {
         ("1095", "AWS managed keys rotate every year since May 2022"),
         ("customer master key", "the current name is KMS key (customer managed key)"),
         ("(cmk)", "the current name is KMS key (customer managed key)"),
+        ("カスタマーマスターキー", "the current name is KMS キー (カスタマーマネージドキー)"),
     ];
     // A line may name an outdated fact to say that it is outdated, or to check for it.
     let marks_history = [
@@ -123,8 +169,11 @@ fn learner_text_teaches_no_outdated_facts() {
         "older material",
         "replaced",
         "contains(",
+        "古い",
+        "以前",
+        "より前",
     ];
-    let mut files = vec![root().join("README.md")];
+    let mut files = vec![root().join("README.md"), root().join("README.ja.md")];
     for dir in ["labs", "docs", "common/src", "tools"] {
         let mut found = Vec::new();
         collect(&root().join(dir), &mut found);
