@@ -287,22 +287,52 @@ where
     Ok(failures)
 }
 
-/// Waits for volumes `ids` ([`wait_all`]); returns the failures and each volume as last
-/// described, which is what verification reads: no second Describe.
-pub async fn wait_for_volumes(
+/// A resource the labs wait for: its id, and where it stands.
+pub trait Waited {
+    fn id(&self) -> &str;
+    fn standing(&self) -> Standing;
+}
+
+impl Waited for LabVolume {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn standing(&self) -> Standing {
+        Standing::of_volume(self)
+    }
+}
+
+impl Waited for LabSnapshot {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn standing(&self) -> Standing {
+        Standing::of_snapshot(self)
+    }
+}
+
+/// [`wait_all`] with `describe` as the poll, keeping each resource as last described: what
+/// verification reads, so it needs no second Describe. Returns the failures too.
+async fn wait_keeping<T, F, Fut>(
     ui: &Ui,
-    ec2: &Client,
     what: &str,
     ids: &[String],
     policy: WaitPolicy,
-) -> Result<(BTreeMap<String, String>, Vec<LabVolume>)> {
+    mut describe: F,
+) -> Result<(BTreeMap<String, String>, Vec<T>)>
+where
+    T: Waited,
+    F: FnMut(Vec<String>) -> Fut,
+    Fut: Future<Output = Result<Vec<T>, AwsError>>,
+{
     let seen = Mutex::new(BTreeMap::new());
     let failures = wait_all(ui, what, ids, policy, |pending| {
-        let seen = &seen;
+        let (seen, described) = (&seen, describe(pending));
         async move {
-            let volumes = volumes_by_id(ec2, &pending).await?;
-            let standings = volumes.iter().map(|volume| (volume.id.clone(), Standing::of_volume(volume))).collect();
-            seen.lock().expect("wait lock").extend(volumes.into_iter().map(|volume| (volume.id.clone(), volume)));
+            let resources = described.await?;
+            let standings = resources.iter().map(|resource| (resource.id().to_string(), resource.standing())).collect();
+            let mut seen = seen.lock().expect("wait lock");
+            seen.extend(resources.into_iter().map(|resource| (resource.id().to_string(), resource)));
             Ok(standings)
         }
     })
@@ -310,8 +340,19 @@ pub async fn wait_for_volumes(
     Ok((failures, seen.into_inner().expect("wait lock").into_values().collect()))
 }
 
-/// Waits for snapshots or copies `ids` in the region of `ec2` ([`wait_all`]); returns id →
-/// StateMessage of those that ended in `error`, and each snapshot as last described.
+/// Waits for volumes `ids`; returns the failures and each volume as last described.
+pub async fn wait_for_volumes(
+    ui: &Ui,
+    ec2: &Client,
+    what: &str,
+    ids: &[String],
+    policy: WaitPolicy,
+) -> Result<(BTreeMap<String, String>, Vec<LabVolume>)> {
+    wait_keeping(ui, what, ids, policy, |pending| async move { volumes_by_id(ec2, &pending).await }).await
+}
+
+/// Waits for snapshots or copies `ids` in the region of `ec2`; returns id → StateMessage of
+/// those that ended in `error`, and each snapshot as last described.
 pub async fn wait_for_snapshots(
     ui: &Ui,
     ec2: &Client,
@@ -319,18 +360,7 @@ pub async fn wait_for_snapshots(
     ids: &[String],
     policy: WaitPolicy,
 ) -> Result<(BTreeMap<String, String>, Vec<LabSnapshot>)> {
-    let seen = Mutex::new(BTreeMap::new());
-    let failures = wait_all(ui, what, ids, policy, |pending| {
-        let seen = &seen;
-        async move {
-            let snapshots = snapshots_by_id(ec2, &pending).await?;
-            let standings = snapshots.iter().map(|s| (s.id.clone(), Standing::of_snapshot(s))).collect();
-            seen.lock().expect("wait lock").extend(snapshots.into_iter().map(|s| (s.id.clone(), s)));
-            Ok(standings)
-        }
-    })
-    .await?;
-    Ok((failures, seen.into_inner().expect("wait lock").into_values().collect()))
+    wait_keeping(ui, what, ids, policy, |pending| async move { snapshots_by_id(ec2, &pending).await }).await
 }
 
 #[cfg(test)]
@@ -447,9 +477,13 @@ mod tests {
             let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule]);
             let (ui, _, progress) = Ui::non_interactive(crate::args::OutputFormat::Table, true);
             let ids = vec!["snap-1".to_string()];
-            let failures = wait_all(&ui, "snapshot", &ids, WaitPolicy::minutes(10), poll_with(&client)).await.unwrap();
+            let (failures, described) =
+                wait_for_snapshots(&ui, &client, "snapshot", &ids, WaitPolicy::minutes(10)).await.unwrap();
             assert!(failures.is_empty());
             assert_eq!(rule.num_calls(), 3);
+            // What verification reads: the last description, not a stale one.
+            assert_eq!(described.len(), 1);
+            assert_eq!((described[0].state.as_str(), described[0].encrypted), ("completed", true));
             let text = progress.text();
             assert!(
                 text.contains("snapshot snap-1: pending 10%") && text.contains("snapshot snap-1: pending 60%"),
