@@ -2,9 +2,9 @@
 //! text stating it must contain, its source and the date it was checked. Learner text takes
 //! figures from here, never from memory: the labs format the constants and [`Fact::text`] into
 //! their messages, the quiz names the facts its questions state (`facts = [...]` in
-//! `tools/quiz/questions.toml`), and tests check that the quiz and `docs/concepts.md` state
-//! every figure and cite every source. The sources and notes behind the table are in
-//! the project's fact sheet (shared/FACTS.md, beside the checkout).
+//! `tools/quiz/questions.toml`), and tests check that the quiz and `docs/concepts.md` (and its
+//! Japanese twin) state every figure and cite every source. The sources and notes behind the
+//! table are in the project's fact sheet (shared/FACTS.md, beside the checkout).
 
 use crate::tr;
 

@@ -1,7 +1,7 @@
 //! Conventions checked so nobody has to remember them: every Rust file opens with a `//!`
 //! line, the manifest, the lab folders, their packages and the docs agree, README.md and its
-//! Japanese twin give the same commands, and the concepts page states every fact of
-//! `common::facts` and links its sources.
+//! Japanese twin give the same commands, and the concepts page and its Japanese twin state every
+//! fact of `common::facts` and link its sources.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -200,22 +200,30 @@ fn learner_text_teaches_no_outdated_facts() {
 
 #[test]
 fn concepts_doc_cites_every_fact_of_the_table_with_its_figures() {
-    // docs/concepts.md is the page learners revise from: every fact of common/src/facts.rs,
-    // price estimates included, appears there with each of its figures and a link to each source.
-    let doc = fs::read_to_string(root().join("docs/concepts.md")).unwrap();
-    let mut problems = Vec::new();
-    for fact in common::facts::ALL {
-        for source in fact.sources() {
-            if !doc.contains(&format!("({source})")) {
-                problems.push(format!("{}: no link to {source}", fact.id));
+    // docs/concepts.md is the page learners revise from, and docs/concepts.ja.md its Japanese
+    // twin: every fact of common/src/facts.rs, price estimates included, appears in both with
+    // each of its figures and a link to each source, and each page links to the other.
+    let english = fs::read_to_string(root().join("docs/concepts.md")).unwrap();
+    let japanese = fs::read_to_string(root().join("docs/concepts.ja.md"))
+        .expect("docs/concepts.ja.md needs to exist: the Japanese twin of docs/concepts.md");
+    assert!(english.contains("](concepts.ja.md)"), "docs/concepts.md must link to its Japanese twin concepts.ja.md");
+    assert!(japanese.contains("](concepts.md)"), "docs/concepts.ja.md must link back to concepts.md");
+    for (name, doc, in_japanese) in [("docs/concepts.md", &english, false), ("docs/concepts.ja.md", &japanese, true)] {
+        let mut problems = Vec::new();
+        for fact in common::facts::ALL {
+            for source in fact.sources() {
+                if !doc.contains(&format!("({source})")) {
+                    problems.push(format!("{}: no link to {source}", fact.id));
+                }
+            }
+            let missing = fact.missing_figures(doc);
+            if !missing.is_empty() {
+                let value = if in_japanese { fact.value_ja } else { fact.value };
+                problems.push(format!("{}: figures {missing:?} missing ({value})", fact.id));
             }
         }
-        let missing = fact.missing_figures(&doc);
-        if !missing.is_empty() {
-            problems.push(format!("{}: figures {missing:?} missing ({})", fact.id, fact.value));
-        }
+        assert!(problems.is_empty(), "{name} lacks facts of common/src/facts.rs:\n{}", problems.join("\n"));
     }
-    assert!(problems.is_empty(), "docs/concepts.md lacks facts of common/src/facts.rs:\n{}", problems.join("\n"));
 }
 
 /// Markdown and Rust files below `dir`.
