@@ -182,6 +182,11 @@ impl RegionKeys {
     /// never made; cleanup removes them all). Each key's describe follows its own tag read, and
     /// `aws/ebs` is described meanwhile.
     pub async fn discover(kms: &Client, region: &'static RegionInfo) -> Result<RegionKeys> {
+        RegionKeys::discover_with(kms, region, true).await
+    }
+
+    /// [`RegionKeys::discover`], describing `aws/ebs` only `with_aws_ebs` (cleanup never uses it).
+    pub async fn discover_with(kms: &Client, region: &'static RegionInfo, with_aws_ebs: bool) -> Result<RegionKeys> {
         let context = || tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中");
         let (aliases, key_ids) =
             futures::try_join!(list_aliases(kms, region.code), list_key_ids(kms)).with_context(context)?;
@@ -208,8 +213,14 @@ impl RegionKeys {
             .buffer_unordered(DISCOVERY_CONCURRENCY)
             .try_filter_map(|found: Option<KeyInfo>| async move { Ok::<_, AwsError>(found) })
             .try_collect::<Vec<KeyInfo>>();
-        let (owned, aws_ebs) =
-            futures::try_join!(owned, describe_aws_ebs(kms, region.code, &aliases)).with_context(context)?;
+        let aws_ebs = async {
+            if with_aws_ebs {
+                describe_aws_ebs(kms, region.code, &aliases).await
+            } else {
+                Ok(None)
+            }
+        };
+        let (owned, aws_ebs) = futures::try_join!(owned, aws_ebs).with_context(context)?;
         Ok(RegionKeys::new(region, aliases, owned, aws_ebs))
     }
 
@@ -423,9 +434,18 @@ impl LabKeys {
 
     /// The same, given the two regions' clients.
     pub async fn discover_in(source_clients: &RegionClients, destination_clients: &RegionClients) -> Result<LabKeys> {
+        LabKeys::discover_in_with(source_clients, destination_clients, true).await
+    }
+
+    /// [`LabKeys::discover_in`], describing `aws/ebs` only `with_aws_ebs`.
+    pub async fn discover_in_with(
+        source_clients: &RegionClients,
+        destination_clients: &RegionClients,
+        with_aws_ebs: bool,
+    ) -> Result<LabKeys> {
         let (source, mut destination) = futures::try_join!(
-            RegionKeys::discover(&source_clients.kms, source_clients.region),
-            RegionKeys::discover(&destination_clients.kms, destination_clients.region),
+            RegionKeys::discover_with(&source_clients.kms, source_clients.region, with_aws_ebs),
+            RegionKeys::discover_with(&destination_clients.kms, destination_clients.region, with_aws_ebs),
         )?;
         let missing_replicas: Vec<String> = source
             .owned

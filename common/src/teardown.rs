@@ -248,6 +248,12 @@ impl Found {
         Found::read(LabKeys::discover_in(source, destination), source, destination).await
     }
 
+    /// What teardown needs: everything lab-owned, without `aws/ebs` (never touched, so not read).
+    pub async fn load_owned(session: &Session) -> Result<Found> {
+        let (source, destination) = (&session.source, &session.destination);
+        Found::read(LabKeys::discover_in_with(source, destination, false), source, destination).await
+    }
+
     /// The lab's snapshots and volumes of both regions, listed while `keys` are found.
     async fn read(
         keys: impl std::future::Future<Output = Result<LabKeys>>,
@@ -560,7 +566,7 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
 /// Discovers what the labs made in both regions of the session, showing the reads with `--show-cli`.
 async fn discover(ctx: &LabContext) -> Result<Found> {
     ctx.ui.cli(&Found::listing_cli(&[ctx.session.source.region, ctx.session.destination.region]));
-    let found = Found::load(&ctx.session).await?;
+    let found = Found::load_owned(&ctx.session).await?;
     ctx.ui.cli(&found.key_reads_cli());
     Ok(found)
 }
