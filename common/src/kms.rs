@@ -213,13 +213,7 @@ impl RegionKeys {
             .buffer_unordered(DISCOVERY_CONCURRENCY)
             .try_filter_map(|found: Option<KeyInfo>| async move { Ok::<_, AwsError>(found) })
             .try_collect::<Vec<KeyInfo>>();
-        let aws_ebs = async {
-            if with_aws_ebs {
-                describe_aws_ebs(kms, region.code, &aliases).await
-            } else {
-                Ok(None)
-            }
-        };
+        let aws_ebs = describe_aws_ebs(kms, region.code, &aliases, with_aws_ebs);
         let (owned, aws_ebs) = futures::try_join!(owned, aws_ebs).with_context(context)?;
         Ok(RegionKeys::new(region, aliases, owned, aws_ebs))
     }
@@ -258,13 +252,7 @@ impl RegionKeys {
             }
         }));
         let needs_aws_ebs = wanted.iter().any(|key| key.kind == KeyKind::AwsManaged);
-        let aws_ebs = async {
-            if needs_aws_ebs {
-                describe_aws_ebs(kms, region.code, &aliases).await
-            } else {
-                Ok(None)
-            }
-        };
+        let aws_ebs = describe_aws_ebs(kms, region.code, &aliases, needs_aws_ebs);
         let (owned, aws_ebs) = futures::try_join!(owned, aws_ebs).with_context(context)?;
         Ok(RegionKeys::new(region, aliases, owned.into_iter().flatten().collect(), aws_ebs))
     }
@@ -501,15 +489,16 @@ fn aliases_of(aliases: &BTreeMap<String, Option<String>>, key_id: &str) -> Vec<S
     aliases.iter().filter(|(_, target)| target.as_deref() == Some(key_id)).map(|(name, _)| name.clone()).collect()
 }
 
-/// `aws/ebs`, described when ListAliases shows it with a target (then describing it creates
-/// nothing); `None` when it does not exist yet.
+/// `aws/ebs` when `wanted`, described when ListAliases shows it with a target (then describing
+/// it creates nothing); `None` when it does not exist yet.
 async fn describe_aws_ebs(
     kms: &Client,
     region: &str,
     aliases: &BTreeMap<String, Option<String>>,
+    wanted: bool,
 ) -> Result<Option<KeyInfo>, AwsError> {
     match aliases.get(AWS_EBS_ALIAS) {
-        Some(Some(_)) => describe(kms, region, AWS_EBS_ALIAS, aliases).await,
+        Some(Some(_)) if wanted => describe(kms, region, AWS_EBS_ALIAS, aliases).await,
         _ => Ok(None),
     }
 }
