@@ -455,17 +455,6 @@ mod tests {
             DescribeSnapshotsOutput::builder().snapshots(snapshot).build()
         }
 
-        type Polled<'a> = std::pin::Pin<Box<dyn Future<Output = Result<BTreeMap<String, Standing>>> + 'a>>;
-
-        fn poll_with<'a>(client: &'a Client) -> impl FnMut(Vec<String>) -> Polled<'a> {
-            move |pending| {
-                Box::pin(async move {
-                    let snapshots = snapshots_by_id(client, &pending).await?;
-                    Ok(snapshots.iter().map(|s| (s.id.clone(), Standing::of_snapshot(s))).collect())
-                })
-            }
-        }
-
         #[tokio::test(start_paused = true)]
         async fn a_snapshot_pending_twice_then_completed_is_waited_for_with_progress() {
             let rule = mock!(Client::describe_snapshots)
@@ -502,7 +491,7 @@ mod tests {
             let client = mock_client!(aws_sdk_ec2, RuleMode::Sequential, [&rule]);
             let (ui, _, _) = Ui::non_interactive(crate::args::OutputFormat::Table, true);
             let ids = vec!["snap-1".to_string()];
-            let failures = wait_all(&ui, "copy", &ids, WaitPolicy::minutes(10), poll_with(&client)).await.unwrap();
+            let (failures, _) = wait_for_snapshots(&ui, &client, "copy", &ids, WaitPolicy::minutes(10)).await.unwrap();
             assert_eq!(failures.get("snap-1").map(String::as_str), Some("Given key ID is not accessible"));
             assert_eq!(rule.num_calls(), 2, "polling stops once the copy has failed");
         }

@@ -110,6 +110,11 @@ impl LabContext {
         self.args.dry_run
     }
 
+    /// The lab's heading: its id and title, in the learner's language.
+    pub fn heading(&self) {
+        self.ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = self.lab.id, title = self.lab.name()));
+    }
+
     /// Shows the plan, then decides: `false` for a dry run or a declined confirmation (the lab
     /// then stops, having changed nothing), `true` to carry the plan out.
     pub fn approve(&self, plan: &Report, has_changes: bool, question: &str) -> Result<bool> {

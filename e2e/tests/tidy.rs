@@ -82,11 +82,7 @@ fn manifest_lab_folders_packages_and_readme_agree() {
 
 #[test]
 fn root_readme_has_a_japanese_twin_with_the_same_commands() {
-    let readme = fs::read_to_string(root().join("README.md")).unwrap();
-    let twin = fs::read_to_string(root().join("README.ja.md"))
-        .expect("README.ja.md needs to exist: the Japanese twin of README.md");
-    assert!(readme.contains("](README.ja.md)"), "README.md must link to its Japanese twin README.ja.md");
-    assert!(twin.contains("](README.md)"), "README.ja.md must link back to README.md");
+    let (readme, twin) = twin_pages("README.md", "README.ja.md");
 
     // The commands a learner copies must be the same in both: every command line of README.md's
     // code blocks that starts with `scripts/` or `cargo run` is in one of README.ja.md's.
@@ -110,6 +106,18 @@ fn root_readme_has_a_japanese_twin_with_the_same_commands() {
 }
 
 /// The lines inside the fenced code blocks of a Markdown text, trimmed.
+/// An English page and its Japanese twin (paths from the root, side by side in one folder),
+/// each checked to link to the other.
+fn twin_pages(english: &str, japanese: &str) -> (String, String) {
+    let name = |path: &str| Path::new(path).file_name().unwrap().to_string_lossy().into_owned();
+    let english_text = fs::read_to_string(root().join(english)).unwrap();
+    let japanese_text = fs::read_to_string(root().join(japanese))
+        .unwrap_or_else(|_| panic!("{japanese} needs to exist: the Japanese twin of {english}"));
+    assert!(english_text.contains(&format!("]({})", name(japanese))), "{english} must link to its twin {japanese}");
+    assert!(japanese_text.contains(&format!("]({})", name(english))), "{japanese} must link back to {english}");
+    (english_text, japanese_text)
+}
+
 fn code_block_lines(markdown: &str) -> Vec<&str> {
     let mut inside = false;
     let mut lines = Vec::new();
@@ -203,11 +211,7 @@ fn concepts_doc_cites_every_fact_of_the_table_with_its_figures() {
     // docs/concepts.md is the page learners revise from, and docs/concepts.ja.md its Japanese
     // twin: every fact of common/src/facts.rs, price estimates included, appears in both with
     // each of its figures and a link to each source, and each page links to the other.
-    let english = fs::read_to_string(root().join("docs/concepts.md")).unwrap();
-    let japanese = fs::read_to_string(root().join("docs/concepts.ja.md"))
-        .expect("docs/concepts.ja.md needs to exist: the Japanese twin of docs/concepts.md");
-    assert!(english.contains("](concepts.ja.md)"), "docs/concepts.md must link to its Japanese twin concepts.ja.md");
-    assert!(japanese.contains("](concepts.md)"), "docs/concepts.ja.md must link back to concepts.md");
+    let (english, japanese) = twin_pages("docs/concepts.md", "docs/concepts.ja.md");
     for (name, doc, in_japanese) in [("docs/concepts.md", &english, false), ("docs/concepts.ja.md", &japanese, true)] {
         let mut problems = Vec::new();
         for fact in common::facts::ALL {

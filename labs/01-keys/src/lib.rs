@@ -243,7 +243,7 @@ async fn discover(ctx: &LabContext) -> Result<LabKeys> {
 }
 
 fn explain(ui: &Ui, ctx: &LabContext) {
-    ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ctx.heading();
     ui.teach(&tr!(
         "To copy an encrypted EBS snapshot from {src} to {dst}, you need a KMS key in each region: EBS\n\
          re-encrypts the copy with a key of the destination region. This lab prepares six keys, two of each kind:",

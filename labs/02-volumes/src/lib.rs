@@ -177,7 +177,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
 
 fn explain(ctx: &LabContext) {
     let ui = &ctx.ui;
-    ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ctx.heading();
     ui.teach(&tr!(
         "An EBS volume is encrypted when it is created, with the KMS key you choose; it cannot be changed\n\
          later, and every snapshot of the volume is encrypted with the same key. This lab creates three\n\

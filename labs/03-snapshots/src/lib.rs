@@ -152,7 +152,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
 }
 
 fn explain(ctx: &LabContext) {
-    ctx.ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ctx.heading();
     ctx.ui.teach(&tr!(
         "A snapshot of an encrypted volume is encrypted with the same KMS key as the volume. This lab takes\n\
          one snapshot of each lab volume in {region}, starts all three at once, and waits until each is\n\

@@ -269,7 +269,7 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
 }
 
 fn explain(ctx: &LabContext) {
-    ctx.ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ctx.heading();
     ctx.ui.teach(&tr!(
         "CopySnapshot is sent to the destination region ({dst}), naming the source region and snapshot.\n\
          A copy of an encrypted snapshot is always encrypted, and a KMS key is regional: the copy is\n\

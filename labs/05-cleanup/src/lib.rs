@@ -18,7 +18,7 @@ common::common_args_only!(
 
 /// Runs the lab.
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
-    ctx.ui.heading(&tr!("Lab {id}: {title}", "ラボ {id}: {title}", id = ctx.lab.id, title = ctx.lab.name()));
+    ctx.heading();
     ctx.ui.teach(&tr!(
         "Cleanup finds everything that carries the labs' tags in {src} and {dst}, shows what it costs, and\n\
          removes it in an order AWS accepts: copies, snapshots, volumes and aliases first, all at once, then\n\
