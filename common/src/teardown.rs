@@ -303,13 +303,8 @@ impl Found {
             let code = region_keys.region.code;
             commands.push(ec2::lab_snapshots_cli(code));
             commands.push(ec2::lab_volumes_cli(code));
-            commands.push(crate::cli::aws(&["kms", "list-aliases", "--region", code]));
-            commands.extend(
-                region_keys
-                    .owned
-                    .iter()
-                    .map(|key| crate::cli::aws(&["kms", "describe-key", "--region", code, "--key-id", &key.key_id])),
-            );
+            // The keys as `refresh` reads them (teardown never reads aws/ebs, so none is listed).
+            commands.extend(region_keys.refresh_cli());
         }
         commands
     }
