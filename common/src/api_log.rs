@@ -1,6 +1,7 @@
 //! `--show-api`: an SDK interceptor that reports every AWS call as it is made (service,
 //! operation, region, its main parameters, outcome, duration) and counts the calls of a run.
-//! It sees what really happened, retries included, because it sits inside the SDK.
+//! It sees what really happened, retries included, because it sits inside the SDK. With
+//! `--show-cli` it also hands the AWS CLI twin of each request to the UI ([`crate::cli`]).
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
@@ -11,11 +12,27 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::{ConfigBag, Storable, StoreReplace};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 /// Longest rendering of a call's parameters.
 const PARAMETERS_WIDTH: usize = 160;
+
+/// Where the `cli:` lines of `--show-cli` go: the run's UI.
+#[derive(Clone)]
+pub struct CliSink(Arc<dyn Fn(&str) + Send + Sync>);
+
+impl CliSink {
+    pub fn new(print: impl Fn(&str) + Send + Sync + 'static) -> Self {
+        CliSink(Arc::new(print))
+    }
+}
+
+impl std::fmt::Debug for CliSink {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CliSink")
+    }
+}
 
 /// The API log of one run: shared by every client of the run, one per region.
 #[derive(Debug, Clone)]
@@ -23,12 +40,21 @@ pub struct ApiLog {
     show: bool,
     region: &'static str,
     calls: Arc<AtomicUsize>,
+    cli: Option<CliSink>,
+    /// The last `cli:` line shown: a wait's repeated Describe, or the next page of a listing,
+    /// is shown once.
+    last_cli: Arc<Mutex<String>>,
 }
 
 impl ApiLog {
     /// A log that prints each call when `show` is set, and always counts.
     pub fn new(show: bool) -> Self {
-        ApiLog { show, region: "", calls: Arc::new(AtomicUsize::new(0)) }
+        ApiLog { show, region: "", calls: Arc::new(AtomicUsize::new(0)), cli: None, last_cli: Arc::default() }
+    }
+
+    /// The same log, also handing the AWS CLI command of each request to `sink` (`--show-cli`).
+    pub fn with_cli(self, sink: Option<CliSink>) -> Self {
+        ApiLog { cli: sink, ..self }
     }
 
     /// The same log (same count) for the clients of `region`.
@@ -84,6 +110,15 @@ impl Intercept for ApiLog {
         context: &BeforeSerializationInterceptorContextRef<'_>,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
+        if let Some(CliSink(print)) = &self.cli {
+            if let Some(line) = crate::cli::command_for(context.input(), self.region) {
+                let mut last = self.last_cli.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                if *last != line {
+                    print(&line);
+                    *last = line;
+                }
+            }
+        }
         let parameters = if self.show { parameters(&format!("{:?}", context.input())) } else { String::new() };
         cfg.interceptor_state().store_put(CallStarted(Instant::now(), parameters));
         Ok(())

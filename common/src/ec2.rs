@@ -2,7 +2,6 @@
 //! Describe per region), and a waiter that polls a whole set with one Describe per round,
 //! shows each resource's state and progress, and stops on `error` with the StateMessage.
 
-use crate::cli::aws;
 use crate::errors::{AwsError, AwsResultExt};
 use crate::tags;
 use crate::tr;
@@ -111,21 +110,6 @@ pub async fn lab_volumes(ec2: &Client) -> Result<Vec<LabVolume>, AwsError> {
     let request = ec2.describe_volumes().filters(tags::ec2_owned_filter());
     let volumes = request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeVolumes")?;
     Ok(volumes.iter().map(LabVolume::from_sdk).collect())
-}
-
-/// The `--filters` value of the lab-owned Describes, for `--show-cli`.
-pub fn owned_filter_cli() -> String {
-    format!("Name=tag:{},Values={}", tags::PROJECT_KEY, tags::PROJECT)
-}
-
-/// `aws ec2 describe-volumes` as [`lab_volumes`] asks, in `region` (`--show-cli`).
-pub fn lab_volumes_cli(region: &str) -> String {
-    aws(&["ec2", "describe-volumes", "--region", region, "--filters", &owned_filter_cli()])
-}
-
-/// `aws ec2 describe-snapshots` as [`lab_snapshots`] asks, in `region` (`--show-cli`).
-pub fn lab_snapshots_cli(region: &str) -> String {
-    aws(&["ec2", "describe-snapshots", "--region", region, "--owner-ids", "self", "--filters", &owned_filter_cli()])
 }
 
 /// Volumes by id (not filtered by tags: used right after the labs made them).

@@ -5,7 +5,6 @@
 //! emulator leaks multi-region aliases across regions), so every alias is checked against the
 //! region in its ARN, and keys are described with their region's client.
 
-use crate::cli::aws;
 use crate::errors::{AwsError, AwsResultExt};
 use crate::regions::RegionInfo;
 use crate::scenario::{KeyKind, ScenarioKey, AWS_EBS_ALIAS};
@@ -330,60 +329,6 @@ impl RegionKeys {
             Some(alias) => alias.trim_start_matches("alias/").to_string(),
             None => arn.to_string(),
         }
-    }
-
-    /// `--show-cli`: the listings [`RegionKeys::discover`] starts with in `region`.
-    pub fn listing_cli(region: &RegionInfo) -> Vec<String> {
-        vec![
-            aws(&["kms", "list-aliases", "--region", region.code]),
-            aws(&["kms", "list-keys", "--region", region.code]),
-        ]
-    }
-
-    /// `--show-cli`: the reads [`RegionKeys::discover`] made of each lab key it found (its tags,
-    /// then its description) and of `aws/ebs`. The tags of keys that turned out not to be the
-    /// labs' were read too; they are left out here.
-    pub fn key_reads_cli(&self) -> Vec<String> {
-        let code = self.region.code;
-        let tags =
-            self.owned.iter().map(|key| aws(&["kms", "list-resource-tags", "--region", code, "--key-id", &key.key_id]));
-        let describes =
-            self.owned.iter().map(|key| aws(&["kms", "describe-key", "--region", code, "--key-id", &key.key_id]));
-        let aws_ebs =
-            self.aws_ebs.iter().map(|_| aws(&["kms", "describe-key", "--region", code, "--key-id", AWS_EBS_ALIAS]));
-        tags.chain(describes).chain(aws_ebs).collect()
-    }
-
-    /// `--show-cli`: the reads [`RegionKeys::lookup`] made to find these keys: the aliases,
-    /// then the tags and the description of each key found, and `aws/ebs`.
-    pub fn lookup_cli(&self) -> Vec<String> {
-        let code = self.region.code;
-        let mut commands = vec![aws(&["kms", "list-aliases", "--region", code])];
-        for key in &self.owned {
-            commands.push(aws(&["kms", "list-resource-tags", "--region", code, "--key-id", &key.key_id]));
-            commands.push(aws(&["kms", "describe-key", "--region", code, "--key-id", &key.key_id]));
-            // A replica without its own ownership tags (the emulator drops them) was owned
-            // through its primary's tags: `lookup` marks its role "(replica)" then.
-            let primary_region = key.primary_arn.as_deref().and_then(arn_region).filter(|region| *region != code);
-            let through_primary = key.role_tag.as_deref().is_some_and(|role| role.ends_with(" (replica)"));
-            if let (Some(primary_region), true) = (primary_region, through_primary) {
-                commands.push(aws(&["kms", "list-resource-tags", "--region", primary_region, "--key-id", &key.key_id]));
-            }
-        }
-        if self.aws_ebs.is_some() {
-            commands.push(aws(&["kms", "describe-key", "--region", code, "--key-id", AWS_EBS_ALIAS]));
-        }
-        commands
-    }
-
-    /// `--show-cli`: the reads [`RegionKeys::refresh`] made to get these keys: the aliases, and
-    /// each key described.
-    pub fn refresh_cli(&self) -> Vec<String> {
-        let code = self.region.code;
-        let keys = self.owned.iter().map(|key| key.key_id.as_str()).chain(self.aws_ebs.iter().map(|_| AWS_EBS_ALIAS));
-        std::iter::once(aws(&["kms", "list-aliases", "--region", code]))
-            .chain(keys.map(|key_id| aws(&["kms", "describe-key", "--region", code, "--key-id", key_id])))
-            .collect()
     }
 
     /// The key this region's alias points at, if the alias exists here.

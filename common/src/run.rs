@@ -1,7 +1,7 @@
 //! The frame every lab binary runs in: parse arguments, connect, show where the run goes,
 //! run the lab, then print errors with hints and exit with a code that says what happened.
 
-use crate::api_log::ApiLog;
+use crate::api_log::{ApiLog, CliSink};
 use crate::args::CommonArgs;
 use crate::errors::{
     error_label, exit_status_for, render, Endpoint, ExitStatus, Interrupted, Refusal, VerificationFailed,
@@ -286,7 +286,11 @@ where
     let connected_after = Arc::clone(&connected);
     let result = runtime.block_on(async move {
         let work = async {
-            let session = Session::connect(&common).await?;
+            let cli = common.show_cli.then(|| {
+                let ui = Arc::clone(&lab_ui);
+                CliSink::new(move |line| ui.cli(line))
+            });
+            let session = Session::connect(&common, cli).await?;
             let _ =
                 clients_for_work.set((session.source.clone(), session.destination.clone(), session.api_log.clone()));
             show_banner(&lab_ui, &session, &common);

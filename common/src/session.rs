@@ -2,7 +2,7 @@
 //! the latest behaviour version, standard retries, `AWS_ENDPOINT_URL`, one EC2 and one KMS
 //! client per region, and who the caller is.
 
-use crate::api_log::ApiLog;
+use crate::api_log::{ApiLog, CliSink};
 use crate::args::CommonArgs;
 use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, Endpoint};
 use crate::regions::RegionInfo;
@@ -53,15 +53,16 @@ pub struct Session {
 }
 
 impl Session {
-    /// Loads the configuration, checks credentials and asks STS who the caller is.
-    pub async fn connect(args: &CommonArgs) -> Result<Session> {
+    /// Loads the configuration, checks credentials and asks STS who the caller is; `cli`
+    /// receives the AWS CLI twin of every request (`--show-cli`).
+    pub async fn connect(args: &CommonArgs, cli: Option<CliSink>) -> Result<Session> {
         let config = load_config(args.profile.as_deref()).await;
         let endpoint = match config.endpoint_url() {
             Some(url) if std::env::var_os("AWS_ENDPOINT_URL_EC2").is_none() => Endpoint::from_url(Some(url)),
             _ => Endpoint::from_env(),
         };
         check_credentials(&config, args.profile.as_deref()).await?;
-        let api_log = ApiLog::new(args.show_api);
+        let api_log = ApiLog::new(args.show_api).with_cli(cli);
         let (account, caller_arn) = caller_identity(&config, args.source_region, &api_log).await?;
         Ok(Session {
             endpoint,

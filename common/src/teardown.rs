@@ -6,11 +6,10 @@
 //! Safety: the inventory holds only resources with the ownership tags (a replica, when its
 //! primary has them; an alias, when its key is lab-owned). AWS managed keys are never touched.
 
-use crate::cli::aws;
 use crate::ec2::{self, LabSnapshot, LabVolume};
 use crate::errors::{AwsError, AwsResultExt};
 use crate::facts;
-use crate::kms::{KeyInfo, LabKeys, MultiRegionRole, RegionKeys};
+use crate::kms::{KeyInfo, LabKeys, MultiRegionRole};
 use crate::manifest;
 use crate::regions::RegionInfo;
 use crate::run::LabContext;
@@ -143,30 +142,6 @@ impl Item {
         }
     }
 
-    /// The AWS CLI command that removes it as teardown does (`--show-cli`); `None` when the plan
-    /// leaves it alone.
-    pub fn delete_cli(&self, pending_days: i32) -> Option<String> {
-        if !self.plan(pending_days).1 {
-            return None;
-        }
-        let (region, id) = (self.region.code, self.id.as_str());
-        Some(match self.kind {
-            ItemKind::Snapshot => aws(&["ec2", "delete-snapshot", "--region", region, "--snapshot-id", id]),
-            ItemKind::Volume => aws(&["ec2", "delete-volume", "--region", region, "--volume-id", id]),
-            ItemKind::Alias => aws(&["kms", "delete-alias", "--region", region, "--alias-name", id]),
-            ItemKind::Key => aws(&[
-                "kms",
-                "schedule-key-deletion",
-                "--region",
-                region,
-                "--key-id",
-                id,
-                "--pending-window-in-days",
-                &pending_days.to_string(),
-            ]),
-        })
-    }
-
     /// Deletion order: lower first.
     fn phase(&self) -> u8 {
         match (self.kind, self.side, self.key_role) {
@@ -271,42 +246,11 @@ impl Found {
         Ok(Found { keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes })
     }
 
-    /// `--show-cli`: the listings [`Found::load_in`] makes in `regions`: the lab's snapshots and
-    /// volumes (filtered by the ownership tag), then the region's aliases and keys.
-    pub fn listing_cli(regions: &[&RegionInfo]) -> Vec<String> {
-        let mut commands = Vec::new();
-        for region in regions {
-            commands.push(ec2::lab_snapshots_cli(region.code));
-            commands.push(ec2::lab_volumes_cli(region.code));
-            commands.extend(RegionKeys::listing_cli(region));
-        }
-        commands
-    }
-
-    /// `--show-cli`: the reads of the lab's keys that the discovery made once it had listed them.
-    pub fn key_reads_cli(&self) -> Vec<String> {
-        [self.keys.source.key_reads_cli(), self.keys.destination.key_reads_cli()].concat()
-    }
-
     /// The same resources described afresh, after a teardown: the lab's volumes and snapshots
     /// listed again, the keys already known described again (their ownership is known).
     pub async fn reload(&self, session: &Session) -> Result<Found> {
         let (source, destination) = (&session.source, &session.destination);
         Found::read(self.keys.refresh(source, destination, &[], false), source, destination).await
-    }
-
-    /// `--show-cli`: the reads [`Found::reload`] makes: the lab's snapshots and volumes, the
-    /// aliases, and each known key.
-    pub fn reload_cli(&self) -> Vec<String> {
-        let mut commands = Vec::new();
-        for region_keys in [&self.keys.source, &self.keys.destination] {
-            let code = region_keys.region.code;
-            commands.push(ec2::lab_snapshots_cli(code));
-            commands.push(ec2::lab_volumes_cli(code));
-            // The keys as `refresh` reads them (teardown never reads aws/ebs, so none is listed).
-            commands.extend(region_keys.refresh_cli());
-        }
-        commands
     }
 
     /// The inventory of what was found, in teardown order.
@@ -486,7 +430,6 @@ pub async fn execute(
     waves.dedup();
     for wave in waves {
         let in_wave = || items.iter().filter(move |item| item.wave() == wave);
-        ui.cli(&in_wave().filter_map(|item| item.delete_cli(pending_days)).collect::<Vec<_>>());
         let work = in_wave().map(|item| async move {
             let clients = if item.side == Side::Source { source } else { destination };
             let result = remove(clients, item, pending_days).await;
@@ -558,20 +501,12 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
     }
 }
 
-/// Discovers what the labs made in both regions of the session, showing the reads with `--show-cli`.
-async fn discover(ctx: &LabContext) -> Result<Found> {
-    ctx.ui.cli(&Found::listing_cli(&[ctx.session.source.region, ctx.session.destination.region]));
-    let found = Found::load_owned(&ctx.session).await?;
-    ctx.ui.cli(&found.key_reads_cli());
-    Ok(found)
-}
-
 /// The whole teardown as a lab: inventory, plan, confirm, remove, report, prove. `from` limits it
 /// to what lab `from` and later labs made (`--undo`); `None` is everything (05-cleanup).
 pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
     let ui = &ctx.ui;
     let pending_days = ctx.args.pending_days;
-    let found = discover(ctx).await?;
+    let found = Found::load_owned(&ctx.session).await?;
     let (mut inventory, other_sets) = found.inventory().of_scenario(&ctx.scenario);
     if other_sets > 0 {
         let prefix = &ctx.scenario.prefix;
@@ -643,7 +578,6 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
         ));
     }
 
-    ui.cli(&found.reload_cli());
     let (after, _) = found.reload(&ctx.session).await?.inventory().of_scenario(&ctx.scenario);
     let after = match from {
         Some(step) => after.from_step(step),
@@ -758,36 +692,16 @@ mod tests {
     }
 
     #[test]
-    fn each_removal_has_its_cli_command_and_what_is_left_alone_has_none() {
-        let mut snapshot = item(ItemKind::Snapshot, Side::Destination, None);
-        snapshot.id = "snap-1".into();
-        assert_eq!(snapshot.delete_cli(7).unwrap(), "aws ec2 delete-snapshot --region us-west-2 --snapshot-id snap-1");
-        let mut alias = item(ItemKind::Alias, Side::Source, None);
-        alias.id = "alias/Single-region-key".into();
-        assert_eq!(
-            alias.delete_cli(7).unwrap(),
-            "aws kms delete-alias --region us-west-2 --alias-name alias/Single-region-key"
-        );
+    fn what_is_already_pending_deletion_or_aws_managed_is_left_alone() {
+        for kind in [ItemKind::Snapshot, ItemKind::Volume, ItemKind::Alias, ItemKind::Key] {
+            assert!(item(kind, Side::Source, None).plan(7).1, "{kind:?} is removed");
+        }
         let mut key = item(ItemKind::Key, Side::Source, None);
-        key.id = "1234".into();
-        assert_eq!(
-            key.delete_cli(9).unwrap(),
-            "aws kms schedule-key-deletion --region us-west-2 --key-id 1234 --pending-window-in-days 9"
-        );
         key.state = "PendingDeletion".into();
-        assert_eq!(key.delete_cli(9), None);
-        let listings = Found::listing_cli(&[find("ap-northeast-1").unwrap()]);
-        assert_eq!(
-            listings,
-            [
-                "aws ec2 describe-snapshots --region ap-northeast-1 --owner-ids self \
-                 --filters 'Name=tag:ebs-kms-labs:project,Values=ebs-kms-labs'",
-                "aws ec2 describe-volumes --region ap-northeast-1 \
-                 --filters 'Name=tag:ebs-kms-labs:project,Values=ebs-kms-labs'",
-                "aws kms list-aliases --region ap-northeast-1",
-                "aws kms list-keys --region ap-northeast-1",
-            ]
-        );
+        assert!(!key.plan(9).1);
+        let mut aws_ebs = item(ItemKind::Key, Side::Source, None);
+        aws_ebs.aws_managed = true;
+        assert!(!aws_ebs.plan(9).1);
     }
 
     // A delete that fails in the middle: the emulator never refuses, so mocks do.

@@ -303,13 +303,11 @@ impl Ui {
         self
     }
 
-    /// The AWS CLI commands that do what the lab is doing now (`--show-cli`), one `cli:` line
-    /// each, where the explanations go. Build them with [`crate::cli::aws`].
-    pub fn cli(&self, commands: &[String]) {
+    /// The AWS CLI command of a request being sent (`--show-cli`), as a `cli:` line where the
+    /// explanations go. The API log renders it from the request ([`crate::cli::command_for`]).
+    pub fn cli(&self, command: &str) {
         if self.show_cli {
-            for command in commands {
-                self.write_line(self.text_stream(), &format!("cli: {command}"));
-            }
+            self.write_line(self.text_stream(), &format!("cli: {command}"));
         }
     }
 

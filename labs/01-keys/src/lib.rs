@@ -13,7 +13,7 @@ use common::regions::RegionInfo;
 use common::scenario::{KeyKind, ScenarioKey, Side, AWS_EBS_ALIAS};
 use common::ui::{Report, Ui};
 use common::LabContext;
-use common::{cli, tags, tr};
+use common::{tags, tr};
 use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -148,7 +148,7 @@ impl Plan {
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let ui = &ctx.ui;
     explain(ui, &ctx);
-    let found = discover(&ctx).await?;
+    let found = LabKeys::discover(&ctx.session).await?;
     let plan = plan(&ctx, &found)?;
     let cost = if ctx.session.endpoint.is_local() {
         tr!("free on the emulator", "エミュレーターでは無料")
@@ -193,7 +193,6 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         futures::try_join!(found.refresh(&ctx.session.source, &ctx.session.destination, &made, true), async {
             Ok(rotation_statuses(&ctx, &rotated).await)
         },)?;
-    ctx.ui.cli(&[after.source.refresh_cli(), after.destination.refresh_cli()].concat());
     let report = verify(&ctx, &after, &rotations);
     ctx.conclude(
         &report,
@@ -207,39 +206,6 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
              別々の KMS キーです。ラボ 02 では、コピー元リージョンの各キーでボリュームを 1 つずつ暗号化します。"
         ),
     )
-}
-
-/// Discovers the lab's keys in both regions, showing the equivalent reads with `--show-cli`:
-/// the listings first, then the reads of each lab key found (the tags of keys that turn out
-/// not to be the labs' are read too, and are left out here).
-async fn discover(ctx: &LabContext) -> Result<LabKeys> {
-    let regions = [ctx.session.source.region, ctx.session.destination.region];
-    let listings: Vec<String> = regions
-        .iter()
-        .flat_map(|region| {
-            [
-                cli::aws(&["kms", "list-aliases", "--region", region.code]),
-                cli::aws(&["kms", "list-keys", "--region", region.code]),
-            ]
-        })
-        .collect();
-    ctx.ui.cli(&listings);
-    let found = LabKeys::discover(&ctx.session).await?;
-    let mut reads = Vec::new();
-    for region in [&found.source, &found.destination] {
-        let code = region.region.code;
-        for key in &region.owned {
-            reads.push(cli::aws(&["kms", "list-resource-tags", "--region", code, "--key-id", &key.key_id]));
-        }
-        for key in &region.owned {
-            reads.push(cli::aws(&["kms", "describe-key", "--region", code, "--key-id", &key.key_id]));
-        }
-        if region.aws_ebs.is_some() {
-            reads.push(cli::aws(&["kms", "describe-key", "--region", code, "--key-id", AWS_EBS_ALIAS]));
-        }
-    }
-    ctx.ui.cli(&reads);
-    Ok(found)
 }
 
 fn explain(ui: &Ui, ctx: &LabContext) {
@@ -505,7 +471,6 @@ async fn ensure_aws_ebs(ui: &Ui, kms: &Client, region: &RegionInfo, exists: bool
     if exists {
         return Ok(()); // discovery already described it
     }
-    ui.cli(&[cli::aws(&["kms", "describe-key", "--region", region.code, "--key-id", AWS_EBS_ALIAS])]);
     let output = kms.describe_key().key_id(AWS_EBS_ALIAS).send().await.aws("kms:DescribeKey").with_context(|| {
         tr!("asking for the AWS managed key aws/ebs in {region}", "{region} で AWS マネージドキー aws/ebs を要求中")
     })?;
@@ -534,16 +499,6 @@ async fn create_or_reuse(ui: &Ui, kms: &Client, region: &RegionInfo, planned: &P
         None => {
             let multi_region = wanted.kind == KeyKind::MultiRegion;
             let description = key_description(wanted);
-            let mut command = vec!["kms", "create-key", "--region", region.code];
-            if multi_region {
-                command.push("--multi-region");
-            }
-            command.extend(["--description", &description]);
-            command.extend(["--key-spec", KeySpec::SymmetricDefault.as_str()]);
-            command.extend(["--key-usage", KeyUsageType::EncryptDecrypt.as_str()]);
-            let mut command: Vec<String> = command.into_iter().map(str::to_string).collect();
-            command.extend(cli::kms_tags(LAB_ID, wanted.short_alias()));
-            ui.cli(&[cli::aws(&command)]);
             let mut request = kms
                 .create_key()
                 .key_spec(KeySpec::SymmetricDefault)
@@ -590,14 +545,9 @@ async fn apply_alias(
             alias = wanted.short_alias()
         )
     };
-    let command = |operation: &str| {
-        let alias = wanted.alias.as_str();
-        cli::aws(&["kms", operation, "--region", region.code, "--alias-name", alias, "--target-key-id", key_id])
-    };
     match step {
         AliasStep::Keep => return Ok(()),
         AliasStep::Create => {
-            ui.cli(&[command("create-alias")]);
             kms.create_alias()
                 .alias_name(&wanted.alias)
                 .target_key_id(key_id)
@@ -607,7 +557,6 @@ async fn apply_alias(
                 .with_context(context)?;
         }
         AliasStep::Update => {
-            ui.cli(&[command("update-alias")]);
             kms.update_alias()
                 .alias_name(&wanted.alias)
                 .target_key_id(key_id)
@@ -633,23 +582,6 @@ async fn ensure_replica(ctx: &LabContext, primary_id: &str, planned: &PlannedKey
     let wanted = &planned.wanted;
     if planned.existing.is_none() {
         let description = format!("ebs-kms-labs {LAB_ID}: replica {} of {primary_id}", wanted.short_alias());
-        let mut command: Vec<String> = [
-            "kms",
-            "replicate-key",
-            "--region",
-            source.region.code,
-            "--key-id",
-            primary_id,
-            "--replica-region",
-            destination.region.code,
-            "--description",
-            &description,
-        ]
-        .into_iter()
-        .map(str::to_string)
-        .collect();
-        command.extend(cli::kms_tags(LAB_ID, wanted.short_alias()));
-        ctx.ui.cli(&[cli::aws(&command)]);
         let mut request = source
             .kms
             .replicate_key()
@@ -686,19 +618,6 @@ pub async fn wait_until_enabled(
     key_id: &str,
     max_wait: Duration,
 ) -> Result<()> {
-    // KMS has no CLI waiter: the poll is this describe, repeated until the state is Enabled.
-    ui.cli(&[cli::aws(&[
-        "kms",
-        "describe-key",
-        "--region",
-        region.code,
-        "--key-id",
-        key_id,
-        "--query",
-        "KeyMetadata.KeyState",
-        "--output",
-        "text",
-    ])]);
     let spinner = ui.spinner(tr!(
         "waiting for replica {key_id} in {region} to be Enabled",
         "{region} のレプリカキー {key_id} が Enabled になるのを待っています"
@@ -830,8 +749,6 @@ fn rotation_label(key: &KeyInfo, rotations: &BTreeMap<String, String>) -> String
 async fn rotation_statuses(ctx: &LabContext, keys: &[(Side, Option<String>)]) -> BTreeMap<String, String> {
     let reads = keys.iter().filter_map(|(side, id)| Some((ctx.session.clients(*side), id.as_ref()?))).map(
         |(clients, key_id)| async move {
-            let region = clients.region.code;
-            ctx.ui.cli(&[cli::aws(&["kms", "get-key-rotation-status", "--region", region, "--key-id", key_id])]);
             let label = match clients.kms.get_key_rotation_status().key_id(key_id).send().await {
                 Ok(status) if status.key_rotation_enabled() => match status.rotation_period_in_days() {
                     Some(days) => tr!("on, every {days} days", "有効 ({days} 日ごと)"),

@@ -8,7 +8,6 @@ use aws_sdk_ec2::types::{AvailabilityZoneState, Filter, ResourceType, VolumeType
 use aws_sdk_ec2::Client;
 use clap::Parser;
 use common::args::CommonArgs;
-use common::cli::aws;
 use common::ec2::{self, LabVolume, WaitPolicy};
 use common::errors::{AwsResultExt, UsageError};
 use common::facts;
@@ -81,12 +80,10 @@ impl LabArgs for Args {
 pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let ui = &ctx.ui;
     let source = &ctx.session.source;
-    let region_code = source.region.code;
     explain(&ctx);
     // Independent reads at once: the keys, the encryption-by-default settings of both regions
     // and the lab's volumes.
     let wanted: Vec<_> = KeyKind::ALL.iter().map(|kind| ctx.scenario.key(*kind, Side::Source)).collect();
-    ui.cli(&[ec2::lab_volumes_cli(region_code)]);
     let (keys, by_default, existing) = futures::try_join!(
         RegionKeys::lookup(&source.kms, source.region, &wanted, None),
         encryption_by_default(&ctx),
@@ -100,7 +97,6 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
             })
         },
     )?;
-    ui.cli(&keys.lookup_cli());
     let keys = ctx.usable_keys(&keys, Side::Source, &KeyKind::ALL)?;
     show_encryption_by_default(&ctx, by_default);
 
@@ -112,14 +108,6 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let zone = if to_create.is_empty() {
         String::new()
     } else {
-        ui.cli(&[aws(&[
-            "ec2",
-            "describe-availability-zones",
-            "--region",
-            region_code,
-            "--filters",
-            "Name=zone-type,Values=availability-zone",
-        ])]);
         pick_zone(&source.ec2, source.region, args.az.as_deref()).await?
     };
 
@@ -154,9 +142,6 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let creates = to_create.iter().map(|kind| create_volume(&ctx, &source.ec2, *kind, &zone, &keys[kind]));
     let mut ids: Vec<String> = futures::future::try_join_all(creates).await?;
     ids.extend(KeyKind::ALL.into_iter().filter_map(reusable).map(|volume| volume.id));
-    let mut wait = vec!["ec2", "wait", "volume-available", "--region", region_code, "--volume-ids"];
-    wait.extend(ids.iter().map(String::as_str));
-    ui.cli(&[aws(&wait)]);
     let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
     let (failures, after) = ec2::wait_for_volumes(ui, &source.ec2, &tr!("volume", "ボリューム"), &ids, policy).await?;
     for (id, message) in &failures {
@@ -204,11 +189,6 @@ struct ByDefault {
 async fn encryption_by_default(ctx: &LabContext) -> Result<Vec<ByDefault>> {
     let read = |side: Side| async move {
         let clients = ctx.session.clients(side);
-        let region_code = clients.region.code;
-        ctx.ui.cli(&[
-            aws(&["ec2", "get-ebs-encryption-by-default", "--region", region_code]),
-            aws(&["ec2", "get-ebs-default-kms-key-id", "--region", region_code]),
-        ]);
         let enabled = async {
             clients.ec2.get_ebs_encryption_by_default().send().await.aws("ec2:GetEbsEncryptionByDefault").with_context(
                 || {
@@ -317,26 +297,6 @@ async fn create_volume(
     key: &KeyInfo,
 ) -> Result<String> {
     let name = ctx.scenario.volume_name(kind);
-    let size = SIZE_GIB.to_string();
-    let mut command: Vec<String> = [
-        "ec2",
-        "create-volume",
-        "--region",
-        ctx.session.source.region.code,
-        "--availability-zone",
-        zone,
-        "--size",
-        &size,
-        "--volume-type",
-        "gp3",
-        "--encrypted",
-        "--kms-key-id",
-        &key.arn,
-    ]
-    .map(String::from)
-    .into();
-    command.extend(common::cli::ec2_tags("volume", LAB_ID, &name));
-    ctx.ui.cli(&[aws(&command)]);
     let output = ec2_client
         .create_volume()
         .availability_zone(zone)

@@ -5,7 +5,6 @@
 use anyhow::{Context, Result};
 use aws_sdk_ec2::types::ResourceType;
 use aws_sdk_ec2::Client;
-use common::cli::aws;
 use common::ec2::{self, LabSnapshot, LabVolume, WaitPolicy};
 use common::errors::AwsResultExt;
 use common::facts;
@@ -43,7 +42,6 @@ const SNAPSHOT_COLUMNS: [(&str, &str); 6] = [
 /// The lab's live volume for each kind; a refusal naming lab 02 when any is missing.
 pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVolume>> {
     let source = &ctx.session.source;
-    ctx.ui.cli(&[ec2::lab_volumes_cli(source.region.code)]);
     let volumes = ec2::lab_volumes(&source.ec2).await.with_context(|| {
         tr!(
             "listing the lab's volumes in {region}",
@@ -81,10 +79,8 @@ pub fn find_snapshot<'a>(ctx: &LabContext, snapshots: &'a [LabSnapshot], kind: K
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let ui = &ctx.ui;
     let source = &ctx.session.source;
-    let region_code = source.region.code;
     explain(&ctx);
     // Independent reads at once; the aliases name the keys in the verification table.
-    ui.cli(&[ec2::lab_snapshots_cli(region_code), aws(&["kms", "list-aliases", "--region", region_code])]);
     let (volumes, existing, keys) = futures::try_join!(
         source_volumes(&ctx),
         async {
@@ -132,9 +128,6 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         .map(|kind| create_snapshot(&ctx, &source.ec2, ctx.scenario.snapshot_name(*kind), &volumes[kind]));
     let mut ids = futures::future::try_join_all(creates).await?;
     ids.extend(KeyKind::ALL.into_iter().filter_map(|kind| find_snapshot(&ctx, &existing, kind)).map(|s| s.id.clone()));
-    let mut wait = vec!["ec2", "wait", "snapshot-completed", "--region", region_code, "--snapshot-ids"];
-    wait.extend(ids.iter().map(String::as_str));
-    ui.cli(&[aws(&wait)]);
     let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
     let what = tr!("snapshot", "スナップショット");
     let (failures, after) = ec2::wait_for_snapshots(ui, &source.ec2, &what, &ids, policy).await?;
@@ -168,20 +161,6 @@ fn explain(ctx: &LabContext) {
 
 async fn create_snapshot(ctx: &LabContext, ec2_client: &Client, name: String, volume: &LabVolume) -> Result<String> {
     let name = name.as_str();
-    let mut command: Vec<String> = [
-        "ec2",
-        "create-snapshot",
-        "--region",
-        ctx.scenario.source.code,
-        "--volume-id",
-        &volume.id,
-        "--description",
-        name,
-    ]
-    .map(String::from)
-    .into();
-    command.extend(common::cli::ec2_tags("snapshot", LAB_ID, name));
-    ctx.ui.cli(&[aws(&command)]);
     let output = ec2_client
         .create_snapshot()
         .volume_id(&volume.id)

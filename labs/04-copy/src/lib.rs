@@ -8,7 +8,6 @@ use aws_sdk_ec2::types::ResourceType;
 use aws_sdk_ec2::Client;
 use clap::Parser;
 use common::args::CommonArgs;
-use common::cli;
 use common::ec2::{self, LabSnapshot, WaitPolicy};
 use common::errors::AwsResultExt;
 use common::facts::{self, CONCURRENT_COPY_QUOTA};
@@ -156,8 +155,6 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
     let destination = &ctx.session.destination;
     explain(&ctx);
 
-    let (src, dst) = (ctx.scenario.source.code, ctx.scenario.destination.code);
-    ui.cli(&[ec2::lab_snapshots_cli(src), ec2::lab_snapshots_cli(dst)]);
     // Only the destination keys are needed; a replica belongs to the labs when its primary in
     // the source does.
     let wanted: Vec<_> = KeyKind::ALL.iter().map(|kind| ctx.scenario.key(*kind, Side::Destination)).collect();
@@ -182,7 +179,6 @@ pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
             })
         },
     )?;
-    ui.cli(&destination_found.lookup_cli());
     let snapshots = completed_source_snapshots(&ctx, &source_snapshots)?;
     let pairs = choose_pairs(&ctx, &args, ui)?;
     // Only the keys the chosen pairs use, checked before any copy.
@@ -377,10 +373,6 @@ async fn copy_all(
         if in_flight.is_empty() {
             break;
         }
-        let mut wait = vec!["ec2", "wait", "snapshot-completed", "--region", ctx.scenario.destination.code];
-        wait.push("--snapshot-ids");
-        wait.extend(in_flight.iter().map(String::as_str));
-        ctx.ui.cli(&[cli::aws(&wait)]);
         let what = pick("copy", "コピー");
         let (failed, described) = ec2::wait_for_snapshots(&ctx.ui, destination, what, &in_flight, policy).await?;
         failures.extend(failed);
@@ -402,29 +394,9 @@ async fn start_copy(
     copy: &CopyPlan,
     completion_minutes: Option<i32>,
 ) -> Result<String> {
-    let (src, dst) = (ctx.scenario.source.code, ctx.scenario.destination.code);
+    let src = ctx.scenario.source.code;
     // Sent to AWS: English whatever the learner's language.
     let description = format!("{} (copy of {} from {src})", copy.name, copy.source.id);
-    let mut command = vec![
-        "ec2".to_string(),
-        "copy-snapshot".into(),
-        "--region".into(),
-        dst.into(),
-        "--source-region".into(),
-        src.into(),
-        "--source-snapshot-id".into(),
-        copy.source.id.clone(),
-        "--encrypted".into(),
-        "--kms-key-id".into(),
-        copy.key.arn.clone(),
-        "--description".into(),
-        description.clone(),
-    ];
-    command.extend(cli::ec2_tags("snapshot", LAB_ID, &copy.name));
-    if let Some(minutes) = completion_minutes {
-        command.extend(["--completion-duration-minutes".to_string(), minutes.to_string()]);
-    }
-    ctx.ui.cli(&[cli::aws(&command)]);
     let output = destination
         .copy_snapshot()
         .source_region(src)
