@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::fmt;
 
 /// The three kinds of KMS key the walkthrough compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "kebab-case")]
 pub enum KeyKind {
     /// `aws/ebs`: made and rotated by AWS, free, cannot be deleted.
@@ -31,7 +31,7 @@ impl KeyKind {
 
     /// A short name in English: for what is sent to AWS (descriptions), where the language of
     /// one run must not leak in.
-    pub fn describe(self) -> &'static str {
+    pub fn english_label(self) -> &'static str {
         match self {
             // english-only: sent to AWS in key descriptions; Display gives the learner's language
             KeyKind::AwsManaged => "AWS managed",
@@ -43,11 +43,11 @@ impl KeyKind {
     }
 }
 
-/// The learner's language; use [`KeyKind::describe`] for text sent to AWS.
+/// The learner's language; use [`KeyKind::english_label`] for text sent to AWS.
 impl fmt::Display for KeyKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(crate::text::pick(
-            self.describe(),
+            self.english_label(),
             match self {
                 KeyKind::AwsManaged => "AWS マネージド",
                 KeyKind::SingleRegion => "カスタマーマネージド、単一リージョン",

@@ -481,7 +481,7 @@ async fn ensure_aws_ebs(ui: &Ui, kms: &Client, region: &RegionInfo, exists: bool
 
 /// The description CreateKey gives a key (sent to AWS: English in every language).
 fn key_description(wanted: &ScenarioKey) -> String {
-    format!("ebs-kms-labs {LAB_ID}: {} key {} for the EBS lab", wanted.kind.describe(), wanted.short_alias())
+    format!("ebs-kms-labs {LAB_ID}: {} key {} for the EBS lab", wanted.kind.english_label(), wanted.short_alias())
 }
 
 /// Makes (or reuses) a single-region key or the multi-region primary, and its alias; returns its id.

@@ -511,7 +511,7 @@ fn matrix(plans: &[CopyPlan], report: &Report) -> Report {
     let kinds = KeyKind::ALL.map(|kind| kind.to_string());
     let mut columns = vec![MATRIX_CORNER];
     // JSON keys come from the English header, whatever the learner's language.
-    columns.extend(KeyKind::ALL.iter().zip(&kinds).map(|(kind, shown)| (kind.describe(), shown.as_str())));
+    columns.extend(KeyKind::ALL.iter().zip(&kinds).map(|(kind, shown)| (kind.english_label(), shown.as_str())));
     let mut table =
         Report::new("matrix", tr!("Cross-type copy matrix", "キーの種類をまたぐコピーのマトリックス"), &columns);
     for source_kind in KeyKind::ALL {
