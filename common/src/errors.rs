@@ -1,5 +1,13 @@
 //! Errors a learner can act on: AWS errors with code, message and request id; usage errors;
 //! refusals; failed verification. Each maps to its own exit code and gets a hint.
+//!
+//! The error types derive `std::error::Error` with `thiserror`; none has a source. Their texts
+//! are in the learner's language, chosen at run time, so those built with `tr!` are formatted
+//! when displayed (`#[error("{}", ...)]` calls `tr!` or a function here), not fixed at compile time.
+//!
+//! This module names no endpoint: `session` imports it (for `AwsResultExt`, `CredentialsMissing`,
+//! `error_chain`), so the one endpoint-specific hint comes through [`UnreachableHint`], which
+//! `session::Endpoint` implements.
 
 use crate::text::pick;
 use crate::tr;
@@ -8,6 +16,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use std::fmt;
 use std::process::ExitCode;
+use thiserror::Error;
 
 /// Exit codes, documented in the README: scripts can tell the outcomes apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,47 +43,34 @@ impl From<ExitStatus> for ExitCode {
 }
 
 /// The arguments or the situation need the user to change how they run the lab.
-#[derive(Debug)]
+#[derive(Debug, Error)]
+#[error("{0}")]
 pub struct UsageError(pub String);
 
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-impl std::error::Error for UsageError {}
-
 /// The account's state stops the lab (conflict, missing prerequisite); `hint` says the way out.
-#[derive(Debug)]
+#[derive(Debug, Error)]
+#[error("{reason}")]
 pub struct Refusal {
     pub reason: String,
     pub hint: String,
 }
 
-impl fmt::Display for Refusal {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.reason)
-    }
-}
-impl std::error::Error for Refusal {}
-
 /// Some verification checks failed; the table above the error shows which.
-#[derive(Debug)]
+#[derive(Debug, Error)]
+// thiserror with a function: the text is chosen by language when displayed.
+#[error("{}", verification_failed_text(self))]
 pub struct VerificationFailed {
     pub failed: usize,
     pub total: usize,
 }
 
-impl fmt::Display for VerificationFailed {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (failed, total) = (self.failed, self.total);
-        f.write_str(&tr!(
-            "verification failed: {failed} of {total} checks did not pass (marked ✗ above)",
-            "検証に失敗しました: {total} 件のチェックのうち {failed} 件が通りませんでした (上の表の ✗ の行)"
-        ))
-    }
+fn verification_failed_text(error: &VerificationFailed) -> String {
+    let (failed, total) = (error.failed, error.total);
+    tr!(
+        "verification failed: {failed} of {total} checks did not pass (marked ✗ above)",
+        "検証に失敗しました: {total} 件のチェックのうち {failed} 件が通りませんでした (上の表の ✗ の行)"
+    )
 }
-impl std::error::Error for VerificationFailed {}
 
 /// What went wrong in one AWS call.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -90,7 +86,11 @@ pub enum AwsFailure {
 }
 
 /// One failed AWS call: which operation, and what went wrong.
-#[derive(Debug, Clone)]
+///
+/// thiserror derives `Error`; `Display` stays hand-written below: the text is a match over the
+/// four kinds of failure with an optional request-id suffix, each in two languages, which an
+/// `#[error(...)]` attribute could only hand to a function holding the same match.
+#[derive(Debug, Clone, Error)]
 pub struct AwsError {
     /// `service:Operation`, e.g. `kms:CreateKey`.
     pub operation: &'static str,
@@ -189,7 +189,6 @@ impl fmt::Display for AwsError {
         }
     }
 }
-impl std::error::Error for AwsError {}
 
 /// `.aws("kms:CreateKey")` turns an SDK result into one whose error keeps code and message.
 pub trait AwsResultExt<T> {
@@ -205,67 +204,17 @@ where
     }
 }
 
-/// Where requests go: AWS itself, or an endpoint set by `AWS_ENDPOINT_URL` (or a profile).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Endpoint {
-    Aws,
-    /// A loopback endpoint: the local emulator.
-    Local(String),
-    /// Some other endpoint the user configured.
-    Custom(String),
-}
-
-impl Endpoint {
-    /// Classifies an endpoint URL.
-    pub fn from_url(url: Option<&str>) -> Self {
-        match url {
-            None => Endpoint::Aws,
-            Some(url) => {
-                let host = url.split("://").nth(1).unwrap_or(url).split(['/', ':']).next().unwrap_or("");
-                if host == "localhost" || host.starts_with("127.") || host == "[" || url.contains("[::1]") {
-                    Endpoint::Local(url.to_string())
-                } else {
-                    Endpoint::Custom(url.to_string())
-                }
-            }
-        }
-    }
-
-    /// The endpoint from the environment: the EC2 or KMS override first, then the global one.
-    pub fn from_env() -> Self {
-        let url = ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL"]
-            .into_iter()
-            .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()));
-        Endpoint::from_url(url.as_deref())
-    }
-
-    pub fn is_local(&self) -> bool {
-        matches!(self, Endpoint::Local(_))
-    }
+/// What to tell a learner whose request got no answer (unreachable or timed out): it depends on
+/// where requests go, so `session::Endpoint` says it.
+pub trait UnreachableHint {
+    fn unreachable_hint(&self) -> String;
 }
 
 /// What to tell a learner about an AWS failure (FACTS.md, "Errors a learner meets").
-pub fn hint_for(error: &AwsError, endpoint: &Endpoint) -> Option<String> {
+pub fn hint_for(error: &AwsError, endpoint: &dyn UnreachableHint) -> Option<String> {
     let operation = error.operation;
     let text = match &error.failure {
-        AwsFailure::Unreachable { .. } | AwsFailure::Timeout { .. } => match endpoint {
-            Endpoint::Local(url) => tr!(
-                "nothing answers at {url}. Start the local emulator with `scripts/emulator.sh start` \
-                 (then `eval \"$(scripts/emulator.sh env)\"`), or unset AWS_ENDPOINT_URL to use AWS",
-                "{url} から応答がありません。`scripts/emulator.sh start` でローカルエミュレーターを起動し、\
-                 続けて `eval \"$(scripts/emulator.sh env)\"` を実行してください。AWS を使う場合は AWS_ENDPOINT_URL を解除してください"
-            ),
-            Endpoint::Custom(url) => tr!(
-                "check that the endpoint {url} is up, or unset AWS_ENDPOINT_URL to use AWS",
-                "エンドポイント {url} が動いているか確認してください。AWS を使う場合は AWS_ENDPOINT_URL を解除してください"
-            ),
-            Endpoint::Aws => tr!(
-                "check your network connection; if you meant to use the local emulator, run \
-                 `eval \"$(scripts/emulator.sh env)\"` first",
-                "ネットワーク接続を確認してください。ローカルエミュレーターを使うつもりだった場合は、\
-                 先に `eval \"$(scripts/emulator.sh env)\"` を実行してください"
-            ),
-        },
+        AwsFailure::Unreachable { .. } | AwsFailure::Timeout { .. } => endpoint.unreachable_hint(),
         AwsFailure::Other { detail } if detail.contains("credentials") => no_credentials_hint(),
         AwsFailure::Other { .. } => return None,
         AwsFailure::Service { code, .. } => match code.as_str() {
@@ -361,27 +310,20 @@ pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
 }
 
 /// No credentials could be resolved.
-#[derive(Debug)]
+#[derive(Debug, Error)]
+// thiserror with a function: the text is chosen by language when displayed.
+#[error("{}", credentials_missing_text(&self.0))]
 pub struct CredentialsMissing(pub String);
 
-impl fmt::Display for CredentialsMissing {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let detail = &self.0;
-        f.write_str(&tr!("could not load AWS credentials: {detail}", "AWS の認証情報を読み込めませんでした: {detail}"))
-    }
+fn credentials_missing_text(detail: &str) -> String {
+    tr!("could not load AWS credentials: {detail}", "AWS の認証情報を読み込めませんでした: {detail}")
 }
-impl std::error::Error for CredentialsMissing {}
 
 /// The user pressed Ctrl-C.
-#[derive(Debug)]
+#[derive(Debug, Error)]
+// thiserror with `tr!` in the attribute: the text is chosen by language when displayed.
+#[error("{}", tr!("interrupted", "中断しました"))]
 pub struct Interrupted;
-
-impl fmt::Display for Interrupted {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&tr!("interrupted", "中断しました"))
-    }
-}
-impl std::error::Error for Interrupted {}
 
 /// The label before an error on stderr: `error: `.
 pub fn error_label() -> &'static str {
@@ -389,7 +331,7 @@ pub fn error_label() -> &'static str {
 }
 
 /// Renders an error chain for stderr: the error, its causes, and a hint where one is known.
-pub fn render(error: &anyhow::Error, endpoint: &Endpoint) -> String {
+pub fn render(error: &anyhow::Error, endpoint: &dyn UnreachableHint) -> String {
     let mut text = format!("{}{error}", error_label());
     for cause in error.chain().skip(1) {
         text.push_str(&format!("\n  {}{cause}", pick("caused by: ", "原因: ")));
@@ -416,6 +358,15 @@ mod tests {
     use super::*;
     use anyhow::Context;
 
+    /// An endpoint for these tests; `session`'s tests check the real hints of `Endpoint`.
+    struct TestEndpoint;
+
+    impl UnreachableHint for TestEndpoint {
+        fn unreachable_hint(&self) -> String {
+            "start the test endpoint".into()
+        }
+    }
+
     fn service(code: &str) -> AwsError {
         AwsError {
             operation: "kms:CreateKey",
@@ -431,7 +382,7 @@ mod tests {
     fn aws_errors_render_with_code_message_request_id_context_and_hint() {
         let error = anyhow::Error::new(service("AccessDeniedException"))
             .context("creating key Single-region-key in Tokyo (ap-northeast-1)");
-        let text = render(&error, &Endpoint::Aws);
+        let text = render(&error, &TestEndpoint);
         assert!(text.starts_with("error: creating key Single-region-key in Tokyo (ap-northeast-1)"), "{text}");
         assert!(
             text.contains("kms:CreateKey failed: AccessDeniedException: User is not authorized (request id req-123)"),
@@ -443,27 +394,31 @@ mod tests {
     }
 
     #[test]
-    fn unreachable_local_endpoint_says_how_to_start_the_emulator() {
+    fn unreachable_endpoints_get_the_endpoints_hint() {
         let error = AwsError {
             operation: "sts:GetCallerIdentity",
             failure: AwsFailure::Unreachable { detail: "Connection refused".into() },
         };
-        let hint = hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000"))).unwrap();
-        assert!(hint.contains("scripts/emulator.sh start"), "{hint}");
-        let hint = hint_for(&error, &Endpoint::Aws).unwrap();
-        assert!(hint.contains("network"), "{hint}");
+        assert_eq!(hint_for(&error, &TestEndpoint).as_deref(), Some("start the test endpoint"));
+        let text = render(&anyhow::Error::new(error), &TestEndpoint);
+        assert!(text.ends_with("\n  hint: start the test endpoint"), "{text}");
     }
 
     #[test]
-    fn endpoints_are_classified() {
-        assert_eq!(Endpoint::from_url(None), Endpoint::Aws);
-        assert!(Endpoint::from_url(Some("http://localhost:5000")).is_local());
-        assert!(Endpoint::from_url(Some("http://127.0.0.1:5000/")).is_local());
-        assert!(Endpoint::from_url(Some("http://[::1]:5000")).is_local());
+    fn error_texts_are_the_messages_themselves() {
+        assert_eq!(UsageError("needs --yes".into()).to_string(), "needs --yes");
+        assert_eq!(Refusal { reason: "taken".into(), hint: "use a prefix".into() }.to_string(), "taken");
         assert_eq!(
-            Endpoint::from_url(Some("https://kms.example.com")),
-            Endpoint::Custom("https://kms.example.com".into())
+            VerificationFailed { failed: 1, total: 6 }.to_string(),
+            "verification failed: 1 of 6 checks did not pass (marked ✗ above)"
         );
+        assert_eq!(
+            CredentialsMissing("no providers".into()).to_string(),
+            "could not load AWS credentials: no providers"
+        );
+        assert_eq!(Interrupted.to_string(), "interrupted");
+        let error = anyhow::Error::new(Interrupted);
+        assert!(error.chain().nth(1).is_none(), "no source");
     }
 
     #[test]
@@ -473,13 +428,13 @@ mod tests {
         let refused: anyhow::Result<()> = Err(Refusal { reason: "taken".into(), hint: "use a prefix".into() }.into());
         let refused = refused.context("planning keys").unwrap_err();
         assert_eq!(exit_status_for(&refused), ExitStatus::Refused);
-        assert!(render(&refused, &Endpoint::Aws).contains("hint: use a prefix"));
+        assert!(render(&refused, &TestEndpoint).contains("hint: use a prefix"));
         let failed = anyhow::Error::new(VerificationFailed { failed: 1, total: 6 });
         assert_eq!(exit_status_for(&failed), ExitStatus::VerificationFailed);
         assert_eq!(exit_status_for(&anyhow::anyhow!("disk full")), ExitStatus::Failure);
         let missing = anyhow::Error::new(CredentialsMissing("no providers".into()));
         assert_eq!(exit_status_for(&missing), ExitStatus::Aws);
-        assert!(render(&missing, &Endpoint::Aws).contains("aws configure"));
+        assert!(render(&missing, &TestEndpoint).contains("aws configure"));
     }
 
     #[test]
@@ -494,7 +449,7 @@ mod tests {
             ("KMSInvalidStateException", "disabled or pending deletion"),
         ];
         for (code, expected) in cases {
-            let hint = hint_for(&service(code), &Endpoint::Aws).unwrap_or_default();
+            let hint = hint_for(&service(code), &TestEndpoint).unwrap_or_default();
             assert!(hint.contains(expected), "{code}: {hint}");
         }
     }
@@ -506,13 +461,13 @@ mod tests {
         let aws = AwsError::from_sdk("kms:DescribeKey", &error);
         assert!(matches!(aws.failure, AwsFailure::Timeout { .. }), "{aws:?}");
         assert!(aws.to_string().starts_with("kms:DescribeKey timed out"), "{aws}");
-        assert!(hint_for(&aws, &Endpoint::from_url(Some("http://127.0.0.1:5000"))).unwrap().contains("emulator"));
+        assert_eq!(hint_for(&aws, &TestEndpoint).as_deref(), Some("start the test endpoint"));
     }
 
     #[test]
     fn unknown_codes_still_render_code_and_message_without_a_hint() {
         let error = service("SomethingNew");
-        assert!(hint_for(&error, &Endpoint::Aws).is_none());
+        assert!(hint_for(&error, &TestEndpoint).is_none());
         assert!(error.to_string().contains("SomethingNew: User is not authorized"));
     }
 }

@@ -1,10 +1,10 @@
 //! The one place that builds AWS SDK clients: the standard credential chain (or a profile),
 //! the latest behaviour version, standard retries, `AWS_ENDPOINT_URL`, one EC2 and one KMS
-//! client per region, and who the caller is.
+//! client per region, and who the caller is; and [`Endpoint`], where requests go.
 
 use crate::api_log::{ApiLog, CliSink};
 use crate::args::CommonArgs;
-use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, Endpoint};
+use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, UnreachableHint};
 use crate::regions::RegionInfo;
 use crate::scenario::Side;
 use crate::tr;
@@ -12,6 +12,69 @@ use anyhow::{Context, Result};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
+
+/// Where requests go: AWS itself, or an endpoint set by `AWS_ENDPOINT_URL` (or a profile).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    Aws,
+    /// A loopback endpoint: the local emulator.
+    Local(String),
+    /// Some other endpoint the user configured.
+    Custom(String),
+}
+
+impl Endpoint {
+    /// Classifies an endpoint URL.
+    pub fn from_url(url: Option<&str>) -> Self {
+        match url {
+            None => Endpoint::Aws,
+            Some(url) => {
+                let host = url.split("://").nth(1).unwrap_or(url).split(['/', ':']).next().unwrap_or("");
+                if host == "localhost" || host.starts_with("127.") || host == "[" || url.contains("[::1]") {
+                    Endpoint::Local(url.to_string())
+                } else {
+                    Endpoint::Custom(url.to_string())
+                }
+            }
+        }
+    }
+
+    /// The endpoint from the environment: the EC2 or KMS override first, then the global one.
+    pub fn from_env() -> Self {
+        let url = ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL"]
+            .into_iter()
+            .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()));
+        Endpoint::from_url(url.as_deref())
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(self, Endpoint::Local(_))
+    }
+}
+
+/// The hint `errors::render` gives when a request got no answer (unreachable or timed out).
+impl UnreachableHint for Endpoint {
+    fn unreachable_hint(&self) -> String {
+        match self {
+            Endpoint::Local(url) => tr!(
+                "nothing answers at {url}. Start the local emulator with `scripts/emulator.sh start` \
+                 (then `eval \"$(scripts/emulator.sh env)\"`), or unset AWS_ENDPOINT_URL to use AWS",
+                "{url} から応答がありません。`scripts/emulator.sh start` でローカルエミュレーターを起動し、\
+                 続けて `eval \"$(scripts/emulator.sh env)\"` を実行してください。AWS を使う場合は AWS_ENDPOINT_URL を解除してください"
+            ),
+            Endpoint::Custom(url) => tr!(
+                "check that the endpoint {url} is up, or unset AWS_ENDPOINT_URL to use AWS",
+                "エンドポイント {url} が動いているか確認してください。AWS を使う場合は AWS_ENDPOINT_URL を解除してください"
+            ),
+            Endpoint::Aws => tr!(
+                "check your network connection; if you meant to use the local emulator, run \
+                 `eval \"$(scripts/emulator.sh env)\"` first",
+                "ネットワーク接続を確認してください。ローカルエミュレーターを使うつもりだった場合は、\
+                 先に `eval \"$(scripts/emulator.sh env)\"` を実行してください"
+            ),
+        }
+    }
+}
 
 /// The EC2 and KMS clients of one region.
 #[derive(Clone, Debug)]
@@ -139,4 +202,45 @@ async fn caller_identity(config: &SdkConfig, region: &'static RegionInfo, log: &
         identity.account().map_or_else(|| tr!("(unknown account)", "(不明なアカウント)"), str::to_string),
         identity.arn().map_or_else(|| tr!("(unknown caller)", "(不明な呼び出し元)"), str::to_string),
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::errors::{hint_for, AwsError, AwsFailure};
+
+    #[test]
+    fn endpoints_are_classified() {
+        assert_eq!(Endpoint::from_url(None), Endpoint::Aws);
+        assert!(Endpoint::from_url(Some("http://localhost:5000")).is_local());
+        assert!(Endpoint::from_url(Some("http://127.0.0.1:5000/")).is_local());
+        assert!(Endpoint::from_url(Some("http://[::1]:5000")).is_local());
+        assert_eq!(
+            Endpoint::from_url(Some("https://kms.example.com")),
+            Endpoint::Custom("https://kms.example.com".into())
+        );
+    }
+
+    #[test]
+    fn unreachable_local_endpoint_says_how_to_start_the_emulator() {
+        let error = AwsError {
+            operation: "sts:GetCallerIdentity",
+            failure: AwsFailure::Unreachable { detail: "Connection refused".into() },
+        };
+        let hint = hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000"))).unwrap();
+        assert!(hint.contains("scripts/emulator.sh start"), "{hint}");
+        let hint = hint_for(&error, &Endpoint::Aws).unwrap();
+        assert!(hint.contains("network"), "{hint}");
+        let hint = hint_for(&error, &Endpoint::from_url(Some("https://kms.example.com"))).unwrap();
+        assert!(hint.contains("https://kms.example.com is up"), "{hint}");
+    }
+
+    #[test]
+    fn timeouts_at_the_emulator_point_to_the_emulator() {
+        let error = AwsError {
+            operation: "kms:DescribeKey",
+            failure: AwsFailure::Timeout { detail: "operation timed out after 3s".into() },
+        };
+        assert!(hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000"))).unwrap().contains("emulator"));
+    }
 }

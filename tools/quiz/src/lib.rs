@@ -7,8 +7,9 @@
 use anyhow::{bail, Context, Result};
 use clap::Parser;
 use common::args::OutputFormat;
-use common::errors::{exit_status_for, render, Endpoint, ExitStatus, UsageError};
+use common::errors::{exit_status_for, render, ExitStatus, UsageError};
 use common::facts;
+use common::session::Endpoint;
 use common::tr;
 use common::ui::{Report, Ui};
 use serde::Deserialize;
