@@ -7,7 +7,7 @@
 
 use crate::errors::{AwsError, AwsResultExt};
 use crate::regions::RegionInfo;
-use crate::scenario::{KeyKind, ScenarioKey, AWS_EBS_ALIAS};
+use crate::scenario::{KeyKind, ScenarioKey, Side, AWS_EBS_ALIAS};
 use crate::session::{RegionClients, Session};
 use crate::tags;
 use crate::tr;
@@ -49,6 +49,46 @@ pub fn multi_region_role(key_arn: &str, primary_arn: &str) -> Option<MultiRegion
     Some(if own == primary { MultiRegionRole::Primary } else { MultiRegionRole::Replica })
 }
 
+/// Whether, and why, a key is the labs'.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub enum Ownership {
+    #[default]
+    NotLabs,
+    /// The key carries the ownership tags itself.
+    Tagged(LabTags),
+    /// A replica whose own tags do not show ownership (the emulator drops a replica's tags), of
+    /// a primary that carries them: these are the primary's tags.
+    ReplicaOfLabPrimary(LabTags),
+}
+
+impl Ownership {
+    pub fn is_labs(&self) -> bool {
+        !matches!(self, Ownership::NotLabs)
+    }
+
+    fn tags(&self) -> Option<&LabTags> {
+        match self {
+            Ownership::NotLabs => None,
+            Ownership::Tagged(tags) | Ownership::ReplicaOfLabPrimary(tags) => Some(tags),
+        }
+    }
+
+    /// The lab that made the key, from its step tag (or its primary's).
+    pub fn step(&self) -> Option<&str> {
+        self.tags()?.step.as_deref()
+    }
+
+    /// The role the key plays, as shown to learners: the role tag, marked `(replica)` when it is
+    /// the primary's.
+    pub fn role_label(&self) -> Option<String> {
+        match self {
+            Ownership::NotLabs => None,
+            Ownership::Tagged(tags) => tags.role.clone(),
+            Ownership::ReplicaOfLabPrimary(tags) => tags.role.as_ref().map(|role| format!("{role} (replica)")),
+        }
+    }
+}
+
 /// What the labs know about one KMS key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KeyInfo {
@@ -65,10 +105,9 @@ pub struct KeyInfo {
     pub primary_arn: Option<String>,
     /// Regions holding replicas of this key (as the primary reports them).
     pub replica_regions: Vec<String>,
-    /// The `ebs-kms-labs:role` tag: the alias the labs meant the key to have.
-    pub role_tag: Option<String>,
-    /// Made by the labs: carries the ownership tags, or is a replica of a key that does.
-    pub owned: bool,
+    /// Whether, and why, the key is the labs': it carries the ownership tags, or is a replica
+    /// of a key that does.
+    pub ownership: Ownership,
     pub deletion_date: Option<String>,
 }
 
@@ -97,16 +136,14 @@ impl KeyInfo {
             replica_regions: config
                 .map(|c| c.replica_keys().iter().filter_map(|r| r.region().map(str::to_string)).collect())
                 .unwrap_or_default(),
-            role_tag: None,
-            owned: false,
+            ownership: Ownership::NotLabs,
             deletion_date: metadata.deletion_date().map(|date| date.to_string()),
         }
     }
 
-    /// This key, marked lab-owned with its role tag.
-    fn owned(mut self, role: Option<String>) -> KeyInfo {
-        self.owned = true;
-        self.role_tag = role;
+    /// This key, marked as the labs' (or not).
+    fn owned_as(mut self, ownership: Ownership) -> KeyInfo {
+        self.ownership = ownership;
         self
     }
 
@@ -162,6 +199,14 @@ impl KeyInfo {
     }
 }
 
+/// Whether a search of the lab's keys also describes the AWS managed key `aws/ebs` (the labs
+/// that use or show it do; cleanup, which never touches it, does not).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AwsEbs {
+    Describe,
+    Skip,
+}
+
 /// The lab-relevant keys of one region.
 #[derive(Debug, Clone)]
 pub struct RegionKeys {
@@ -181,11 +226,11 @@ impl RegionKeys {
     /// never made; cleanup removes them all). Each key's describe follows its own tag read, and
     /// `aws/ebs` is described meanwhile.
     pub async fn discover(kms: &Client, region: &'static RegionInfo) -> Result<RegionKeys> {
-        RegionKeys::discover_with(kms, region, true).await
+        RegionKeys::discover_with(kms, region, AwsEbs::Describe).await
     }
 
-    /// [`RegionKeys::discover`], describing `aws/ebs` only `with_aws_ebs` (cleanup never uses it).
-    pub async fn discover_with(kms: &Client, region: &'static RegionInfo, with_aws_ebs: bool) -> Result<RegionKeys> {
+    /// [`RegionKeys::discover`], describing `aws/ebs` or not.
+    pub async fn discover_with(kms: &Client, region: &'static RegionInfo, aws_ebs: AwsEbs) -> Result<RegionKeys> {
         let context = || tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中");
         let (aliases, key_ids) =
             futures::try_join!(list_aliases(kms, region.code), list_key_ids(kms)).with_context(context)?;
@@ -201,18 +246,18 @@ impl RegionKeys {
             .map(|key_id| {
                 let aliases = &aliases;
                 async move {
-                    match lab_role_of(kms, &key_id).await? {
+                    match lab_tags_of(kms, &key_id).await? {
                         None => Ok(None),
-                        Some(role) => {
-                            Ok(describe(kms, region.code, &key_id, aliases).await?.map(|key| key.owned(role)))
-                        }
+                        Some(tags) => Ok(describe(kms, region.code, &key_id, aliases)
+                            .await?
+                            .map(|key| key.owned_as(Ownership::Tagged(tags)))),
                     }
                 }
             })
             .buffer_unordered(DISCOVERY_CONCURRENCY)
             .try_filter_map(|found: Option<KeyInfo>| async move { Ok::<_, AwsError>(found) })
             .try_collect::<Vec<KeyInfo>>();
-        let aws_ebs = describe_aws_ebs(kms, region.code, &aliases, with_aws_ebs);
+        let aws_ebs = describe_aws_ebs(kms, region.code, &aliases, aws_ebs);
         let (owned, aws_ebs) = futures::try_join!(owned, aws_ebs).with_context(context)?;
         Ok(RegionKeys::new(region, aliases, owned, aws_ebs))
     }
@@ -237,20 +282,23 @@ impl RegionKeys {
         let owned = futures::future::try_join_all(targets.iter().map(|key_id| {
             let aliases = &aliases;
             async move {
-                let (role, key) =
-                    futures::try_join!(lab_role_of(kms, key_id), describe(kms, region.code, key_id, aliases))?;
+                let (tags, key) =
+                    futures::try_join!(lab_tags_of(kms, key_id), describe(kms, region.code, key_id, aliases))?;
                 let Some(key) = key else { return Ok(None) };
-                let role = match (role, primary_kms) {
-                    (Some(role), _) => Some(role),
+                let ownership = match (tags, primary_kms) {
+                    (Some(tags), _) => Ownership::Tagged(tags),
                     (None, Some(primary_kms)) if key.multi_region == Some(MultiRegionRole::Replica) => {
-                        lab_role_of(primary_kms, key_id).await?.map(|role| role.map(|r| format!("{r} (replica)")))
+                        lab_tags_of(primary_kms, key_id)
+                            .await?
+                            .map_or(Ownership::NotLabs, Ownership::ReplicaOfLabPrimary)
                     }
-                    (None, _) => None,
+                    (None, _) => Ownership::NotLabs,
                 };
-                Ok::<_, AwsError>(role.map(|role| key.owned(role)))
+                Ok::<_, AwsError>(ownership.is_labs().then(|| key.owned_as(ownership)))
             }
         }));
-        let needs_aws_ebs = wanted.iter().any(|key| key.kind == KeyKind::AwsManaged);
+        let needs_aws_ebs =
+            if wanted.iter().any(|key| key.kind == KeyKind::AwsManaged) { AwsEbs::Describe } else { AwsEbs::Skip };
         let aws_ebs = describe_aws_ebs(kms, region.code, &aliases, needs_aws_ebs);
         let (owned, aws_ebs) = futures::try_join!(owned, aws_ebs).with_context(context)?;
         Ok(RegionKeys::new(region, aliases, owned.into_iter().flatten().collect(), aws_ebs))
@@ -266,30 +314,34 @@ impl RegionKeys {
 
     /// The same keys described afresh, with the aliases listed again: for checking what a lab
     /// just changed. `more` are keys made since (id, role tag); ownership is known already, so
-    /// no tags are read. `aws/ebs` is described with `with_aws_ebs` only (describing it by its
+    /// no tags are read. `aws/ebs` is described when asked only (describing it by its
     /// alias creates it where it does not exist yet).
     pub async fn refresh(
         &self,
         kms: &Client,
         more: &[(String, Option<String>)],
-        with_aws_ebs: bool,
+        aws_ebs: AwsEbs,
     ) -> Result<RegionKeys> {
         let region = self.region;
         let context =
             || tr!("describing the lab's KMS keys in {region} again", "{region} でラボの KMS キーを改めて確認中");
-        let mut known: Vec<(String, Option<String>)> =
-            self.owned.iter().map(|key| (key.key_id.clone(), key.role_tag.clone())).collect();
-        known.extend(more.iter().filter(|(id, _)| self.owned_key(id).is_none()).cloned());
+        let mut known: Vec<(String, Ownership)> =
+            self.owned.iter().map(|key| (key.key_id.clone(), key.ownership.clone())).collect();
+        known.extend(
+            more.iter()
+                .filter(|(id, _)| self.owned_key(id).is_none())
+                .map(|(id, role)| (id.clone(), Ownership::Tagged(LabTags { role: role.clone(), step: None }))),
+        );
         let no_aliases = BTreeMap::new();
-        let described = futures::future::try_join_all(known.iter().map(|(key_id, role)| {
+        let described = futures::future::try_join_all(known.iter().map(|(key_id, ownership)| {
             let no_aliases = &no_aliases;
             async move {
                 let key = describe(kms, region.code, key_id, no_aliases).await?;
-                Ok::<_, AwsError>(key.map(|key| key.owned(role.clone())))
+                Ok::<_, AwsError>(key.map(|key| key.owned_as(ownership.clone())))
             }
         }));
         let aws_ebs = async {
-            if with_aws_ebs {
+            if aws_ebs == AwsEbs::Describe {
                 describe(kms, region.code, AWS_EBS_ALIAS, &no_aliases).await
             } else {
                 Ok(None)
@@ -314,7 +366,7 @@ impl RegionKeys {
         mut owned: Vec<KeyInfo>,
         aws_ebs: Option<KeyInfo>,
     ) -> RegionKeys {
-        owned.sort_by(|a, b| a.role_tag.cmp(&b.role_tag).then(a.key_id.cmp(&b.key_id)));
+        owned.sort_by(|a, b| a.ownership.role_label().cmp(&b.ownership.role_label()).then(a.key_id.cmp(&b.key_id)));
         RegionKeys { region, aliases, owned, aws_ebs }
     }
 
@@ -367,18 +419,18 @@ impl LabKeys {
 
     /// The same, given the two regions' clients.
     pub async fn discover_in(source_clients: &RegionClients, destination_clients: &RegionClients) -> Result<LabKeys> {
-        LabKeys::discover_in_with(source_clients, destination_clients, true).await
+        LabKeys::discover_in_with(source_clients, destination_clients, AwsEbs::Describe).await
     }
 
-    /// [`LabKeys::discover_in`], describing `aws/ebs` only `with_aws_ebs`.
+    /// [`LabKeys::discover_in`], describing `aws/ebs` or not.
     pub async fn discover_in_with(
         source_clients: &RegionClients,
         destination_clients: &RegionClients,
-        with_aws_ebs: bool,
+        aws_ebs: AwsEbs,
     ) -> Result<LabKeys> {
         let (source, mut destination) = futures::try_join!(
-            RegionKeys::discover_with(&source_clients.kms, source_clients.region, with_aws_ebs),
-            RegionKeys::discover_with(&destination_clients.kms, destination_clients.region, with_aws_ebs),
+            RegionKeys::discover_with(&source_clients.kms, source_clients.region, aws_ebs),
+            RegionKeys::discover_with(&destination_clients.kms, destination_clients.region, aws_ebs),
         )?;
         let missing_replicas: Vec<String> = source
             .owned
@@ -399,12 +451,21 @@ impl LabKeys {
         }))
         .await?;
         for replica in replicas.into_iter().flatten() {
-            let role =
-                source.owned_key(&replica.key_id).and_then(|p| p.role_tag.clone()).map(|r| format!("{r} (replica)"));
-            destination.owned.push(replica.owned(role));
+            let primary_tags = source.owned_key(&replica.key_id).and_then(|primary| primary.ownership.tags().cloned());
+            destination.owned.push(replica.owned_as(Ownership::ReplicaOfLabPrimary(primary_tags.unwrap_or_default())));
         }
         Ok(LabKeys { source, destination })
     }
+}
+
+/// A customer managed key a lab made or chose in this run: described again by id, its
+/// ownership already known.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyInUse {
+    pub side: Side,
+    pub key_id: String,
+    /// The part it plays: the alias it is meant to have (its `ebs-kms-labs:role` tag).
+    pub role: String,
 }
 
 impl LabKeys {
@@ -413,17 +474,20 @@ impl LabKeys {
         &self,
         source_clients: &RegionClients,
         destination_clients: &RegionClients,
-        made: &[(crate::scenario::Side, String, Option<String>)],
-        with_aws_ebs: bool,
+        in_use: &[KeyInUse],
+        aws_ebs: AwsEbs,
     ) -> Result<LabKeys> {
-        use crate::scenario::Side;
         let more = |side: Side| -> Vec<(String, Option<String>)> {
-            made.iter().filter(|(s, _, _)| *s == side).map(|(_, id, role)| (id.clone(), role.clone())).collect()
+            in_use
+                .iter()
+                .filter(|key| key.side == side)
+                .map(|key| (key.key_id.clone(), Some(key.role.clone())))
+                .collect()
         };
         let (more_source, more_destination) = (more(Side::Source), more(Side::Destination));
         let (source, destination) = futures::try_join!(
-            self.source.refresh(&source_clients.kms, &more_source, with_aws_ebs),
-            self.destination.refresh(&destination_clients.kms, &more_destination, with_aws_ebs),
+            self.source.refresh(&source_clients.kms, &more_source, aws_ebs),
+            self.destination.refresh(&destination_clients.kms, &more_destination, aws_ebs),
         )?;
         Ok(LabKeys { source, destination })
     }
@@ -434,16 +498,16 @@ fn aliases_of(aliases: &BTreeMap<String, Option<String>>, key_id: &str) -> Vec<S
     aliases.iter().filter(|(_, target)| target.as_deref() == Some(key_id)).map(|(name, _)| name.clone()).collect()
 }
 
-/// `aws/ebs` when `wanted`, described when ListAliases shows it with a target (then describing
+/// `aws/ebs` when asked, described when ListAliases shows it with a target (then describing
 /// it creates nothing); `None` when it does not exist yet.
 async fn describe_aws_ebs(
     kms: &Client,
     region: &str,
     aliases: &BTreeMap<String, Option<String>>,
-    wanted: bool,
+    asked: AwsEbs,
 ) -> Result<Option<KeyInfo>, AwsError> {
     match aliases.get(AWS_EBS_ALIAS) {
-        Some(Some(_)) if wanted => describe(kms, region, AWS_EBS_ALIAS, aliases).await,
+        Some(Some(_)) if asked == AwsEbs::Describe => describe(kms, region, AWS_EBS_ALIAS, aliases).await,
         _ => Ok(None),
     }
 }
@@ -481,9 +545,16 @@ async fn list_key_ids(kms: &Client) -> Result<Vec<String>, AwsError> {
     Ok(keys.into_iter().filter_map(|key| key.key_id().map(str::to_string)).collect())
 }
 
-/// `Some(role)` when the key carries the ownership tags (`role` from its role tag); `None`
-/// when it does not, or when its tags cannot be read (a key we may not read is not ours).
-async fn lab_role_of(kms: &Client, key_id: &str) -> Result<Option<Option<String>>, AwsError> {
+/// The ownership tags' values on a lab key: its role in the scenario and the lab that made it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LabTags {
+    pub role: Option<String>,
+    pub step: Option<String>,
+}
+
+/// The lab tags when the key carries the ownership tags; `None` when it does not, or when its
+/// tags cannot be read (a key we may not read is not ours).
+async fn lab_tags_of(kms: &Client, key_id: &str) -> Result<Option<LabTags>, AwsError> {
     let tags = match kms.list_resource_tags().key_id(key_id).send().await.aws("kms:ListResourceTags") {
         Ok(output) => output.tags.unwrap_or_default(),
         Err(error) if matches!(error.code(), Some("AccessDeniedException" | "NotFoundException")) => return Ok(None),
@@ -493,7 +564,8 @@ async fn lab_role_of(kms: &Client, key_id: &str) -> Result<Option<Option<String>
     if !tags::is_owned(pairs()) {
         return Ok(None);
     }
-    Ok(Some(tags::value_of(pairs(), tags::ROLE_KEY).map(str::to_string)))
+    let value = |key: &str| tags::value_of(pairs(), key).map(str::to_string);
+    Ok(Some(LabTags { role: value(tags::ROLE_KEY), step: value(tags::STEP_KEY) }))
 }
 
 #[cfg(test)]

@@ -6,10 +6,13 @@
 
 pub mod api_log;
 pub mod args;
+pub mod cleanup;
 pub mod cli;
+pub mod context;
 pub mod ec2;
 pub mod errors;
 pub mod facts;
+pub mod inventory;
 pub mod kms;
 pub mod manifest;
 pub mod regions;
@@ -17,12 +20,12 @@ pub mod run;
 pub mod scenario;
 pub mod session;
 pub mod tags;
-pub mod teardown;
 pub mod text;
 pub mod ui;
 
+pub use context::LabContext;
 pub use errors::{AwsResultExt, ExitStatus};
-pub use run::{run_lab, LabContext};
+pub use run::run_lab;
 /// JSON values for `Ui::data`, so labs need no serde_json dependency of their own.
 pub use serde_json::Value as JsonValue;
 

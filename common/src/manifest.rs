@@ -6,6 +6,17 @@ use std::sync::OnceLock;
 /// The manifest's text, compiled in so every binary knows the whole course.
 pub const MANIFEST_TOML: &str = include_str!("../../labs/labs.toml");
 
+/// What a lab makes: how code finds "the lab that makes the keys" without naming a lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Makes {
+    Keys,
+    Volumes,
+    Snapshots,
+    /// The snapshots' copies in the destination region.
+    Copies,
+}
+
 /// One lab of the course, as the manifest describes it.
 #[derive(Debug, Clone, Deserialize)]
 pub struct LabInfo {
@@ -18,6 +29,12 @@ pub struct LabInfo {
     /// Ids of the labs that must have run first.
     #[serde(default)]
     pub needs: Vec<String>,
+    /// The resources this lab makes (none for cleanup and the tools).
+    #[serde(default)]
+    pub makes: Option<Makes>,
+    /// The lab that ends the course by removing what the others made (cleanup).
+    #[serde(default, rename = "final")]
+    pub is_final: bool,
 }
 
 impl LabInfo {
@@ -55,6 +72,24 @@ pub fn lab(id: &str) -> &'static LabInfo {
     labs().iter().chain(tools()).find(|lab| lab.id == id).unwrap_or_else(|| panic!("{id} is not in labs/labs.toml"))
 }
 
+/// The lab that makes `what`; panics when no lab does (a manifest error, caught by tests).
+pub fn lab_that_makes(what: Makes) -> &'static LabInfo {
+    labs()
+        .iter()
+        .find(|lab| lab.makes == Some(what))
+        .unwrap_or_else(|| panic!("no lab in labs/labs.toml makes {what:?}"))
+}
+
+/// The final lab, which removes what the others made.
+pub fn final_lab() -> &'static LabInfo {
+    labs().iter().find(|lab| lab.is_final).expect("labs/labs.toml marks one lab `final = true`")
+}
+
+/// The first lab of the course.
+pub fn first_lab() -> &'static LabInfo {
+    &labs()[0]
+}
+
 /// The lab that follows `id` in the course, if any.
 pub fn next_after(id: &str) -> Option<&'static LabInfo> {
     let all = labs();
@@ -83,6 +118,17 @@ mod tests {
                 assert!(matches!(needed, Some(n) if n < index), "{} needs unknown or later lab {need}", lab.id);
             }
         }
+    }
+
+    #[test]
+    fn each_kind_of_resource_has_one_maker_and_one_lab_is_final() {
+        for what in [Makes::Keys, Makes::Volumes, Makes::Snapshots, Makes::Copies] {
+            assert_eq!(labs().iter().filter(|lab| lab.makes == Some(what)).count(), 1, "{what:?}");
+            assert!(!lab_that_makes(what).is_final);
+        }
+        assert_eq!(labs().iter().filter(|lab| lab.is_final).count(), 1);
+        assert!(final_lab().makes.is_none());
+        assert!(tools().iter().all(|tool| tool.makes.is_none() && !tool.is_final));
     }
 
     #[test]

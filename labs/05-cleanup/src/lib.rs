@@ -1,10 +1,12 @@
-//! Lab 05, cleanup: the front end of `common::teardown`. Shows everything the labs made in both
+//! Lab 05, cleanup: the front end of `common::cleanup`. Shows everything the labs made in both
 //! regions with its monthly cost, asks, removes it in dependency order, and proves with a fresh
-//! inventory that nothing billable remains. Never touches what the labs did not make.
+//! inventory that nothing billable remains. Never touches what the labs did not make. The SDK
+//! calls (DeleteSnapshot, DeleteVolume, DeleteAlias, ScheduleKeyDeletion) are in
+//! `common::inventory`, shared with every lab's `--undo`.
 
 use anyhow::Result;
+use common::cleanup;
 use common::facts;
-use common::teardown;
 use common::tr;
 use common::LabContext;
 
@@ -37,5 +39,5 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         min = facts::KEY_DELETION_MIN_DAYS,
         max = facts::KEY_DELETION_MAX_DAYS
     ));
-    teardown::run(&ctx, None).await
+    cleanup::run(&ctx, None).await
 }

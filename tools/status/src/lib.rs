@@ -6,10 +6,10 @@
 use anyhow::Result;
 use common::ec2::{LabSnapshot, LabVolume};
 use common::facts;
+use common::inventory::{Found, ItemKind};
 use common::kms::KeyInfo;
-use common::manifest;
+use common::manifest::{self, Makes};
 use common::scenario::{KeyKind, Side};
-use common::teardown::{Found, ItemKind};
 use common::text::pick;
 use common::tr;
 use common::ui::Report;
@@ -74,19 +74,21 @@ pub fn lab_progress(ctx: &LabContext, found: &Found) -> Vec<(&'static manifest::
         .iter()
         .map(|lab| {
             let count = |present: &dyn Fn(KeyKind) -> bool| KeyKind::ALL.into_iter().filter(|k| present(*k)).count();
-            let progress = match lab.id.as_str() {
-                "01-keys" => {
+            let progress = match (lab.makes, lab.is_final) {
+                (Some(Makes::Keys), _) => {
                     let present = count(&|k| key(ctx, found, k, Side::Source).is_some())
                         + count(&|k| key(ctx, found, k, Side::Destination).is_some());
                     progress_of(present, 6)
                 }
-                "02-volumes" => progress_of(count(&|k| live_volume(ctx, found, k).is_some()), 3),
-                "03-snapshots" => {
+                (Some(Makes::Volumes), _) => progress_of(count(&|k| live_volume(ctx, found, k).is_some()), 3),
+                (Some(Makes::Snapshots), _) => {
                     progress_of(count(&|k| snapshot(ctx, found, k).is_some_and(|s| s.state == "completed")), 3)
                 }
-                "04-copy" => progress_of(count(&|k| copies(ctx, found, k).iter().any(|c| c.state == "completed")), 3),
-                "05-cleanup" if cleaned_up => Progress::Done,
-                _ => Progress::NotYet,
+                (Some(Makes::Copies), _) => {
+                    progress_of(count(&|k| copies(ctx, found, k).iter().any(|c| c.state == "completed")), 3)
+                }
+                (None, true) if cleaned_up => Progress::Done,
+                (None, _) => Progress::NotYet,
             };
             (lab, progress)
         })
@@ -95,7 +97,7 @@ pub fn lab_progress(ctx: &LabContext, found: &Found) -> Vec<(&'static manifest::
 
 /// The lab to run next: the first one not done; cleanup when 01–04 are done.
 pub fn next_lab(progress: &[(&'static manifest::LabInfo, Progress)]) -> Option<&'static manifest::LabInfo> {
-    if progress.iter().any(|(lab, p)| lab.id == "05-cleanup" && *p == Progress::Done) {
+    if progress.iter().any(|(lab, p)| lab.is_final && *p == Progress::Done) {
         return None;
     }
     progress.iter().find(|(_, p)| *p != Progress::Done).map(|(lab, _)| *lab)
@@ -164,7 +166,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
             "\nコースは完了し、後片付けも済んでいます。\n\
              ラボのキーは削除の保留中で、待機期間が終わると削除されます (その間、料金はかかりません)。\n\
              最初からやり直すには: {command}",
-            command = ctx.command_for("01-keys")
+            command = ctx.command_for(&manifest::first_lab().id)
         )),
     }
     ui.data(

@@ -1,7 +1,8 @@
-//! Teardown: the inventory of everything lab-owned in both regions, what each costs, and its
-//! removal in dependency order: copies in the destination, snapshots in the source, volumes,
-//! aliases, then keys (replica, primary, single-region) scheduled for deletion. Used by
-//! 05-cleanup, by every lab's `--undo`, and by tests to leave the emulator clean.
+//! The inventory of everything lab-owned in both regions (`Found`, `Inventory`), what each item
+//! costs, and the engine that removes items in dependency order (`execute`): copies in the
+//! destination, snapshots in the source, volumes, aliases, then keys (replica, primary,
+//! single-region) scheduled for deletion. The cleanup flow, status and the Ctrl-C report
+//! build on it; it names no lab (the manifest says which lab makes what).
 //!
 //! Safety: the inventory holds only resources with the ownership tags (a replica, when its
 //! primary has them; an alias, when its key is lab-owned). AWS managed keys are never touched.
@@ -9,10 +10,9 @@
 use crate::ec2::{self, LabSnapshot, LabVolume};
 use crate::errors::{AwsError, AwsResultExt};
 use crate::facts;
-use crate::kms::{KeyInfo, LabKeys, MultiRegionRole};
-use crate::manifest;
+use crate::kms::{AwsEbs, KeyInfo, LabKeys, MultiRegionRole};
+use crate::manifest::{self, Makes};
 use crate::regions::RegionInfo;
-use crate::run::LabContext;
 use crate::scenario::{Scenario, Side};
 use crate::session::{RegionClients, Session};
 use crate::text::{self, pick, Lang};
@@ -20,9 +20,6 @@ use crate::tr;
 use crate::ui::{Report, Ui};
 use anyhow::{Context, Result};
 use std::fmt;
-
-/// The lab that makes keys and aliases: undoing it removes everything.
-const KEYS_STEP: &str = "01-keys";
 
 /// What kind of resource an inventory item is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -91,12 +88,13 @@ impl Item {
     }
 
     fn from_snapshot(snapshot: &LabSnapshot, region: &'static RegionInfo, side: Side) -> Item {
-        let step = snapshot.step().unwrap_or("03-snapshots");
+        let maker = if side == Side::Source { Makes::Snapshots } else { Makes::Copies };
+        let step = snapshot.step().unwrap_or(&manifest::lab_that_makes(maker).id);
         Item::base(ItemKind::Snapshot, region, side, &snapshot.id, &snapshot.name, step, &snapshot.state)
     }
 
     fn from_volume(volume: &LabVolume, region: &'static RegionInfo, side: Side) -> Item {
-        let step = volume.step.as_deref().unwrap_or("02-volumes");
+        let step = volume.step.as_deref().unwrap_or(&manifest::lab_that_makes(Makes::Volumes).id);
         let mut item = Item::base(ItemKind::Volume, region, side, &volume.id, &volume.name, step, &volume.state);
         item.size_gib = volume.size_gib;
         item.attached = volume.attached;
@@ -104,8 +102,9 @@ impl Item {
     }
 
     fn from_key(key: &KeyInfo, region: &'static RegionInfo, side: Side) -> Item {
-        let name = key.role_tag.clone().unwrap_or_else(|| key.display_name().to_string());
-        let mut item = Item::base(ItemKind::Key, region, side, &key.key_id, &name, KEYS_STEP, key.state.as_str());
+        let name = key.ownership.role_label().unwrap_or_else(|| key.display_name().to_string());
+        let step = key.ownership.step().unwrap_or(&manifest::lab_that_makes(Makes::Keys).id);
+        let mut item = Item::base(ItemKind::Key, region, side, &key.key_id, &name, step, key.state.as_str());
         item.key_role = key.multi_region;
         item.aws_managed = key.aws_managed;
         item.deletion_date = key.deletion_date.clone();
@@ -166,31 +165,48 @@ impl Item {
         }
     }
 
-    /// What teardown will do with it, in words; `None` when it will leave it alone.
-    pub fn plan(&self, pending_days: i32) -> (String, bool) {
+    /// What cleanup will do with it, with the words that say so.
+    pub fn plan(&self, pending_days: i32) -> Disposition {
         match self.kind {
-            _ if self.aws_managed => (
-                tr!(
-                    "never touched: AWS managed keys are free and cannot be deleted",
-                    "対象外: AWS マネージドキーは無料で、削除できません"
-                ),
-                false,
-            ),
-            ItemKind::Volume if self.attached => (
-                tr!(
-                    "left alone: attached to an instance (not force-detached); detach it first",
-                    "残します: インスタンスにアタッチされています (強制デタッチはしません)。先にデタッチしてください"
-                ),
-                false,
-            ),
+            _ if self.aws_managed => Disposition::LeaveAlone(tr!(
+                "never touched: AWS managed keys are free and cannot be deleted",
+                "対象外: AWS マネージドキーは無料で、削除できません"
+            )),
+            ItemKind::Volume if self.attached => Disposition::LeaveAlone(tr!(
+                "left alone: attached to an instance (not force-detached); detach it first",
+                "残します: インスタンスにアタッチされています (強制デタッチはしません)。先にデタッチしてください"
+            )),
             ItemKind::Key if self.is_pending_deletion() => {
                 let date = self.deletion_date.as_deref().unwrap_or("?");
-                (tr!("already pending deletion (until {date})", "既に削除の保留中 ({date} まで)"), false)
+                Disposition::LeaveAlone(tr!(
+                    "already pending deletion (until {date})",
+                    "既に削除の保留中 ({date} まで)"
+                ))
             }
-            ItemKind::Key => {
-                (tr!("schedule deletion in {pending_days} days", "{pending_days} 日後の削除をスケジュール"), true)
-            }
-            _ => (tr!("delete", "削除"), true),
+            ItemKind::Key => Disposition::Remove(tr!(
+                "schedule deletion in {pending_days} days",
+                "{pending_days} 日後の削除をスケジュール"
+            )),
+            _ => Disposition::Remove(tr!("delete", "削除")),
+        }
+    }
+}
+
+/// What cleanup does with one item, and the words for it in the plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Disposition {
+    Remove(String),
+    LeaveAlone(String),
+}
+
+impl Disposition {
+    pub fn removes(&self) -> bool {
+        matches!(self, Disposition::Remove(_))
+    }
+
+    pub fn words(&self) -> &str {
+        match self {
+            Disposition::Remove(words) | Disposition::LeaveAlone(words) => words,
         }
     }
 }
@@ -226,7 +242,7 @@ impl Found {
     /// What teardown needs: everything lab-owned, without `aws/ebs` (never touched, so not read).
     pub async fn load_owned(session: &Session) -> Result<Found> {
         let (source, destination) = (&session.source, &session.destination);
-        Found::read(LabKeys::discover_in_with(source, destination, false), source, destination).await
+        Found::read(LabKeys::discover_in_with(source, destination, AwsEbs::Skip), source, destination).await
     }
 
     /// The lab's snapshots and volumes of both regions, listed while `keys` are found.
@@ -250,7 +266,7 @@ impl Found {
     /// listed again, the keys already known described again (their ownership is known).
     pub async fn reload(&self, session: &Session) -> Result<Found> {
         let (source, destination) = (&session.source, &session.destination);
-        Found::read(self.keys.refresh(source, destination, &[], false), source, destination).await
+        Found::read(self.keys.refresh(source, destination, &[], AwsEbs::Skip), source, destination).await
     }
 
     /// The inventory of what was found, in teardown order.
@@ -281,7 +297,7 @@ impl Found {
                         side,
                         alias,
                         alias.trim_start_matches("alias/"),
-                        KEYS_STEP,
+                        &manifest::lab_that_makes(Makes::Keys).id,
                         "—",
                     ));
                 }
@@ -357,7 +373,7 @@ impl Inventory {
                 item.cost_label(),
             ];
             if let Some(days) = plan_days {
-                cells.push(item.plan(days).0);
+                cells.push(item.plan(days).words().to_string());
             }
             report.row(cells, None);
         }
@@ -456,9 +472,8 @@ pub async fn execute(
 }
 
 async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> ItemResult {
-    let (description, acts) = item.plan(pending_days);
-    if !acts {
-        return if item.is_billable() { Err(description) } else { Ok(description) };
+    if let Disposition::LeaveAlone(why) = item.plan(pending_days) {
+        return if item.is_billable() { Err(why) } else { Ok(why) };
     }
     let gone = |error: &AwsError, codes: &[&str]| error.code().is_some_and(|code| codes.contains(&code));
     // Deleted, or already gone (NotFound), or why it remains.
@@ -497,132 +512,6 @@ async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> Item
                 }
                 Err(error) => Err(error.to_string()),
             }
-        }
-    }
-}
-
-/// The whole teardown as a lab: inventory, plan, confirm, remove, report, prove. `from` limits it
-/// to what lab `from` and later labs made (`--undo`); `None` is everything (05-cleanup).
-pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
-    let ui = &ctx.ui;
-    let pending_days = ctx.args.pending_days;
-    let found = Found::load_owned(&ctx.session).await?;
-    let (mut inventory, other_sets) = found.inventory().of_scenario(&ctx.scenario);
-    if other_sets > 0 {
-        let prefix = &ctx.scenario.prefix;
-        ui.say(&tr!(
-            "{other_sets} lab resource(s) carry another --name-prefix than this run's ({prefix:?}) and are left alone; \
-             run cleanup with their prefix to remove them (status shows them the same way).",
-            "この実行の --name-prefix ({prefix:?}) とは別のプレフィックスが付いたラボのリソースが {other_sets} 個あり、\
-             そのまま残します。削除するには、そのプレフィックスを指定してクリーンアップを実行してください \
-             (status も同じように区別して表示します)。"
-        ));
-    }
-    if let Some(step) = from {
-        inventory = inventory.from_step(step);
-        let later: Vec<&str> = manifest::labs()
-            .iter()
-            .map(|lab| lab.id.as_str())
-            .skip_while(|id| *id != step)
-            .skip(1)
-            .filter(|id| *id != "05-cleanup")
-            .collect();
-        let dependents = if later.is_empty() {
-            String::new()
-        } else {
-            let later = later.join(", ");
-            tr!(", and what depends on it (made by {later})", "と、それに依存するもの ({later} が作成)")
-        };
-        ui.say(&tr!(
-            "Undo {step}: removes what {step} made{dependents}.",
-            "{step} を元に戻します: {step} が作成したもの{dependents}を削除します。"
-        ));
-    }
-    let to_act: Vec<Item> = inventory.items.iter().filter(|item| item.plan(pending_days).1).cloned().collect();
-    if to_act.is_empty() && inventory.billable().next().is_none() {
-        ui.report(&inventory.remains_report());
-        ui.say(&tr!(
-            "Nothing to clean up: no resource the labs made costs money.",
-            "クリーンアップするものはありません: 料金のかかるラボのリソースはありません。"
-        ));
-        return Ok(());
-    }
-    let cost = if ctx.session.endpoint.is_local() {
-        tr!("the emulator is free", "エミュレーターは無料です")
-    } else {
-        let amount = facts::usd_per_month(inventory.monthly_usd());
-        tr!(
-            "about {amount} of it is billed monthly now, snapshots' stored data aside",
-            "スナップショットの保存データを除き、現在 {amount} が課金されています"
-        )
-    };
-    let resources = to_act.iter().filter(|item| item.kind != ItemKind::Key).count();
-    let keys = to_act.iter().filter(|item| item.kind == ItemKind::Key).count();
-    let question = tr!(
-        "Delete {resources} resource(s) and schedule {keys} key(s) for deletion in {pending_days} days ({cost})?",
-        "{resources} 個のリソースを削除し、{keys} 個のキーを {pending_days} 日後に削除するようスケジュールしますか? ({cost})"
-    );
-    if !ctx.approve(&inventory.report(Some(pending_days)), !to_act.is_empty(), &question)? {
-        return Ok(());
-    }
-    ui.say(&tr!(
-        "AWS managed keys (aws/ebs) are never touched: they are free and cannot be deleted.",
-        "AWS マネージドキー (aws/ebs) には触れません: 無料で、削除もできないキーです。"
-    ));
-    let results = execute(ui, &ctx.session.source, &ctx.session.destination, &inventory.items, pending_days).await;
-    let failed = results.iter().filter(|(_, result)| result.is_err()).count();
-    if failed > 0 {
-        ui.warn(&tr!(
-            "{failed} item(s) could not be removed; the table below shows what remains",
-            "{failed} 個のリソースを削除できませんでした。残っているものは下の表のとおりです"
-        ));
-    }
-
-    let (after, _) = found.reload(&ctx.session).await?.inventory().of_scenario(&ctx.scenario);
-    let after = match from {
-        Some(step) => after.from_step(step),
-        None => after,
-    };
-    if after.items.iter().any(|item| item.key_role == Some(MultiRegionRole::Primary) && item.is_pending_deletion()) {
-        ui.say(&tr!(
-            "Note: on AWS a multi-region primary whose replica is still pending deletion waits in\n\
-             PendingReplicaDeletion; its own waiting period starts when the last replica is deleted,\n\
-             so a full teardown of the pair takes at least twice the waiting period.",
-            "注意: AWS では、レプリカキーが削除の保留中のあいだ、マルチリージョンのプライマリキーは\n\
-             PendingReplicaDeletion の状態で待ちます。プライマリキー自身の待機期間は最後のレプリカキーが\n\
-             削除されてから始まるため、ペアをすべて削除するには少なくとも待機期間の 2 倍かかります。"
-        ));
-    }
-    let remains = after.remains_report();
-    match from {
-        None => ctx.conclude(
-            &remains,
-            &tr!(
-                "Nothing the labs made costs money any more. Keys pending deletion are free and are deleted on\n\
-                 their deletion date; until then `aws kms cancel-key-deletion` could bring one back.",
-                "ラボが作成したもので料金がかかるものは、もうありません。削除の保留中のキーは無料で、\n\
-                 削除予定日に削除されます。それまでは `aws kms cancel-key-deletion` で削除を取り消すこともできます。"
-            ),
-        ),
-        Some(step) => {
-            if remains.rows.is_empty() {
-                ui.say(&tr!(
-                    "✓ Nothing that {step} (or a later lab) made remains.",
-                    "✓ {step} (またはそれ以降のラボ) が作成したものは何も残っていません。"
-                ));
-            } else {
-                ui.report(&remains);
-            }
-            let (failed, total) = remains.check_counts();
-            if failed > 0 {
-                return Err(crate::errors::VerificationFailed { failed, total }.into());
-            }
-            let command = ctx.command_for(step);
-            ui.say(&tr!(
-                "\n{step} is undone. To redo it: {command}",
-                "\n{step} を元に戻しました。やり直すには: {command}"
-            ));
-            Ok(())
         }
     }
 }
@@ -681,27 +570,27 @@ mod tests {
     fn plans_leave_aws_managed_keys_attached_volumes_and_pending_keys_alone() {
         let mut aws = item(ItemKind::Key, Side::Source, None);
         aws.aws_managed = true;
-        assert!(!aws.plan(7).1);
+        assert!(!aws.plan(7).removes());
         let mut attached = item(ItemKind::Volume, Side::Source, None);
         attached.attached = true;
-        assert!(attached.plan(7).0.contains("not force-detached"));
+        assert!(attached.plan(7).words().contains("not force-detached"));
         let mut pending = item(ItemKind::Key, Side::Source, None);
         pending.state = "PendingDeletion".into();
-        assert!(!pending.plan(7).1 && !pending.is_billable());
-        assert_eq!(item(ItemKind::Key, Side::Source, None).plan(9).0, "schedule deletion in 9 days");
+        assert!(!pending.plan(7).removes() && !pending.is_billable());
+        assert_eq!(item(ItemKind::Key, Side::Source, None).plan(9).words(), "schedule deletion in 9 days");
     }
 
     #[test]
     fn what_is_already_pending_deletion_or_aws_managed_is_left_alone() {
         for kind in [ItemKind::Snapshot, ItemKind::Volume, ItemKind::Alias, ItemKind::Key] {
-            assert!(item(kind, Side::Source, None).plan(7).1, "{kind:?} is removed");
+            assert!(item(kind, Side::Source, None).plan(7).removes(), "{kind:?} is removed");
         }
         let mut key = item(ItemKind::Key, Side::Source, None);
         key.state = "PendingDeletion".into();
-        assert!(!key.plan(9).1);
+        assert!(!key.plan(9).removes());
         let mut aws_ebs = item(ItemKind::Key, Side::Source, None);
         aws_ebs.aws_managed = true;
-        assert!(!aws_ebs.plan(9).1);
+        assert!(!aws_ebs.plan(9).removes());
     }
 
     // A delete that fails in the middle: the emulator never refuses, so mocks do.

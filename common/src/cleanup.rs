@@ -1,0 +1,136 @@
+//! The cleanup flow: inventory, plan, confirm, remove, report, prove. 05-cleanup's body, and every
+//! lab's `--undo` (what that lab and later labs made). The engine it drives is `crate::inventory`.
+
+use crate::context::LabContext;
+use crate::facts;
+use crate::inventory::{execute, Found, Item, ItemKind};
+use crate::kms::MultiRegionRole;
+use crate::manifest;
+use crate::tr;
+use anyhow::Result;
+
+/// The whole teardown as a lab: inventory, plan, confirm, remove, report, prove. `from` limits it
+/// to what lab `from` and later labs made (`--undo`); `None` is everything (05-cleanup).
+pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
+    let ui = &ctx.ui;
+    let pending_days = ctx.args.pending_days;
+    let found = Found::load_owned(&ctx.session).await?;
+    let (mut inventory, other_sets) = found.inventory().of_scenario(&ctx.scenario);
+    if other_sets > 0 {
+        let prefix = &ctx.scenario.prefix;
+        ui.say(&tr!(
+            "{other_sets} lab resource(s) carry another --name-prefix than this run's ({prefix:?}) and are left alone; \
+             run cleanup with their prefix to remove them (status shows them the same way).",
+            "この実行の --name-prefix ({prefix:?}) とは別のプレフィックスが付いたラボのリソースが {other_sets} 個あり、\
+             そのまま残します。削除するには、そのプレフィックスを指定してクリーンアップを実行してください \
+             (status も同じように区別して表示します)。"
+        ));
+    }
+    if let Some(step) = from {
+        inventory = inventory.from_step(step);
+        let later: Vec<&str> = manifest::labs()
+            .iter()
+            .skip_while(|lab| lab.id != step)
+            .skip(1)
+            .filter(|lab| !lab.is_final)
+            .map(|lab| lab.id.as_str())
+            .collect();
+        let dependents = if later.is_empty() {
+            String::new()
+        } else {
+            let later = later.join(", ");
+            tr!(", and what depends on it (made by {later})", "と、それに依存するもの ({later} が作成)")
+        };
+        ui.say(&tr!(
+            "Undo {step}: removes what {step} made{dependents}.",
+            "{step} を元に戻します: {step} が作成したもの{dependents}を削除します。"
+        ));
+    }
+    let to_act: Vec<Item> = inventory.items.iter().filter(|item| item.plan(pending_days).removes()).cloned().collect();
+    if to_act.is_empty() && inventory.billable().next().is_none() {
+        ui.report(&inventory.remains_report());
+        ui.say(&tr!(
+            "Nothing to clean up: no resource the labs made costs money.",
+            "クリーンアップするものはありません: 料金のかかるラボのリソースはありません。"
+        ));
+        return Ok(());
+    }
+    let cost = if ctx.session.endpoint.is_local() {
+        tr!("the emulator is free", "エミュレーターは無料です")
+    } else {
+        let amount = facts::usd_per_month(inventory.monthly_usd());
+        tr!(
+            "about {amount} of it is billed monthly now, snapshots' stored data aside",
+            "スナップショットの保存データを除き、現在 {amount} が課金されています"
+        )
+    };
+    let resources = to_act.iter().filter(|item| item.kind != ItemKind::Key).count();
+    let keys = to_act.iter().filter(|item| item.kind == ItemKind::Key).count();
+    let question = tr!(
+        "Delete {resources} resource(s) and schedule {keys} key(s) for deletion in {pending_days} days ({cost})?",
+        "{resources} 個のリソースを削除し、{keys} 個のキーを {pending_days} 日後に削除するようスケジュールしますか? ({cost})"
+    );
+    if !ctx.approve(&inventory.report(Some(pending_days)), !to_act.is_empty(), &question)? {
+        return Ok(());
+    }
+    ui.say(&tr!(
+        "AWS managed keys (aws/ebs) are never touched: they are free and cannot be deleted.",
+        "AWS マネージドキー (aws/ebs) には触れません: 無料で、削除もできないキーです。"
+    ));
+    let results = execute(ui, &ctx.session.source, &ctx.session.destination, &inventory.items, pending_days).await;
+    let failed = results.iter().filter(|(_, result)| result.is_err()).count();
+    if failed > 0 {
+        ui.warn(&tr!(
+            "{failed} item(s) could not be removed; the table below shows what remains",
+            "{failed} 個のリソースを削除できませんでした。残っているものは下の表のとおりです"
+        ));
+    }
+
+    let (after, _) = found.reload(&ctx.session).await?.inventory().of_scenario(&ctx.scenario);
+    let after = match from {
+        Some(step) => after.from_step(step),
+        None => after,
+    };
+    if after.items.iter().any(|item| item.key_role == Some(MultiRegionRole::Primary) && item.is_pending_deletion()) {
+        ui.say(&tr!(
+            "Note: on AWS a multi-region primary whose replica is still pending deletion waits in\n\
+             PendingReplicaDeletion; its own waiting period starts when the last replica is deleted,\n\
+             so a full teardown of the pair takes at least twice the waiting period.",
+            "注意: AWS では、レプリカキーが削除の保留中のあいだ、マルチリージョンのプライマリキーは\n\
+             PendingReplicaDeletion の状態で待ちます。プライマリキー自身の待機期間は最後のレプリカキーが\n\
+             削除されてから始まるため、ペアをすべて削除するには少なくとも待機期間の 2 倍かかります。"
+        ));
+    }
+    let remains = after.remains_report();
+    match from {
+        None => ctx.conclude(
+            &remains,
+            &tr!(
+                "Nothing the labs made costs money any more. Keys pending deletion are free and are deleted on\n\
+                 their deletion date; until then `aws kms cancel-key-deletion` could bring one back.",
+                "ラボが作成したもので料金がかかるものは、もうありません。削除の保留中のキーは無料で、\n\
+                 削除予定日に削除されます。それまでは `aws kms cancel-key-deletion` で削除を取り消すこともできます。"
+            ),
+        ),
+        Some(step) => {
+            if remains.rows.is_empty() {
+                ui.say(&tr!(
+                    "✓ Nothing that {step} (or a later lab) made remains.",
+                    "✓ {step} (またはそれ以降のラボ) が作成したものは何も残っていません。"
+                ));
+            } else {
+                ui.report(&remains);
+            }
+            let (failed, total) = remains.check_counts();
+            if failed > 0 {
+                return Err(crate::errors::VerificationFailed { failed, total }.into());
+            }
+            let command = ctx.command_for(step);
+            ui.say(&tr!(
+                "\n{step} is undone. To redo it: {command}",
+                "\n{step} を元に戻しました。やり直すには: {command}"
+            ));
+            Ok(())
+        }
+    }
+}
