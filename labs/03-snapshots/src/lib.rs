@@ -1,16 +1,22 @@
 //! Lab 03, the snapshots: a snapshot of each lab volume, Name and description as in the
 //! walkthrough, all started together and waited for together until `completed`; verified by
 //! describing them afresh (encrypted, with the volume's key).
+//!
+//! The SDK call this lab makes itself (`CreateSnapshot`) is in `aws.rs`; the reads and the wait
+//! are shared ones from `common`; the teaching text is in `lesson.rs`, the checks in `verify.rs`.
+
+mod aws;
+mod lesson;
+mod verify;
+
+pub use verify::check_snapshot;
 
 use anyhow::{Context, Result};
-use aws_sdk_ec2::types::ResourceType;
-use aws_sdk_ec2::Client;
 use common::ec2::{self, LabSnapshot, LabVolume, WaitPolicy};
-use common::errors::AwsResultExt;
 use common::facts;
 use common::kms::RegionKeys;
+use common::manifest::Makes;
 use common::scenario::KeyKind;
-use common::tags;
 use common::text::pick;
 use common::tr;
 use common::ui::Report;
@@ -25,21 +31,22 @@ common::common_args_only!(
     about_ja = "ラボ 03: ラボの各ボリュームのスナップショットを作成し、completed になるまで待ちます"
 );
 
-/// Columns of the plan, (English, Japanese).
-const PLAN_COLUMNS: [(&str, &str); 4] =
-    [("Name", "名前"), ("Volume", "ボリューム"), ("Action", "処理"), ("Cost (estimate)", "費用 (概算)")];
+/// Runs the lab: explain, find what exists, plan, confirm, start the missing snapshots, wait
+/// until all are completed, verify.
+pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
+    lesson::explain(&ctx);
+    let found = find(&ctx).await?;
+    let plan = plan(&ctx, &found);
+    if !ctx.approve(&plan.report(&ctx, &found), plan.has_changes(), &plan.question(&ctx))? {
+        return Ok(());
+    }
+    let snapshot_ids = start_snapshots(&ctx, &found, &plan).await?;
+    let finished = wait_until_completed(&ctx, &snapshot_ids).await?;
+    ctx.conclude(&verify::verify(&ctx, &found, &finished), &lesson::summary())
+}
 
-/// Columns of the verification table, (English, Japanese).
-const SNAPSHOT_COLUMNS: [(&str, &str); 6] = [
-    ("Name", "名前"),
-    ("Snapshot ID", "スナップショット ID"),
-    ("Volume", "ボリューム"),
-    ("Key", "キー"),
-    ("Encrypted", "暗号化"),
-    ("State", "状態"),
-];
-
-/// The lab's live volume for each kind; a refusal naming lab 02 when any is missing.
+/// The lab's live volume for each kind; a refusal naming the lab that makes volumes (02) when
+/// any is missing.
 pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVolume>> {
     let source = &ctx.session.source;
     let volumes = ec2::lab_volumes(&source.ec2).await.with_context(|| {
@@ -65,7 +72,7 @@ pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVol
     if missing.is_empty() {
         Ok(found)
     } else {
-        Err(ctx.needs_lab("02-volumes", &missing))
+        Err(ctx.needs(Makes::Volumes, &missing))
     }
 }
 
@@ -75,14 +82,21 @@ pub fn find_snapshot<'a>(ctx: &LabContext, snapshots: &'a [LabSnapshot], kind: K
     snapshots.iter().find(|s| s.is_live() && s.role.as_deref() == Some(name.as_str()))
 }
 
-/// Runs the lab.
-pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
-    let ui = &ctx.ui;
+/// What exists in the source region before the lab changes anything.
+struct Found {
+    /// The lab's volume for each kind of key (all three, or the lab has refused).
+    volumes: BTreeMap<KeyKind, LabVolume>,
+    /// The lab's snapshots, in any state.
+    snapshots: Vec<LabSnapshot>,
+    /// The region's aliases, to name each snapshot's key in the verification table.
+    keys: RegionKeys,
+}
+
+/// Reads the volumes, the snapshots and the key aliases at once (they are independent).
+async fn find(ctx: &LabContext) -> Result<Found> {
     let source = &ctx.session.source;
-    explain(&ctx);
-    // Independent reads at once; the aliases name the keys in the verification table.
-    let (volumes, existing, keys) = futures::try_join!(
-        source_volumes(&ctx),
+    let (volumes, snapshots, keys) = futures::try_join!(
+        source_volumes(ctx),
         async {
             ec2::lab_snapshots(&source.ec2).await.with_context(|| {
                 tr!(
@@ -94,81 +108,96 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         },
         RegionKeys::aliases_only(&source.kms, source.region),
     )?;
+    Ok(Found { volumes, snapshots, keys })
+}
 
-    let mut plan = Report::new("plan", pick("Plan", "計画"), &PLAN_COLUMNS);
-    let mut to_create = Vec::new();
-    for kind in KeyKind::ALL {
-        let volume = &volumes[&kind];
-        let (action, cost) = match find_snapshot(&ctx, &existing, kind) {
-            Some(snapshot) => common::run::reuse_plan(&snapshot.id, &snapshot.state),
-            None => {
-                to_create.push(kind);
-                let cost = if ctx.session.endpoint.is_local() {
-                    tr!("free (emulator)", "無料 (エミュレーター)")
-                } else {
-                    facts::SNAPSHOT_STORAGE.text().to_string()
-                };
-                (tr!("snapshot {id}", "{id} のスナップショットを作成します", id = volume.id), cost)
-            }
+/// What the lab does for one volume.
+enum Action {
+    /// A live snapshot of the lab exists already (pending or completed): wait for it, make none.
+    Reuse {
+        id: String,
+        state: String,
+    },
+    Create,
+}
+
+/// One action per kind of key, in the walkthrough's order.
+struct Plan {
+    actions: BTreeMap<KeyKind, Action>,
+}
+
+/// Reuses each snapshot that exists, so a re-run never makes duplicates; creates the rest.
+fn plan(ctx: &LabContext, found: &Found) -> Plan {
+    let actions = KeyKind::ALL.into_iter().map(|kind| {
+        let action = match find_snapshot(ctx, &found.snapshots, kind) {
+            Some(snapshot) => Action::Reuse { id: snapshot.id.clone(), state: snapshot.state.clone() },
+            None => Action::Create,
         };
-        plan.row(vec![ctx.scenario.snapshot_name(kind), volume.id.clone(), action, cost], None);
-    }
-    let count = to_create.len();
-    let question = tr!(
-        "Create {count} snapshot(s) in {region}?",
-        "{region} にスナップショットを {count} 個作成しますか？",
-        region = source.region
-    );
-    if !ctx.approve(&plan, !to_create.is_empty(), &question)? {
-        return Ok(());
+        (kind, action)
+    });
+    Plan { actions: actions.collect() }
+}
+
+impl Plan {
+    fn to_create(&self) -> impl Iterator<Item = KeyKind> + '_ {
+        self.actions.iter().filter(|(_, action)| matches!(action, Action::Create)).map(|(kind, _)| *kind)
     }
 
-    let creates = to_create
-        .iter()
-        .map(|kind| create_snapshot(&ctx, &source.ec2, ctx.scenario.snapshot_name(*kind), &volumes[kind]));
+    fn reused_ids(&self) -> impl Iterator<Item = String> + '_ {
+        self.actions.values().filter_map(|action| match action {
+            Action::Reuse { id, .. } => Some(id.clone()),
+            Action::Create => None,
+        })
+    }
+
+    fn has_changes(&self) -> bool {
+        self.to_create().next().is_some()
+    }
+
+    /// The plan table: each snapshot's volume, action and estimated cost.
+    fn report(&self, ctx: &LabContext, found: &Found) -> Report {
+        let mut report = Report::new("plan", pick("Plan", "計画"), &lesson::PLAN_COLUMNS);
+        for (kind, action) in &self.actions {
+            let volume = &found.volumes[kind];
+            let (action, cost) = match action {
+                Action::Reuse { id, state } => common::run::reuse_plan(id, state),
+                Action::Create => {
+                    let cost = if ctx.session.endpoint.is_local() {
+                        tr!("free (emulator)", "無料 (エミュレーター)")
+                    } else {
+                        facts::SNAPSHOT_STORAGE.text().to_string()
+                    };
+                    (tr!("snapshot {id}", "{id} のスナップショットを作成します", id = volume.id), cost)
+                }
+            };
+            report.row(vec![ctx.scenario.snapshot_name(*kind), volume.id.clone(), action, cost], None);
+        }
+        report
+    }
+
+    fn question(&self, ctx: &LabContext) -> String {
+        let count = self.to_create().count();
+        tr!(
+            "Create {count} snapshot(s) in {region}?",
+            "{region} にスナップショットを {count} 個作成しますか？",
+            region = ctx.session.source.region
+        )
+    }
+}
+
+/// Starts the planned snapshots together; returns every snapshot to wait for, the new ones first.
+async fn start_snapshots(ctx: &LabContext, found: &Found, plan: &Plan) -> Result<Vec<String>> {
+    let creates =
+        plan.to_create().map(|kind| start_snapshot(ctx, &found.volumes[&kind], ctx.scenario.snapshot_name(kind)));
     let mut ids = futures::future::try_join_all(creates).await?;
-    ids.extend(KeyKind::ALL.into_iter().filter_map(|kind| find_snapshot(&ctx, &existing, kind)).map(|s| s.id.clone()));
-    let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
-    let what = tr!("snapshot", "スナップショット");
-    let (failures, after) = ec2::wait_for_snapshots(ui, &source.ec2, &what, &ids, policy).await?;
-    let report = verify(&ctx, &volumes, &after, &keys, &failures);
-    ctx.conclude(
-        &report,
-        &tr!(
-            "Each snapshot is encrypted with its volume's key: a snapshot cannot choose another key. To change\n\
-             the key you copy the snapshot, which is what lab 04 does, into another region.",
-            "各スナップショットは、元のボリュームと同じキーで暗号化されています。スナップショットの作成時に\n\
-             別のキーを選ぶことはできません。キーを変更するにはスナップショットをコピーします。ラボ 04 では、\n\
-             別のリージョンへのコピーでこれを行います。"
-        ),
-    )
+    ids.extend(plan.reused_ids());
+    Ok(ids)
 }
 
-fn explain(ctx: &LabContext) {
-    ctx.heading();
-    ctx.ui.teach(&tr!(
-        "A snapshot of an encrypted volume is encrypted with the same KMS key as the volume. This lab takes\n\
-         one snapshot of each lab volume in {region}, starts all three at once, and waits until each is\n\
-         `completed` (on AWS that can take minutes; at most {pending} snapshots of one gp3 volume may be pending).",
-        "暗号化されたボリュームのスナップショットは常に暗号化され、ボリュームと同じ KMS キーが使われます。\n\
-         このラボでは、{region} にあるラボの各ボリュームからスナップショットを 1 つずつ作成します。\n\
-         3 つの作成を同時に開始し、それぞれが `completed` になるまで待ちます (AWS では数分かかることが\n\
-         あります。1 つの gp3 ボリュームで同時に pending にできるスナップショットは最大 {pending} つです)。",
-        region = ctx.scenario.source,
-        pending = facts::PENDING_SNAPSHOTS_PER_VOLUME
-    ));
-}
-
-async fn create_snapshot(ctx: &LabContext, ec2_client: &Client, name: String, volume: &LabVolume) -> Result<String> {
-    let name = name.as_str();
-    let output = ec2_client
-        .create_snapshot()
-        .volume_id(&volume.id)
-        .description(name)
-        .tag_specifications(tags::ec2_tag_spec(ResourceType::Snapshot, LAB_ID, name))
-        .send()
+/// One snapshot of `volume`, named `name`; says so once AWS has accepted it.
+async fn start_snapshot(ctx: &LabContext, volume: &LabVolume, name: String) -> Result<String> {
+    let id = aws::create_snapshot(&ctx.session.source.ec2, &volume.id, &name)
         .await
-        .aws("ec2:CreateSnapshot")
         .with_context(|| {
             tr!(
                 "creating snapshot {name} of {volume} in {region}",
@@ -176,13 +205,10 @@ async fn create_snapshot(ctx: &LabContext, ec2_client: &Client, name: String, vo
                 volume = volume.id,
                 region = ctx.scenario.source
             )
-        })?;
-    let id = output
-        .snapshot_id()
+        })?
         .with_context(|| {
             tr!("CreateSnapshot returned no snapshot id", "CreateSnapshot の応答にスナップショット ID がありません")
-        })?
-        .to_string();
+        })?;
     ctx.ui.say(&tr!(
         "started snapshot {id} ({name}) of {volume}",
         "{volume} のスナップショット {id} ({name}) の作成を開始しました",
@@ -191,92 +217,17 @@ async fn create_snapshot(ctx: &LabContext, ec2_client: &Client, name: String, vo
     Ok(id)
 }
 
-/// What the walkthrough expects of one snapshot.
-pub fn check_snapshot(snapshot: &LabSnapshot, volume: &LabVolume) -> Result<(), String> {
-    if snapshot.state == "error" {
-        let message = match snapshot.state_message.as_deref() {
-            Some(message) => message.to_string(),
-            None => tr!("no StateMessage", "StateMessage がありません"),
-        };
-        return Err(tr!("error: {message}", "エラー: {message}"));
-    }
-    if snapshot.volume_id != volume.id {
-        return Err(tr!(
-            "taken from {actual}, expected {expected}",
-            "{actual} から作成されています (想定: {expected})",
-            actual = snapshot.volume_id,
-            expected = volume.id
-        ));
-    }
-    if !snapshot.encrypted {
-        return Err(tr!("not encrypted", "暗号化されていません"));
-    }
-    // AWS always reports the key of an encrypted snapshot; the emulator leaves it out for
-    // snapshots made by CreateSnapshot, whose key is then the volume's by construction.
-    if snapshot.kms_key_id.is_some() && snapshot.kms_key_id != volume.kms_key_id {
-        return Err(tr!(
-            "key {key} differs from the volume's",
-            "キー {key} がボリュームのキーと異なります",
-            key = snapshot.kms_key_id.as_deref().unwrap_or("none")
-        ));
-    }
-    if snapshot.state != "completed" {
-        return Err(tr!("state {state}", "状態が {state} です", state = snapshot.state));
-    }
-    Ok(())
+/// The snapshots as the wait last described them.
+struct Finished {
+    snapshots: Vec<LabSnapshot>,
+    /// The snapshots that ended in `error`: id → StateMessage.
+    failures: BTreeMap<String, String>,
 }
 
-fn verify(
-    ctx: &LabContext,
-    volumes: &BTreeMap<KeyKind, LabVolume>,
-    snapshots: &[LabSnapshot],
-    keys: &RegionKeys,
-    failures: &BTreeMap<String, String>,
-) -> Report {
-    let mut report = Report::new(
-        "snapshots",
-        tr!("The lab's snapshots in {region}", "{region} にあるラボのスナップショット", region = ctx.scenario.source),
-        &SNAPSHOT_COLUMNS,
-    );
-    let key_name = |arn: Option<&str>| keys.name_of_arn(arn.unwrap_or("—"));
-    for kind in KeyKind::ALL {
-        let name = ctx.scenario.snapshot_name(kind);
-        let volume = &volumes[&kind];
-        // A snapshot that failed is no longer "live"; show it with its message.
-        let snapshot = find_snapshot(ctx, snapshots, kind).or_else(|| {
-            snapshots.iter().find(|s| failures.contains_key(&s.id) && s.role.as_deref() == Some(name.as_str()))
-        });
-        match snapshot {
-            None => report.row(
-                vec![
-                    name,
-                    "—".into(),
-                    volume.id.clone(),
-                    "—".into(),
-                    "—".into(),
-                    pick("missing", "見つかりません").into(),
-                ],
-                Some(Err(tr!("no such snapshot", "スナップショットがありません"))),
-            ),
-            Some(snapshot) => report.row(
-                vec![
-                    name,
-                    snapshot.id.clone(),
-                    snapshot.volume_id.clone(),
-                    match snapshot.kms_key_id.as_deref() {
-                        Some(arn) => key_name(Some(arn)),
-                        None => tr!(
-                            "{key} (the volume's; not reported)",
-                            "{key} (ボリュームのキー。応答に記載なし)",
-                            key = key_name(volume.kms_key_id.as_deref())
-                        ),
-                    },
-                    if snapshot.encrypted { pick("yes", "はい") } else { pick("no", "いいえ") }.into(),
-                    snapshot.state.clone(),
-                ],
-                Some(check_snapshot(snapshot, volume)),
-            ),
-        }
-    }
-    report
+/// Waits for all of `ids` with one DescribeSnapshots per round, until each is completed or failed.
+async fn wait_until_completed(ctx: &LabContext, ids: &[String]) -> Result<Finished> {
+    let policy = WaitPolicy::minutes(ctx.args.max_wait_minutes);
+    let what = tr!("snapshot", "スナップショット");
+    let (failures, snapshots) = ec2::wait_for_snapshots(&ctx.ui, &ctx.session.source.ec2, &what, ids, policy).await?;
+    Ok(Finished { snapshots, failures })
 }
