@@ -3,10 +3,9 @@
 //! labs really made.
 
 use common::args::CommonArgs;
-use common::errors::Endpoint;
 use common::regions::{self, RegionInfo};
 use common::scenario::Scenario;
-use common::session::{emulator_config, RegionClients, Session};
+use common::session::{emulator_config, Endpoint, RegionClients, Session};
 use common::ui::Ui;
 use common::LabContext;
 use std::io::{Read, Write};

@@ -244,3 +244,162 @@ fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// Product code: every `.rs` file under common, labs and tools, without its unit tests (the
+/// `#[cfg(test)]` module that closes a file).
+fn product_code() -> Vec<(PathBuf, String)> {
+    let mut files = Vec::new();
+    for dir in ["common", "labs", "tools"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    files
+        .into_iter()
+        .map(|file| {
+            let text = fs::read_to_string(&file).unwrap();
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default().to_string();
+            (file, code)
+        })
+        .collect()
+}
+
+/// The places that name `lab_id` as a string literal in `code`.
+fn lab_id_literals(code: &str, lab_id: &str) -> usize {
+    code.matches(&format!("\"{lab_id}\"")).count()
+}
+
+#[test]
+fn a_lab_id_appears_only_in_the_manifest_and_the_labs_own_folder() {
+    let files = product_code();
+    assert!(files.len() > 10, "product code was found: {}", files.len());
+    let mut misplaced = Vec::new();
+    for lab in common::manifest::labs().iter().chain(common::manifest::tools()) {
+        let home = root()
+            .join(if common::manifest::tools().iter().any(|t| t.id == lab.id) { "tools" } else { "labs" })
+            .join(&lab.id);
+        for (file, code) in &files {
+            let count = lab_id_literals(code, &lab.id);
+            if count > 0 && !file.starts_with(&home) {
+                misplaced.push(format!(
+                    "{} names \"{}\" ({count}×)",
+                    file.strip_prefix(root()).unwrap().display(),
+                    lab.id
+                ));
+            }
+        }
+    }
+    assert!(
+        misplaced.is_empty(),
+        "only labs/labs.toml and a lab's own folder may name a lab: find it through common::manifest \
+         (lab_that_makes, final_lab, first_lab, next_after) instead:\n{}",
+        misplaced.join("\n")
+    );
+}
+
+#[test]
+fn the_lab_id_check_sees_literals_and_ignores_other_text() {
+    assert_eq!(lab_id_literals(r#"ctx.needs_lab("03-snapshots", &missing)"#, "03-snapshots"), 1);
+    assert_eq!(lab_id_literals("// 03-snapshots makes them", "03-snapshots"), 0);
+    assert_eq!(lab_id_literals(r#""03-snapshots-old""#, "03-snapshots"), 0);
+}
+
+/// The Rust names that `text` (Markdown) puts in backticks: `a::b::c`, `name`, `name()`, `tr!`.
+/// Flags, paths, commands and other code spans are not names and are left out.
+fn rust_names_in(text: &str) -> Vec<String> {
+    let is_name = |s: &str| {
+        !s.is_empty()
+            && s.split("::").all(|part| {
+                part.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+                    && part.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+    };
+    text.split('`')
+        .skip(1)
+        .step_by(2)
+        .map(|span| span.trim_end_matches("()").trim_end_matches('!'))
+        .filter(|span| is_name(span))
+        .map(str::to_string)
+        .collect()
+}
+
+/// Whether the workspace's Rust code defines `name` (the last part of a path): a function,
+/// type, trait, module, constant, macro or field, an enum variant or a name the code uses
+/// (for CamelCase: AWS operations and states are the SDK's), or a crate of the workspace.
+fn defined_in(code: &str, files: &[PathBuf], name: &str) -> bool {
+    let last = name.rsplit("::").next().unwrap();
+    let definitions = ["fn ", "struct ", "enum ", "trait ", "mod ", "const ", "static ", "type ", "macro_rules! "];
+    let defined = definitions.iter().any(|keyword| {
+        code.match_indices(&format!("{keyword}{last}")).any(|(at, found)| {
+            let after = code[at + found.len()..].chars().next();
+            after.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        })
+    });
+    let field = code.contains(&format!("pub {last}: ")) || code.contains(&format!(" {last}: "));
+    let module_file = files.iter().any(|file| file.file_stem().is_some_and(|stem| stem == last));
+    let used_camel_case = last.starts_with(|c: char| c.is_ascii_uppercase())
+        && code.match_indices(last).any(|(at, _)| {
+            let before = code[..at].chars().next_back();
+            let after = code[at + last.len()..].chars().next();
+            before.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+                && after.is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+        });
+    let used_as_path = code.contains(&format!("{last}::"));
+    let crate_dir = ["common", "e2e"].contains(&last)
+        || common::manifest::labs().iter().chain(common::manifest::tools()).any(|lab| lab.id == last);
+    defined || field || module_file || used_camel_case || used_as_path || crate_dir
+}
+
+#[test]
+fn the_architecture_doc_names_only_what_the_code_defines() {
+    let mut files = Vec::new();
+    for dir in ["common", "labs", "tools", "e2e"] {
+        rust_files(&root().join(dir), &mut files);
+    }
+    let code: String = files.iter().map(|file| fs::read_to_string(file).unwrap()).collect::<Vec<_>>().join("\n");
+    let doc = fs::read_to_string(root().join("docs/ARCHITECTURE.md")).unwrap();
+    let names = rust_names_in(&doc);
+    assert!(names.len() > 30, "the map names the code it describes: {names:?}");
+    let stale: Vec<&String> = names.iter().filter(|name| !defined_in(&code, &files, name)).collect();
+    assert!(
+        stale.is_empty(),
+        "docs/ARCHITECTURE.md names what the code does not define (renamed or removed?): {stale:?}"
+    );
+}
+
+#[test]
+fn names_in_backticks_are_told_from_other_code_spans() {
+    let names = rust_names_in("`Found::load` and `tr!` and `run()`; not `--show-cli`, `labs/labs.toml` or `aws ec2`");
+    assert_eq!(names, ["Found::load", "tr", "run"]);
+    let code = "pub fn load_in() {}\npub struct Found;\nenum E { Local(String) }";
+    let files = [PathBuf::from("common/src/inventory.rs")];
+    assert!(defined_in(code, &files, "Found::load_in"));
+    assert!(defined_in(code, &files, "Endpoint::Local"));
+    assert!(defined_in(code, &files, "inventory"));
+    assert!(!defined_in(code, &files, "source_keys"));
+    assert!(!defined_in(code, &files, "load"), "a prefix of a defined name is not that name");
+}
+
+#[test]
+fn each_lab_page_names_every_sdk_call_of_its_aws_module() {
+    for lab in common::manifest::labs() {
+        let folder = root().join("labs").join(&lab.id);
+        for page in ["README.md", "README.ja.md"] {
+            let text = fs::read_to_string(folder.join(page)).unwrap();
+            let heading = if page == "README.md" { "## Read the code" } else { "## コードを読む" };
+            let section = text
+                .split(heading)
+                .nth(1)
+                .unwrap_or_else(|| panic!("labs/{}/{page} needs a section {heading:?}", lab.id));
+            let section = section.split("\n## ").next().unwrap();
+            let Ok(aws) = fs::read_to_string(folder.join("src/aws.rs")) else { continue };
+            let calls: Vec<&str> = aws
+                .lines()
+                .filter_map(|line| line.trim().strip_prefix("pub async fn "))
+                .filter_map(|rest| rest.split('(').next())
+                .collect();
+            assert!(!calls.is_empty(), "labs/{}/src/aws.rs has one function per AWS operation", lab.id);
+            for call in calls {
+                assert!(section.contains(&format!("`{call}`")), "labs/{}/{page}: {heading} must name `{call}`", lab.id);
+            }
+        }
+    }
+}
