@@ -115,14 +115,7 @@ impl LabContext {
         }
         if !unusable.is_empty() {
             let region = self.scenario.region(side).code;
-            let other_key = if side == Side::Destination {
-                tr!(
-                    ", or choose another destination key with --key-for",
-                    "。または --key-for で別のコピー先キーを選んでください"
-                )
-            } else {
-                String::new()
-            };
+            let keys_lab = &manifest::lab_that_makes(Makes::Keys).id;
             let unusable = unusable.join("\n  - ");
             return Err(Refusal {
                 reason: tr!(
@@ -133,10 +126,10 @@ impl LabContext {
                 ),
                 hint: tr!(
                     "enable a disabled key (`aws kms enable-key --region {region} --key-id ID`), cancel a pending deletion \
-                     (`aws kms cancel-key-deletion`, then enable it), or run 01-keys to make new keys{other_key}",
+                     (`aws kms cancel-key-deletion`, then enable it), or run {keys_lab} to make new keys",
                     "無効になっているキーを有効にする (`aws kms enable-key --region {region} --key-id ID`) か、削除の保留中の\
-                     キーの削除をキャンセルする (`aws kms cancel-key-deletion` のあと有効にする) か、01-keys を実行して\
-                     新しいキーを作成してください{other_key}"
+                     キーの削除をキャンセルする (`aws kms cancel-key-deletion` のあと有効にする) か、{keys_lab} を実行して\
+                     新しいキーを作成してください"
                 ),
             }
             .into());

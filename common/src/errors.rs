@@ -238,12 +238,14 @@ pub fn hint_for(error: &AwsError, endpoint: &dyn UnreachableHint) -> Option<Stri
                  それ以外の場合はプロファイルのアクセスキーを更新してください"
             ),
             "KMSInvalidStateException" => tr!(
-                "the key is disabled or pending deletion; 01-keys shows each key's state",
-                "キーが無効になっているか、削除の保留中です。各キーの状態は 01-keys で確認できます"
+                "the key is disabled or pending deletion; {keys_lab} shows each key's state",
+                "キーが無効になっているか、削除の保留中です。各キーの状態は {keys_lab} で確認できます",
+                keys_lab = crate::manifest::lab_that_makes(crate::manifest::Makes::Keys).id
             ),
             "NotFoundException" => tr!(
-                "the key or alias does not exist in that region; run 01-keys to make the lab's keys",
-                "そのリージョンにキーまたはエイリアスがありません。01-keys を実行してラボのキーを作成してください"
+                "the key or alias does not exist in that region; run {keys_lab} to make the lab's keys",
+                "そのリージョンにキーまたはエイリアスがありません。{keys_lab} を実行してラボのキーを作成してください",
+                keys_lab = crate::manifest::lab_that_makes(crate::manifest::Makes::Keys).id
             ),
             "AlreadyExistsException" => tr!(
                 "the name is taken; if the labs did not make it, choose other names with --name-prefix",

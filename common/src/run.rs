@@ -204,8 +204,9 @@ async fn show_what_exists(ui: &Ui, source: &RegionClients, destination: &RegionC
         found = lookup => match found {
             Ok(Ok(found)) => ui.report(&found.inventory().report(None)),
             _ => ui.warn(&tr!(
-                "could not look up what exists; status or 05-cleanup --dry-run will show it",
-                "存在するリソースを確認できませんでした。status または 05-cleanup --dry-run で確認できます"
+                "could not look up what exists; status or {cleanup} --dry-run will show it",
+                "存在するリソースを確認できませんでした。status または {cleanup} --dry-run で確認できます",
+                cleanup = manifest::final_lab().id
             )),
         },
         _ = tokio::signal::ctrl_c() => {}

@@ -56,7 +56,7 @@ fn cli_calls(stdout: &str) -> BTreeSet<Call> {
 #[test]
 fn every_lab_prints_a_cli_command_for_each_kind_of_call_it_makes() {
     let emulator = Emulator::start();
-    for lab in ["01-keys", "02-volumes", "03-snapshots", "04-copy", "05-cleanup"] {
+    for lab in common::manifest::labs().iter().map(|lab| lab.id.as_str()) {
         let (stdout, stderr) = emulator.run_ok(lab, &["--yes", "--show-api", "--show-cli"]);
         let (made, shown) = (api_calls(&stderr), cli_calls(&stdout));
         assert!(made.len() >= 3, "{lab}: too few calls seen; is the API log format the one parsed here?\n{stderr}");

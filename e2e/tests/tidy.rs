@@ -262,9 +262,27 @@ fn product_code() -> Vec<(PathBuf, String)> {
         .collect()
 }
 
-/// The places that name `lab_id` as a string literal in `code`.
+/// The places that name `lab_id` in `code`, comments aside: as a string literal, or (for a lab,
+/// whose id cannot be an ordinary word) inside learner text too.
 fn lab_id_literals(code: &str, lab_id: &str) -> usize {
-    code.matches(&format!("\"{lab_id}\"")).count()
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '-' || c == '_';
+    let token = lab_id.starts_with(|c: char| c.is_ascii_digit());
+    code.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .map(|line| {
+            line.match_indices(lab_id)
+                .filter(|(at, _)| {
+                    let before = line[..*at].chars().next_back();
+                    let after = line[at + lab_id.len()..].chars().next();
+                    if token {
+                        before.is_none_or(|c| !is_word(c)) && after.is_none_or(|c| !is_word(c))
+                    } else {
+                        before == Some('"') && after == Some('"')
+                    }
+                })
+                .count()
+        })
+        .sum()
 }
 
 #[test]
@@ -300,6 +318,10 @@ fn the_lab_id_check_sees_literals_and_ignores_other_text() {
     assert_eq!(lab_id_literals(r#"ctx.needs_lab("03-snapshots", &missing)"#, "03-snapshots"), 1);
     assert_eq!(lab_id_literals("// 03-snapshots makes them", "03-snapshots"), 0);
     assert_eq!(lab_id_literals(r#""03-snapshots-old""#, "03-snapshots"), 0);
+    assert_eq!(lab_id_literals(r#"tr!("run 03-snapshots again")"#, "03-snapshots"), 1);
+    assert_eq!(lab_id_literals(r#"use lab03_snapshots::find_snapshot;"#, "03-snapshots"), 0);
+    assert_eq!(lab_id_literals(r#"tr!("status shows it")"#, "status"), 0);
+    assert_eq!(lab_id_literals(r#"manifest::lab("status")"#, "status"), 1);
 }
 
 /// The Rust names that `text` (Markdown) puts in backticks: `a::b::c`, `name`, `name()`, `tr!`.

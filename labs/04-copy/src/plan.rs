@@ -6,9 +6,10 @@ use crate::lesson::PLAN_COLUMNS;
 use crate::Args;
 use anyhow::{Context, Result};
 use common::ec2::{self, LabSnapshot};
+use common::errors::Refusal;
 use common::facts;
 use common::kms::{KeyInfo, RegionKeys};
-use common::manifest::Makes;
+use common::manifest::{self, Makes};
 use common::scenario::{KeyKind, Side};
 use common::text::pick;
 use common::tr;
@@ -83,7 +84,8 @@ pub fn plan(ctx: &LabContext, args: &Args, found: &Found) -> Result<Plan> {
     let pairs = choose_pairs(ctx, args)?;
     // Only the keys the chosen pairs use, checked before any copy.
     let needed: Vec<KeyKind> = KeyKind::ALL.into_iter().filter(|kind| pairs.iter().any(|(_, d)| d == kind)).collect();
-    let destination_keys = ctx.usable_keys(&found.destination_keys, Side::Destination, &needed)?;
+    let destination_keys =
+        ctx.usable_keys(&found.destination_keys, Side::Destination, &needed).map_err(or_another_key)?;
     let copies = pairs
         .iter()
         .map(|(source_kind, destination_kind)| {
@@ -170,8 +172,9 @@ fn completed_source_snapshots(ctx: &LabContext, snapshots: &[LabSnapshot]) -> Re
                 found.insert(kind, snapshot.clone());
             }
             Some(snapshot) => missing.push(tr!(
-                "snapshot {name} ({id}) is still {state}: run 03-snapshots again to wait for it",
-                "スナップショット {name} ({id}) はまだ {state} です。03-snapshots をもう一度実行して完了を待ってください",
+                "snapshot {name} ({id}) is still {state}: run {snapshots_lab} again to wait for it",
+                "スナップショット {name} ({id}) はまだ {state} です。{snapshots_lab} をもう一度実行して完了を待ってください",
+                snapshots_lab = manifest::lab_that_makes(Makes::Snapshots).id,
                 name = snapshot.name,
                 id = snapshot.id,
                 state = snapshot.state
@@ -218,4 +221,18 @@ fn choose_pairs(ctx: &LabContext, args: &Args) -> Result<Vec<(KeyKind, KeyKind)>
         pairs.push((source_kind, destination_kind));
     }
     Ok(pairs)
+}
+
+/// A refusal of the destination keys also offers what only this lab can do: another key type.
+fn or_another_key(error: anyhow::Error) -> anyhow::Error {
+    match error.downcast::<Refusal>() {
+        Ok(mut refusal) => {
+            refusal.hint.push_str(&tr!(
+                ", or choose another destination key with --key-for",
+                "。または --key-for で別のコピー先キーを選んでください"
+            ));
+            refusal.into()
+        }
+        Err(other) => other,
+    }
 }
