@@ -307,3 +307,123 @@ pub mod describe {
             .unwrap_or_default()
     }
 }
+
+/// How many calls of a `--show-api` trace (the stderr lines
+/// `api: EC2:CreateVolume [ap-northeast-1] ok in 12 ms { … }`) asked AWS to make something: a
+/// Create, Replicate or Copy operation, whatever its outcome. A run that finds everything in
+/// place makes none. The closing `api: 27 AWS calls in this run` line is not a call.
+pub fn created_calls(stderr: &str) -> usize {
+    stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("api: "))
+        .filter(|call| {
+            let mut words = call.split_whitespace();
+            let operation = words.next().and_then(|name| name.split_once(':')).map(|(_, operation)| operation);
+            let in_a_region = words.next().is_some_and(|region| region.starts_with('[') && region.ends_with(']'));
+            in_a_region && operation.is_some_and(|op| ["Create", "Replicate", "Copy"].iter().any(|v| op.starts_with(v)))
+        })
+        .count()
+}
+
+/// A TCP proxy on loopback with a single lane towards the emulator: each chunk of data a client
+/// sends waits its turn, then `gap`, before it is passed on, so requests that a lab sends together
+/// (three creates at once) reach the emulator one by one, `gap` apart; answers come straight back.
+/// [`OneLaneProxy::cut`] drops every connection open at that moment with whatever it still holds,
+/// as if the network went down with the lab: a lab killed just after its first create landed then
+/// leaves some, not all, of its resources. Stops when dropped.
+pub struct OneLaneProxy {
+    pub url: String,
+    port: u16,
+    stop: Arc<AtomicBool>,
+    generation: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// One proxied connection: cut once the proxy's generation has moved on from the one it opened in.
+#[derive(Clone)]
+struct LaneConnection {
+    opened: usize,
+    generation: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl LaneConnection {
+    fn is_cut(&self) -> bool {
+        self.generation.load(Ordering::SeqCst) != self.opened
+    }
+}
+
+impl OneLaneProxy {
+    pub fn start(upstream_url: &str, gap: Duration) -> OneLaneProxy {
+        let upstream = upstream_url.trim_start_matches("http://").to_string();
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
+        let port = listener.local_addr().expect("proxy address").port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let generation = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let (stopping, generations) = (Arc::clone(&stop), Arc::clone(&generation));
+        let lane = Arc::new(std::sync::Mutex::new(()));
+        std::thread::spawn(move || {
+            for client in listener.incoming() {
+                if stopping.load(Ordering::SeqCst) {
+                    break;
+                }
+                let (Ok(client), Ok(server)) = (client, TcpStream::connect(&upstream)) else {
+                    continue;
+                };
+                let connection =
+                    LaneConnection { opened: generations.load(Ordering::SeqCst), generation: Arc::clone(&generations) };
+                let (client_reader, server_reader) = (client.try_clone(), server.try_clone());
+                if let (Ok(client_reader), Ok(server_reader)) = (client_reader, server_reader) {
+                    let (lane, back) = (Arc::clone(&lane), connection.clone());
+                    std::thread::spawn(move || lane_pipe(client_reader, server, Some((&*lane, gap)), &connection));
+                    std::thread::spawn(move || lane_pipe(server_reader, client, None, &back));
+                }
+            }
+        });
+        OneLaneProxy { url: format!("http://127.0.0.1:{port}"), port, stop, generation }
+    }
+
+    /// Drops every connection open now, and whatever it has not passed on yet.
+    pub fn cut(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Passes data from `from` to `to`, through `lane` (one chunk at a time, each after `gap`) when
+/// there is one, until either side closes or the connection is cut.
+fn lane_pipe(
+    mut from: TcpStream,
+    mut to: TcpStream,
+    lane: Option<(&std::sync::Mutex<()>, Duration)>,
+    connection: &LaneConnection,
+) {
+    let mut buffer = [0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buffer) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        let turn = lane.map(|(lane, gap)| {
+            let turn = lane.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            std::thread::sleep(gap);
+            turn
+        });
+        if connection.is_cut() {
+            let _ = from.shutdown(std::net::Shutdown::Both);
+            let _ = to.shutdown(std::net::Shutdown::Both);
+            return;
+        }
+        let written = to.write_all(&buffer[..n]);
+        drop(turn);
+        if written.is_err() {
+            break;
+        }
+    }
+    let _ = to.shutdown(std::net::Shutdown::Write);
+}
+
+impl Drop for OneLaneProxy {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        self.cut();
+        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accept loop
+    }
+}

@@ -1,10 +1,13 @@
 //! Interrupted runs end clean: Ctrl-C stops with exit 130 and the way forward; a lab killed at
 //! many points of its run, then run again, makes no duplicates, and cleanup leaves nothing. The
-//! emulator answers at once, so a delaying proxy in front of it makes the points real.
+//! emulator answers at once, so a delaying proxy in front of it makes the points real, and each
+//! lab is shown to have been killed at least once with its step part done.
 
 use aws_sdk_kms::types::KeyState;
-use e2e::{describe, output_text, DelayProxy, Emulator, OREGON, TOKYO};
-use std::process::Stdio;
+use common::session::RegionClients;
+use e2e::{describe, output_text, DelayProxy, Emulator, OneLaneProxy, OREGON, TOKYO};
+use std::collections::BTreeMap;
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 /// States of the lab's keys in one region.
@@ -25,24 +28,122 @@ async fn counts(emulator: &Emulator) -> (usize, usize, usize, usize, usize) {
     )
 }
 
+/// Each lab and how many resources of its step a finished run leaves: on the emulator 01-keys
+/// makes two keys in each region, 02 three volumes, 03 three snapshots, 04 three copies.
+const STEPS: [(&str, usize); 4] = [("01-keys", 4), ("02-volumes", 3), ("03-snapshots", 3), ("04-copy", 3)];
+
+/// How many of `lab`'s resources exist now.
+async fn step_resources(tokyo: &RegionClients, oregon: &RegionClients, lab: &str) -> usize {
+    match lab {
+        "01-keys" => {
+            let (in_tokyo, in_oregon) =
+                tokio::join!(describe::lab_keys(&tokyo.kms, TOKYO), describe::lab_keys(&oregon.kms, OREGON));
+            in_tokyo.len() + in_oregon.len()
+        }
+        "02-volumes" => describe::lab_volumes(&tokyo.ec2).await.len(),
+        "03-snapshots" => describe::lab_snapshots(&tokyo.ec2).await.len(),
+        "04-copy" => describe::lab_snapshots(&oregon.ec2).await.len(),
+        other => panic!("no resources known for {other}"),
+    }
+}
+
+/// Counts of a running lab's resources, quick enough to poll every few ms, so that a kill lands
+/// while the rest of its creates are still on the way. Keys are counted from ListKeys in both
+/// regions, each new key judged once, as `describe::lab_keys` does: the project tag, or a replica.
+struct Watch<'a> {
+    tokyo: &'a RegionClients,
+    oregon: &'a RegionClients,
+    lab_key: BTreeMap<String, bool>,
+}
+
+impl Watch<'_> {
+    async fn count(&mut self, lab: &str) -> usize {
+        if lab != "01-keys" {
+            return step_resources(self.tokyo, self.oregon, lab).await;
+        }
+        let (in_tokyo, in_oregon) = tokio::join!(list_key_ids(self.tokyo), list_key_ids(self.oregon));
+        let mut count = 0;
+        for (clients, region, ids) in [(self.tokyo, TOKYO, in_tokyo), (self.oregon, OREGON, in_oregon)] {
+            for id in ids {
+                if !self.lab_key.contains_key(&id) {
+                    let tagged = describe::key_tags(&clients.kms, &id).await.contains_key("ebs-kms-labs:project");
+                    let key = describe::key(&clients.kms, &id).await;
+                    let primary =
+                        key.multi_region_configuration().and_then(|c| c.primary_key()).and_then(|p| p.region());
+                    self.lab_key.insert(id.clone(), tagged || primary.is_some_and(|primary| primary != region));
+                }
+                count += usize::from(self.lab_key[&id]);
+            }
+        }
+        count
+    }
+}
+
+async fn list_key_ids(clients: &RegionClients) -> Vec<String> {
+    let listed = clients.kms.list_keys().send().await.expect("ListKeys");
+    listed.keys().iter().filter_map(|key| key.key_id()).map(str::to_string).collect()
+}
+
+/// SIGKILL, no chance to tidy up; returns once the process is gone.
+fn kill(mut child: Child) {
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn labs_killed_at_many_points_then_rerun_make_no_duplicates_and_cleanup_leaves_nothing() {
     let emulator = Emulator::start();
+    let (tokyo, oregon) = (emulator.clients(TOKYO).await, emulator.clients(OREGON).await);
+    let mut watch = Watch { tokyo: &tokyo, oregon: &oregon, lab_key: BTreeMap::new() };
+    // Requests one at a time, 60 ms apart: a lab's creates, sent together, land one by one.
+    let lane = OneLaneProxy::start(&emulator.url, Duration::from_millis(60));
     let proxy = DelayProxy::start(&emulator.url, Duration::from_millis(40));
-    for lab in ["01-keys", "02-volumes", "03-snapshots", "04-copy"] {
-        for kill_after_ms in [200, 450, 700, 1000, 1400, 1900] {
-            let mut child = emulator
-                .lab_process_via(&proxy.url, lab)
-                .arg("--yes")
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap();
-            tokio::time::sleep(Duration::from_millis(kill_after_ms)).await;
-            let _ = child.kill(); // SIGKILL: no chance to tidy up
-            let _ = child.wait();
+    let spawn = |endpoint: &str, lab: &str| {
+        emulator.lab_process_via(endpoint, lab).arg("--yes").stdout(Stdio::null()).stderr(Stdio::null()).spawn()
+    };
+    for (lab, full) in STEPS {
+        // What each kill left of this step, as (when, how many of `full`).
+        let mut left = Vec::new();
+
+        // Killed as soon as the run's first create has landed, the rest still in the lane (the
+        // cut drops them with the lab): the step is left part done, then resumed the same way.
+        for attempt in 1..=2 {
+            let before = watch.count(lab).await;
+            let mut child = spawn(&lane.url, lab).unwrap();
+            let started = Instant::now();
+            let created = loop {
+                if child.try_wait().unwrap().is_some() {
+                    break false; // the run finished: nothing was left to make
+                }
+                if watch.count(lab).await > before {
+                    break true;
+                }
+                assert!(started.elapsed() < Duration::from_secs(30), "{lab} made nothing in 30 s");
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            };
+            lane.cut();
+            kill(child);
+            lane.cut(); // and any connection it opened meanwhile
+            tokio::time::sleep(Duration::from_millis(200)).await; // what did land is made
+            left.push((format!("after its first create, run {attempt}"), step_resources(&tokyo, &oregon, lab).await));
+            if !created {
+                break;
+            }
         }
+
+        // Killed at fixed times through a slow network: whatever was on the way still lands.
+        for kill_after_ms in [250, 600, 1100, 1700] {
+            let child = spawn(&proxy.url, lab).unwrap();
+            tokio::time::sleep(Duration::from_millis(kill_after_ms)).await;
+            kill(child);
+            tokio::time::sleep(Duration::from_millis(150)).await; // the proxy passes on what it holds
+            left.push((format!("at {kill_after_ms} ms"), step_resources(&tokyo, &oregon, lab).await));
+        }
+
+        let part_done = left.iter().filter(|(_, n)| (1..full).contains(n)).count();
+        assert!(part_done > 0, "{lab}: no kill left the step part done (some of {full}): {left:?}");
         emulator.run_ok(lab, &["--yes"]);
+        assert_eq!(step_resources(&tokyo, &oregon, lab).await, full, "{lab}: after the kills {left:?}");
     }
     assert_eq!(counts(&emulator).await, (2, 2, 3, 3, 3), "keys Tokyo/Oregon, volumes, snapshots, copies");
 
@@ -51,6 +152,7 @@ async fn labs_killed_at_many_points_then_rerun_make_no_duplicates_and_cleanup_le
     assert_eq!((volumes, snapshots, copies), (0, 0, 0));
     for region in [TOKYO, OREGON] {
         let states = lab_key_states(&emulator, region).await;
+        assert_eq!(states.len(), 2, "{region}: the lab's keys are still listed while pending deletion");
         assert!(states.iter().all(|s| *s == KeyState::PendingDeletion), "{region}: {states:?}");
     }
 }

@@ -42,48 +42,142 @@ fn product_sources() -> Vec<(String, String)> {
         .collect()
 }
 
-/// The text between the parenthesis at `open` and its match, skipping string literals.
+/// The text between the parenthesis at `open` and its match, skipping literals and comments.
 fn call_arguments(text: &str, open: usize) -> &str {
-    let bytes = text.as_bytes();
-    let (mut depth, mut index, mut in_string) = (0usize, open, false);
-    while index < bytes.len() {
-        match bytes[index] {
-            b'\\' if in_string => index += 1,
-            b'"' => in_string = !in_string,
-            b'(' | b'[' | b'{' if !in_string => depth += 1,
-            b')' | b']' | b'}' if !in_string => {
-                depth -= 1;
+    let (mut depth, mut index) = (0usize, open);
+    while let Some(c) = text[index..].chars().next() {
+        if let Some((end, _)) = literal_at(text, index) {
+            index = end;
+            continue;
+        }
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => {
+                depth = depth.saturating_sub(1);
                 if depth == 0 {
                     return &text[open + 1..index];
                 }
             }
             _ => {}
         }
-        index += 1;
+        index += c.len_utf8();
     }
     &text[open + 1..]
 }
 
 /// The string literals in `code`, in order.
 fn literals(code: &str) -> Vec<String> {
-    let (mut found, mut current, mut in_string, mut escaped) = (Vec::new(), String::new(), false, false);
-    for c in code.chars() {
-        match (in_string, c) {
-            (true, _) if escaped => {
-                current.push(c);
-                escaped = false;
+    let (mut found, mut index) = (Vec::new(), 0);
+    while let Some(c) = code[index..].chars().next() {
+        match literal_at(code, index) {
+            Some((end, text)) => {
+                found.extend(text);
+                index = end;
             }
-            (true, '\\') => escaped = true,
-            (true, '"') => {
-                found.push(std::mem::take(&mut current));
-                in_string = false;
-            }
-            (true, _) => current.push(c),
-            (false, '"') => in_string = true,
-            (false, _) => {}
+            None => index += c.len_utf8(),
         }
     }
     found
+}
+
+/// The literal or comment that starts at byte `start` of `code`, if one does: where it ends, and
+/// for a string literal its text. Knows strings with escapes, raw strings (`r"…"`, `r#"…"#` with
+/// any number of `#`), byte and C strings (`b"…"`, `br#"…"#`, `c"…"`), char and byte literals
+/// (`'"'`, `'\''`, `b'('`), that `'a` (a lifetime or a label) is no literal, and comments.
+fn literal_at(code: &str, start: usize) -> Option<(usize, Option<String>)> {
+    let rest = &code[start..];
+    if rest.starts_with("//") {
+        return Some((rest.find('\n').map_or(code.len(), |n| start + n), None));
+    }
+    if rest.starts_with("/*") {
+        return Some((start + block_comment_length(rest), None));
+    }
+    // A prefix letter (`r`, `b`, `br`, `c`, `cr`) starts a literal only when it starts a token.
+    let starts_a_token = !code[..start].chars().next_back().is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let prefix = ["br", "cr", "b", "c", "r"].into_iter().find(|p| starts_a_token && rest.starts_with(p)).unwrap_or("");
+    let body = &rest[prefix.len()..];
+    if prefix.ends_with('r') {
+        let hashes = body.len() - body.trim_start_matches('#').len();
+        let opened = body[hashes..].strip_prefix('"')?;
+        let close = format!("\"{}", "#".repeat(hashes));
+        let text = opened.find(&close).map_or(opened, |n| &opened[..n]);
+        let end = start + prefix.len() + hashes + 1 + text.len() + close.len();
+        return Some((end.min(code.len()), Some(text.to_string())));
+    }
+    if let Some(opened) = body.strip_prefix('"') {
+        let (text, length) = unescape(opened);
+        return Some(((start + prefix.len() + 1 + length).min(code.len()), Some(text)));
+    }
+    if let Some(opened) = body.strip_prefix('\'').filter(|_| prefix.is_empty() || prefix == "b") {
+        let mut chars = opened.chars();
+        let length = match chars.next()? {
+            // `'\''`, `'\\'`, `'\n'`, `'\u{65e5}'`: up to the quote after the escaped character.
+            '\\' => {
+                let escaped = 1 + chars.next()?.len_utf8();
+                escaped + opened[escaped..].find('\'')? + 1
+            }
+            c if chars.next() == Some('\'') => c.len_utf8() + 1,
+            _ => return None, // a lifetime or a label
+        };
+        return Some((start + prefix.len() + 1 + length, None));
+    }
+    None
+}
+
+/// The length of the (possibly nested) block comment at the start of `text`.
+fn block_comment_length(text: &str) -> usize {
+    let (bytes, mut depth, mut index) = (text.as_bytes(), 0, 0);
+    while index + 1 < bytes.len() {
+        match &bytes[index..index + 2] {
+            b"/*" => depth += 1,
+            b"*/" => depth -= 1,
+            _ => {
+                index += 1;
+                continue;
+            }
+        }
+        index += 2;
+        if depth == 0 {
+            return index;
+        }
+    }
+    text.len()
+}
+
+/// The text of the string literal that `body` starts with (just after its opening quote), escapes
+/// resolved, and how many bytes of `body` the rest of the literal takes, closing quote included.
+fn unescape(body: &str) -> (String, usize) {
+    let (mut text, mut chars) = (String::new(), body.char_indices().peekable());
+    while let Some((index, c)) = chars.next() {
+        match c {
+            '"' => return (text, index + 1),
+            '\\' => match chars.next().map(|(_, escaped)| escaped) {
+                Some('n') => text.push('\n'),
+                Some('t') => text.push('\t'),
+                Some('r') => text.push('\r'),
+                Some('0') => text.push('\0'),
+                Some('x') => {
+                    let hex: String =
+                        (0..2).filter_map(|_| chars.next_if(|(_, c)| c.is_ascii_hexdigit())).map(|(_, c)| c).collect();
+                    text.extend(u8::from_str_radix(&hex, 16).ok().map(char::from));
+                }
+                Some('u') => {
+                    let mut hex = String::new();
+                    while let Some((_, digit)) = chars.next_if(|(_, c)| *c != '}') {
+                        hex.extend(Some(digit).filter(char::is_ascii_hexdigit));
+                    }
+                    chars.next(); // the `}`
+                    text.extend(u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32));
+                }
+                // A line continuation: the line break and the next line's indentation go.
+                Some('\n') => while chars.next_if(|(_, c)| c.is_whitespace()).is_some() {},
+                Some(other) => text.push(other),
+                None => {}
+            },
+            _ => text.push(c),
+        }
+    }
+    (text, body.len())
 }
 
 /// `code` with every `tr!(…)` and `pick(…)` call, and every `("English", "日本語")` pair (a
@@ -165,7 +259,7 @@ const LEARNER_CALLS: [&str; 21] = [
 
 #[test]
 fn learner_text_in_the_product_goes_through_tr() {
-    let mut untranslated = Vec::new();
+    let (mut untranslated, mut calls) = (Vec::new(), 0);
     for (file, text) in product_sources() {
         for call in LEARNER_CALLS.iter().chain(&["hint: "]) {
             let mut from = 0;
@@ -189,6 +283,7 @@ fn learner_text_in_the_product_goes_through_tr() {
                 if context.contains(ENGLISH_ONLY) {
                     continue;
                 }
+                calls += 1;
                 for literal in literals(&without_translated(&arguments)) {
                     if is_english_prose(&literal) {
                         untranslated.push(format!("{file}:{line}: {call} {literal:?}"));
@@ -197,6 +292,7 @@ fn learner_text_in_the_product_goes_through_tr() {
             }
         }
     }
+    assert!(calls > 100, "only {calls} learner-facing calls found: is the scan broken?");
     assert!(
         untranslated.is_empty(),
         "learner-facing text must be written in both languages with common::tr!(\"English\", \"日本語\"):\n{}",
@@ -247,6 +343,38 @@ fn the_scan_sees_untranslated_text_and_passes_translated_text() {
     assert_eq!(literals(&without_translated(arguments)), vec!["plan", "Key ID", "Key ID"]);
     assert!(is_english_prose("exists: reuse"));
     assert!(!is_english_prose("{}\n{table}") && !is_english_prose("✓ {key_id}") && !is_english_prose("kms:CreateKey"));
+}
+
+#[test]
+fn the_lexer_reads_raw_strings_whatever_their_hashes() {
+    let code = r####"say(r"raw \n stays", r#"has "quotes" inside"#, r##"has "# inside"##, br#"bytes"#, "after")"####;
+    assert_eq!(literals(code), vec![r"raw \n stays", r#"has "quotes" inside"#, r##"has "# inside"##, "bytes", "after"]);
+    // A quote or a parenthesis in a raw string neither opens a string nor closes the call.
+    let code = r###"ui.say(&format!(r#"the ")" and "(" of {x}"#, x = r"("));" not an argument""###;
+    assert_eq!(call_arguments(code, code.find('(').unwrap()), r###"&format!(r#"the ")" and "(" of {x}"#, x = r"(")"###);
+    // `r#` before a name is a raw identifier, and a name ending in `r` is no raw-string prefix.
+    assert_eq!(literals(r#"let r#type = "one"; other"a\"b""#), vec!["one", "a\"b"]);
+    // Escapes in plain strings are resolved; raw strings keep their backslashes.
+    assert_eq!(literals(r##"("a\"b\\c\nd\u{65e5}\x41", r"a\")"##), vec!["a\"b\\c\nd日A", r"a\"]);
+}
+
+#[test]
+fn the_lexer_reads_char_literals_and_knows_lifetimes_are_none() {
+    // `'"'` holds a quote that opens no string; `'\''` and `'\\'` are escaped char literals.
+    let code = r#"f('"', "after a quote char", '\'', "after an escaped quote", '\\', "after a backslash", b'"', "x")"#;
+    assert_eq!(literals(code), vec!["after a quote char", "after an escaped quote", "after a backslash", "x"]);
+    // Parentheses in char literals do not count.
+    let code = r#"ui.say(&pick(')', '(', "text")); rest(')')"#;
+    assert_eq!(call_arguments(code, code.find('(').unwrap()), r#"&pick(')', '(', "text")"#);
+    // Lifetimes and labels are not char literals: the strings between them are found.
+    let code = r#"fn f<'a>(x: &'a str) -> Cow<'a, str> { 'outer: loop { g("one", 'b', "two"); break 'outer; } }"#;
+    assert_eq!(literals(code), vec!["one", "two"]);
+    let code = r#"ui.warn(&tr!("it's {n}", "{n} です", n = '\u{65e5}'), 'x')"#;
+    assert_eq!(call_arguments(code, code.find('(').unwrap()), r#"&tr!("it's {n}", "{n} です", n = '\u{65e5}'), 'x'"#);
+    // Comments are neither strings nor code: a quote or a parenthesis in one changes nothing.
+    let code = "say(// don't \"quote\" (me\n\"shown\" /* \"hidden\" /* nested ) */ */)";
+    assert_eq!(literals(code), vec!["shown"]);
+    assert_eq!(call_arguments(code, 3), &code[4..code.len() - 1]);
 }
 
 #[test]

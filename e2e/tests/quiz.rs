@@ -12,6 +12,17 @@ fn quiz(args: &[&str], lang: Option<&str>) -> (Option<i32>, String, String) {
     (output.status.code(), stdout, stderr)
 }
 
+/// The question lines of a study sheet: `12. [topic] …`.
+fn question_lines(sheet: &str) -> Vec<&str> {
+    sheet
+        .lines()
+        .filter(|line| {
+            let after_number = line.trim_start_matches(|c: char| c.is_ascii_digit());
+            after_number.len() < line.len() && after_number.starts_with(". [")
+        })
+        .collect()
+}
+
 #[test]
 fn the_study_sheet_prints_every_question_with_answers_and_sources() {
     let (code, sheet, stderr) = quiz(&["--study", "--seed", "7"], None);
@@ -29,7 +40,16 @@ fn japanese_by_flag_or_locale_and_topics_filter() {
     let (code, by_flag, _) = quiz(&["--study", "--seed", "1", "--lang", "ja", "--topic", "deletion"], None);
     assert_eq!(code, Some(0));
     assert!(by_flag.contains("出典:") && by_flag.contains("解説:"), "{by_flag}");
-    assert!(by_flag.lines().filter(|l| l.contains(". [")).all(|l| l.contains("[deletion]")), "{by_flag}");
+    let questions = question_lines(&by_flag);
+    assert!(!questions.is_empty(), "no question on the sheet:\n{by_flag}");
+    assert!(questions.iter().all(|l| l.contains("[deletion]")), "{by_flag}");
+    assert_eq!(questions.len(), by_flag.matches("出典:").count(), "one question line per question:\n{by_flag}");
+    // Every deletion question of the whole sheet, and only those.
+    let (_, everything, _) = quiz(&["--study", "--seed", "1", "--lang", "ja"], None);
+    let all_questions = question_lines(&everything);
+    let deletion = all_questions.iter().filter(|l| l.contains("[deletion]")).count();
+    assert_eq!(questions.len(), deletion, "{by_flag}");
+    assert!(all_questions.len() > deletion, "the whole sheet has other topics too:\n{everything}");
     let (_, by_locale, _) = quiz(&["--study", "--seed", "1", "--topic", "deletion"], Some("ja_JP.UTF-8"));
     assert_eq!(by_flag, by_locale);
 }
