@@ -1,4 +1,4 @@
-//! The cleanup flow: inventory, plan, confirm, remove, report, prove. 05-cleanup's body, and every
+//! The cleanup flow: inventory, plan, confirm, remove, report, prove. The final lab's body, and every
 //! lab's `--undo` (what that lab and later labs made). The engine it drives is `crate::inventory`.
 
 use crate::context::LabContext;
@@ -10,7 +10,7 @@ use crate::tr;
 use anyhow::Result;
 
 /// The whole teardown as a lab: inventory, plan, confirm, remove, report, prove. `from` limits it
-/// to what lab `from` and later labs made (`--undo`); `None` is everything (05-cleanup).
+/// to what lab `from` and later labs made (`--undo`); `None` is everything (the final lab).
 pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
     let ui = &ctx.ui;
     let pending_days = ctx.args.pending_days;

@@ -82,8 +82,9 @@ impl LabContext {
     }
 
     /// The scenario keys of `kinds` on `side`, each checked usable by EBS in that region (enabled,
-    /// symmetric, in the region). Refuses before anything is created: naming lab 01 when a key
-    /// is missing, or saying what is wrong with a key (AWS would accept it and fail later).
+    /// symmetric, in the region). Refuses before anything is created: naming the lab that makes
+    /// keys when a key is missing, or saying what is wrong with a key (AWS would accept it and
+    /// fail later).
     pub fn usable_keys(&self, keys: &RegionKeys, side: Side, kinds: &[KeyKind]) -> Result<BTreeMap<KeyKind, KeyInfo>> {
         let mut found = BTreeMap::new();
         let (mut missing, mut unusable) = (Vec::new(), Vec::new());

@@ -6,8 +6,8 @@
 //! when displayed (`#[error("{}", ...)]` calls `tr!` or a function here), not fixed at compile time.
 //!
 //! This module names no endpoint: `session` imports it (for `AwsResultExt`, `CredentialsMissing`,
-//! `error_chain`), so the one endpoint-specific hint comes through [`UnreachableHint`], which
-//! `session::Endpoint` implements.
+//! `error_chain`), so the one endpoint-specific hint, for a request that got no answer, is passed
+//! in as text (`session::Endpoint::unreachable_hint`).
 
 use crate::text::pick;
 use crate::tr;
@@ -204,17 +204,13 @@ where
     }
 }
 
-/// What to tell a learner whose request got no answer (unreachable or timed out): it depends on
-/// where requests go, so `session::Endpoint` says it.
-pub trait UnreachableHint {
-    fn unreachable_hint(&self) -> String;
-}
-
-/// What to tell a learner about an AWS failure (FACTS.md, "Errors a learner meets").
-pub fn hint_for(error: &AwsError, endpoint: &dyn UnreachableHint) -> Option<String> {
+/// What to tell a learner about an AWS failure (FACTS.md, "Errors a learner meets");
+/// `unreachable_hint` is the hint for a request that got no answer, which depends on where
+/// requests go.
+pub fn hint_for(error: &AwsError, unreachable_hint: &str) -> Option<String> {
     let operation = error.operation;
     let text = match &error.failure {
-        AwsFailure::Unreachable { .. } | AwsFailure::Timeout { .. } => endpoint.unreachable_hint(),
+        AwsFailure::Unreachable { .. } | AwsFailure::Timeout { .. } => unreachable_hint.to_string(),
         AwsFailure::Other { detail } if detail.contains("credentials") => no_credentials_hint(),
         AwsFailure::Other { .. } => return None,
         AwsFailure::Service { code, .. } => match code.as_str() {
@@ -332,15 +328,16 @@ pub fn error_label() -> &'static str {
     pick("error: ", "エラー: ")
 }
 
-/// Renders an error chain for stderr: the error, its causes, and a hint where one is known.
-pub fn render(error: &anyhow::Error, endpoint: &dyn UnreachableHint) -> String {
+/// Renders an error chain for stderr: the error, its causes, and a hint where one is known
+/// (`unreachable_hint` as for [`hint_for`]).
+pub fn render(error: &anyhow::Error, unreachable_hint: &str) -> String {
     let mut text = format!("{}{error}", error_label());
     for cause in error.chain().skip(1) {
         text.push_str(&format!("\n  {}{cause}", pick("caused by: ", "原因: ")));
     }
     let hint = error.chain().find_map(|cause| {
         if let Some(aws) = cause.downcast_ref::<AwsError>() {
-            hint_for(aws, endpoint)
+            hint_for(aws, unreachable_hint)
         } else if let Some(refusal) = cause.downcast_ref::<Refusal>() {
             Some(refusal.hint.clone())
         } else if cause.is::<CredentialsMissing>() {
@@ -360,14 +357,8 @@ mod tests {
     use super::*;
     use anyhow::Context;
 
-    /// An endpoint for these tests; `session`'s tests check the real hints of `Endpoint`.
-    struct TestEndpoint;
-
-    impl UnreachableHint for TestEndpoint {
-        fn unreachable_hint(&self) -> String {
-            "start the test endpoint".into()
-        }
-    }
+    /// The no-answer hint of these tests; `session`'s tests check the real hints of `Endpoint`.
+    const UNREACHABLE: &str = "start the test endpoint";
 
     fn service(code: &str) -> AwsError {
         AwsError {
@@ -384,7 +375,7 @@ mod tests {
     fn aws_errors_render_with_code_message_request_id_context_and_hint() {
         let error = anyhow::Error::new(service("AccessDeniedException"))
             .context("creating key Single-region-key in Tokyo (ap-northeast-1)");
-        let text = render(&error, &TestEndpoint);
+        let text = render(&error, UNREACHABLE);
         assert!(text.starts_with("error: creating key Single-region-key in Tokyo (ap-northeast-1)"), "{text}");
         assert!(
             text.contains("kms:CreateKey failed: AccessDeniedException: User is not authorized (request id req-123)"),
@@ -401,8 +392,8 @@ mod tests {
             operation: "sts:GetCallerIdentity",
             failure: AwsFailure::Unreachable { detail: "Connection refused".into() },
         };
-        assert_eq!(hint_for(&error, &TestEndpoint).as_deref(), Some("start the test endpoint"));
-        let text = render(&anyhow::Error::new(error), &TestEndpoint);
+        assert_eq!(hint_for(&error, UNREACHABLE).as_deref(), Some("start the test endpoint"));
+        let text = render(&anyhow::Error::new(error), UNREACHABLE);
         assert!(text.ends_with("\n  hint: start the test endpoint"), "{text}");
     }
 
@@ -430,13 +421,13 @@ mod tests {
         let refused: anyhow::Result<()> = Err(Refusal { reason: "taken".into(), hint: "use a prefix".into() }.into());
         let refused = refused.context("planning keys").unwrap_err();
         assert_eq!(exit_status_for(&refused), ExitStatus::Refused);
-        assert!(render(&refused, &TestEndpoint).contains("hint: use a prefix"));
+        assert!(render(&refused, UNREACHABLE).contains("hint: use a prefix"));
         let failed = anyhow::Error::new(VerificationFailed { failed: 1, total: 6 });
         assert_eq!(exit_status_for(&failed), ExitStatus::VerificationFailed);
         assert_eq!(exit_status_for(&anyhow::anyhow!("disk full")), ExitStatus::Failure);
         let missing = anyhow::Error::new(CredentialsMissing("no providers".into()));
         assert_eq!(exit_status_for(&missing), ExitStatus::Aws);
-        assert!(render(&missing, &TestEndpoint).contains("aws configure"));
+        assert!(render(&missing, UNREACHABLE).contains("aws configure"));
     }
 
     #[test]
@@ -451,7 +442,7 @@ mod tests {
             ("KMSInvalidStateException", "disabled or pending deletion"),
         ];
         for (code, expected) in cases {
-            let hint = hint_for(&service(code), &TestEndpoint).unwrap_or_default();
+            let hint = hint_for(&service(code), UNREACHABLE).unwrap_or_default();
             assert!(hint.contains(expected), "{code}: {hint}");
         }
     }
@@ -463,13 +454,13 @@ mod tests {
         let aws = AwsError::from_sdk("kms:DescribeKey", &error);
         assert!(matches!(aws.failure, AwsFailure::Timeout { .. }), "{aws:?}");
         assert!(aws.to_string().starts_with("kms:DescribeKey timed out"), "{aws}");
-        assert_eq!(hint_for(&aws, &TestEndpoint).as_deref(), Some("start the test endpoint"));
+        assert_eq!(hint_for(&aws, UNREACHABLE).as_deref(), Some("start the test endpoint"));
     }
 
     #[test]
     fn unknown_codes_still_render_code_and_message_without_a_hint() {
         let error = service("SomethingNew");
-        assert!(hint_for(&error, &TestEndpoint).is_none());
+        assert!(hint_for(&error, UNREACHABLE).is_none());
         assert!(error.to_string().contains("SomethingNew: User is not authorized"));
     }
 }

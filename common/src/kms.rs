@@ -78,6 +78,14 @@ impl Ownership {
         self.tags()?.step.as_deref()
     }
 
+    /// The role in the key's own role tag (none for a replica known through its primary).
+    pub fn own_role(&self) -> Option<&str> {
+        match self {
+            Ownership::Tagged(tags) => tags.role.as_deref(),
+            Ownership::NotLabs | Ownership::ReplicaOfLabPrimary(_) => None,
+        }
+    }
+
     /// The role the key plays, as shown to learners: the role tag, marked `(replica)` when it is
     /// the primary's.
     pub fn role_label(&self) -> Option<String> {
@@ -313,24 +321,19 @@ impl RegionKeys {
     }
 
     /// The same keys described afresh, with the aliases listed again: for checking what a lab
-    /// just changed. `more` are keys made since (id, role tag); ownership is known already, so
-    /// no tags are read. `aws/ebs` is described when asked only (describing it by its
+    /// just changed. `more` are keys made or chosen since; ownership is known already, so no
+    /// tags are read. `aws/ebs` is described when asked only (describing it by its
     /// alias creates it where it does not exist yet).
-    pub async fn refresh(
-        &self,
-        kms: &Client,
-        more: &[(String, Option<String>)],
-        aws_ebs: AwsEbs,
-    ) -> Result<RegionKeys> {
+    pub async fn refresh(&self, kms: &Client, more: &[&KeyInUse], aws_ebs: AwsEbs) -> Result<RegionKeys> {
         let region = self.region;
         let context =
             || tr!("describing the lab's KMS keys in {region} again", "{region} でラボの KMS キーを改めて確認中");
         let mut known: Vec<(String, Ownership)> =
             self.owned.iter().map(|key| (key.key_id.clone(), key.ownership.clone())).collect();
         known.extend(
-            more.iter()
-                .filter(|(id, _)| self.owned_key(id).is_none())
-                .map(|(id, role)| (id.clone(), Ownership::Tagged(LabTags { role: role.clone(), step: None }))),
+            more.iter().filter(|key| self.owned_key(&key.key_id).is_none()).map(|key| {
+                (key.key_id.clone(), Ownership::Tagged(LabTags { role: Some(key.role.clone()), step: None }))
+            }),
         );
         let no_aliases = BTreeMap::new();
         let described = futures::future::try_join_all(known.iter().map(|(key_id, ownership)| {
@@ -477,13 +480,7 @@ impl LabKeys {
         in_use: &[KeyInUse],
         aws_ebs: AwsEbs,
     ) -> Result<LabKeys> {
-        let more = |side: Side| -> Vec<(String, Option<String>)> {
-            in_use
-                .iter()
-                .filter(|key| key.side == side)
-                .map(|key| (key.key_id.clone(), Some(key.role.clone())))
-                .collect()
-        };
+        let more = |side: Side| -> Vec<&KeyInUse> { in_use.iter().filter(|key| key.side == side).collect() };
         let (more_source, more_destination) = (more(Side::Source), more(Side::Destination));
         let (source, destination) = futures::try_join!(
             self.source.refresh(&source_clients.kms, &more_source, aws_ebs),

@@ -4,8 +4,6 @@
 use crate::api_log::{ApiLog, CliSink};
 use crate::args::CommonArgs;
 use crate::context::LabContext;
-// The labs name it from here too.
-pub use crate::context::reuse_plan;
 use crate::errors::{error_label, exit_status_for, render, ExitStatus, Interrupted};
 use crate::inventory::Found;
 use crate::manifest;
@@ -173,7 +171,7 @@ where
         Ok(()) => ExitStatus::Success.into(),
         Err(error) => {
             let status = exit_status_for(&error);
-            eprintln!("{}", render(&error, &Endpoint::from_env()));
+            eprintln!("{}", render(&error, &Endpoint::from_env().unreachable_hint()));
             if status == ExitStatus::Interrupted {
                 let cleanup = manifest::command_for(manifest::final_lab());
                 let resume = manifest::command_for(lab);

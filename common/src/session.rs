@@ -4,7 +4,7 @@
 
 use crate::api_log::{ApiLog, CliSink};
 use crate::args::CommonArgs;
-use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, UnreachableHint};
+use crate::errors::{error_chain, AwsResultExt, CredentialsMissing};
 use crate::regions::RegionInfo;
 use crate::scenario::Side;
 use crate::tr;
@@ -50,11 +50,9 @@ impl Endpoint {
     pub fn is_local(&self) -> bool {
         matches!(self, Endpoint::Local(_))
     }
-}
 
-/// The hint `errors::render` gives when a request got no answer (unreachable or timed out).
-impl UnreachableHint for Endpoint {
-    fn unreachable_hint(&self) -> String {
+    /// The hint `errors::render` gives when a request got no answer (unreachable or timed out).
+    pub fn unreachable_hint(&self) -> String {
         match self {
             Endpoint::Local(url) => tr!(
                 "nothing answers at {url}. Start the local emulator with `scripts/emulator.sh start` \
@@ -227,11 +225,11 @@ mod tests {
             operation: "sts:GetCallerIdentity",
             failure: AwsFailure::Unreachable { detail: "Connection refused".into() },
         };
-        let hint = hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000"))).unwrap();
+        let hint = hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000")).unreachable_hint()).unwrap();
         assert!(hint.contains("scripts/emulator.sh start"), "{hint}");
-        let hint = hint_for(&error, &Endpoint::Aws).unwrap();
+        let hint = hint_for(&error, &Endpoint::Aws.unreachable_hint()).unwrap();
         assert!(hint.contains("network"), "{hint}");
-        let hint = hint_for(&error, &Endpoint::from_url(Some("https://kms.example.com"))).unwrap();
+        let hint = hint_for(&error, &Endpoint::from_url(Some("https://kms.example.com")).unreachable_hint()).unwrap();
         assert!(hint.contains("https://kms.example.com is up"), "{hint}");
     }
 
@@ -241,6 +239,8 @@ mod tests {
             operation: "kms:DescribeKey",
             failure: AwsFailure::Timeout { detail: "operation timed out after 3s".into() },
         };
-        assert!(hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000"))).unwrap().contains("emulator"));
+        assert!(hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000")).unreachable_hint())
+            .unwrap()
+            .contains("emulator"));
     }
 }

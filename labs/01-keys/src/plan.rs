@@ -276,7 +276,7 @@ fn plan_key(
             .owned
             .iter()
             .filter(fits)
-            .find(|key| key.aliases.is_empty() && key.ownership.role_label().as_deref() == Some(wanted.short_alias()))
+            .find(|key| key.aliases.is_empty() && key.ownership.own_role() == Some(wanted.short_alias()))
             .cloned()
     };
     let (existing, alias) = match region.alias_target(&wanted.alias) {

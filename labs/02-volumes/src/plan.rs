@@ -89,7 +89,7 @@ impl Plan {
         let mut report = Report::new("plan", pick("Plan", "計画"), &lesson::PLAN_COLUMNS);
         for volume in &self.volumes {
             let (action, cost) = match &volume.action {
-                Action::Reuse(existing) => common::run::reuse_plan(&existing.id, &existing.state),
+                Action::Reuse(existing) => common::context::reuse_plan(&existing.id, &existing.state),
                 Action::Create { zone } => (
                     tr!(
                         "create {SIZE_GIB} GiB gp3 volume in {zone}, encrypted",

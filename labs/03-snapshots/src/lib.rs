@@ -160,7 +160,7 @@ impl Plan {
         for (kind, action) in &self.actions {
             let volume = &found.volumes[kind];
             let (action, cost) = match action {
-                Action::Reuse { id, state } => common::run::reuse_plan(id, state),
+                Action::Reuse { id, state } => common::context::reuse_plan(id, state),
                 Action::Create => {
                     let cost = if ctx.session.endpoint.is_local() {
                         tr!("free (emulator)", "無料 (エミュレーター)")

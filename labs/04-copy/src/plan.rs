@@ -130,7 +130,7 @@ impl Plan {
         let mut plan = Report::new("plan", pick("Plan", "計画"), &PLAN_COLUMNS);
         for copy in &self.copies {
             let (action, cost) = match &copy.existing {
-                Some(existing) => common::run::reuse_plan(&existing.id, &existing.state),
+                Some(existing) => common::context::reuse_plan(&existing.id, &existing.state),
                 None => (
                     tr!(
                         "copy to {region} as {name}",

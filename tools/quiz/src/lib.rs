@@ -302,7 +302,7 @@ pub fn main() -> ExitCode {
     match run(args, &ui) {
         Ok(()) => ExitStatus::Success.into(),
         Err(error) => {
-            eprintln!("{}", render(&error, &Endpoint::Aws));
+            eprintln!("{}", render(&error, &Endpoint::Aws.unreachable_hint()));
             exit_status_for(&error).into()
         }
     }
