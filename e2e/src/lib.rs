@@ -175,17 +175,17 @@ pub fn lab_process(id: &str) -> Command {
     command
 }
 
-/// A TCP proxy on loopback that holds every chunk of data `delay` before passing it on, in
-/// both directions: it makes the emulator as slow as a distant region, so that a lab can be
-/// interrupted in the middle of its work. Stops when dropped.
-pub struct DelayProxy {
-    pub url: String,
+/// A listener on a free loopback port that connects each client to `upstream_url` and hands
+/// both streams to `connect`, which pipes them; it stops accepting when dropped. The proxies
+/// below are this loop with their own pipes.
+struct LoopbackListener {
+    url: String,
     port: u16,
     stop: Arc<AtomicBool>,
 }
 
-impl DelayProxy {
-    pub fn start(upstream_url: &str, delay: Duration) -> DelayProxy {
+impl LoopbackListener {
+    fn start(upstream_url: &str, connect: impl Fn(TcpStream, TcpStream) + Send + 'static) -> LoopbackListener {
         let upstream = upstream_url.trim_start_matches("http://").to_string();
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
         let port = listener.local_addr().expect("proxy address").port();
@@ -196,17 +196,39 @@ impl DelayProxy {
                 if stopping.load(Ordering::SeqCst) {
                     break;
                 }
-                let (Ok(client), Ok(server)) = (client, TcpStream::connect(&upstream)) else {
-                    continue;
-                };
-                let (client_reader, server_reader) = (client.try_clone(), server.try_clone());
-                if let (Ok(client_reader), Ok(server_reader)) = (client_reader, server_reader) {
-                    std::thread::spawn(move || pipe(client_reader, server, delay));
-                    std::thread::spawn(move || pipe(server_reader, client, delay));
+                if let (Ok(client), Ok(server)) = (client, TcpStream::connect(&upstream)) {
+                    connect(client, server);
                 }
             }
         });
-        DelayProxy { url: format!("http://127.0.0.1:{port}"), port, stop }
+        LoopbackListener { url: format!("http://127.0.0.1:{port}"), port, stop }
+    }
+}
+
+impl Drop for LoopbackListener {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accept loop
+    }
+}
+
+/// A TCP proxy on loopback that holds every chunk of data `delay` before passing it on, in
+/// both directions: it makes the emulator as slow as a distant region, so that a lab can be
+/// interrupted in the middle of its work. Stops when dropped.
+pub struct DelayProxy {
+    pub url: String,
+    _listener: LoopbackListener,
+}
+
+impl DelayProxy {
+    pub fn start(upstream_url: &str, delay: Duration) -> DelayProxy {
+        let listener = LoopbackListener::start(upstream_url, move |client, server| {
+            if let (Ok(client_reader), Ok(server_reader)) = (client.try_clone(), server.try_clone()) {
+                std::thread::spawn(move || pipe(client_reader, server, delay));
+                std::thread::spawn(move || pipe(server_reader, client, delay));
+            }
+        });
+        DelayProxy { url: listener.url.clone(), _listener: listener }
     }
 }
 
@@ -224,13 +246,6 @@ fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
         }
     }
     let _ = to.shutdown(std::net::Shutdown::Write);
-}
-
-impl Drop for DelayProxy {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
-        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accept loop
-    }
 }
 
 /// The Describe filter for lab-owned EC2 resources, written out here rather than taken from
@@ -333,9 +348,8 @@ pub fn created_calls(stderr: &str) -> usize {
 /// leaves some, not all, of its resources. Stops when dropped.
 pub struct OneLaneProxy {
     pub url: String,
-    port: u16,
-    stop: Arc<AtomicBool>,
     generation: Arc<std::sync::atomic::AtomicUsize>,
+    _listener: LoopbackListener,
 }
 
 /// One proxied connection: cut once the proxy's generation has moved on from the one it opened in.
@@ -353,32 +367,19 @@ impl LaneConnection {
 
 impl OneLaneProxy {
     pub fn start(upstream_url: &str, gap: Duration) -> OneLaneProxy {
-        let upstream = upstream_url.trim_start_matches("http://").to_string();
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the proxy");
-        let port = listener.local_addr().expect("proxy address").port();
-        let stop = Arc::new(AtomicBool::new(false));
         let generation = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let (stopping, generations) = (Arc::clone(&stop), Arc::clone(&generation));
+        let generations = Arc::clone(&generation);
         let lane = Arc::new(std::sync::Mutex::new(()));
-        std::thread::spawn(move || {
-            for client in listener.incoming() {
-                if stopping.load(Ordering::SeqCst) {
-                    break;
-                }
-                let (Ok(client), Ok(server)) = (client, TcpStream::connect(&upstream)) else {
-                    continue;
-                };
-                let connection =
-                    LaneConnection { opened: generations.load(Ordering::SeqCst), generation: Arc::clone(&generations) };
-                let (client_reader, server_reader) = (client.try_clone(), server.try_clone());
-                if let (Ok(client_reader), Ok(server_reader)) = (client_reader, server_reader) {
-                    let (lane, back) = (Arc::clone(&lane), connection.clone());
-                    std::thread::spawn(move || lane_pipe(client_reader, server, Some((&*lane, gap)), &connection));
-                    std::thread::spawn(move || lane_pipe(server_reader, client, None, &back));
-                }
+        let listener = LoopbackListener::start(upstream_url, move |client, server| {
+            let connection =
+                LaneConnection { opened: generations.load(Ordering::SeqCst), generation: Arc::clone(&generations) };
+            if let (Ok(client_reader), Ok(server_reader)) = (client.try_clone(), server.try_clone()) {
+                let (lane, back) = (Arc::clone(&lane), connection.clone());
+                std::thread::spawn(move || lane_pipe(client_reader, server, Some((&*lane, gap)), &connection));
+                std::thread::spawn(move || lane_pipe(server_reader, client, None, &back));
             }
         });
-        OneLaneProxy { url: format!("http://127.0.0.1:{port}"), port, stop, generation }
+        OneLaneProxy { url: listener.url.clone(), generation, _listener: listener }
     }
 
     /// Drops every connection open now, and whatever it has not passed on yet.
@@ -422,8 +423,7 @@ fn lane_pipe(
 
 impl Drop for OneLaneProxy {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        // Open connections end with the proxy; the listener stops when its field drops next.
         self.cut();
-        let _ = TcpStream::connect(("127.0.0.1", self.port)); // wakes the accept loop
     }
 }
