@@ -56,9 +56,13 @@ class Emulator:
         self.proxy = None
         self.endpoint_port = self.port
         self.count_file = None
+        self.scratch = None
         if delay_ms:
             self.endpoint_port = free_port()
-            self.count_file = tempfile.mktemp(prefix="bench-requests-")
+            # The proxy rewrites the count file by name: it lives in a fresh directory only this
+            # user can enter, so no one can plant a file or a symlink at that name first.
+            self.scratch = tempfile.TemporaryDirectory(prefix="bench-")
+            self.count_file = os.path.join(self.scratch.name, "requests")
             self.proxy = subprocess.Popen([sys.executable, os.path.join(ROOT, "scripts/delay_proxy.py"),
                                            str(self.endpoint_port), str(self.port), str(delay_ms), self.count_file])
             wait_for(self.endpoint_port)
@@ -83,6 +87,8 @@ class Emulator:
             if process:
                 process.kill()
                 process.wait()
+        if self.scratch:
+            self.scratch.cleanup()
 
 
 def run_lab(emulator, lab, *args):

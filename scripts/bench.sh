@@ -12,7 +12,10 @@ if [ ! -x .emulator/cli-venv/bin/aws ] || ! cmp -s scripts/bench-requirements.tx
   echo "bench: installing the AWS CLI into .emulator/cli-venv (once)" >&2
   rm -rf .emulator/cli-venv
   python3 -m venv .emulator/cli-venv
-  .emulator/cli-venv/bin/pip install --quiet --disable-pip-version-check -r scripts/bench-requirements.txt
+  # Every package is pinned there, dependencies included: --no-deps installs exactly that set,
+  # and pip check fails the install if a pin is ever missing.
+  .emulator/cli-venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r scripts/bench-requirements.txt
+  .emulator/cli-venv/bin/pip check >&2
   cp scripts/bench-requirements.txt .emulator/cli-venv/installed.txt
 fi
 cargo build --bins --quiet

@@ -10,7 +10,7 @@
 #   scripts/emulator.sh reset     wipe all emulated state (every region)
 #   scripts/emulator.sh log       show the server's log
 #
-# EMULATOR_PORT picks the port (default 5000).
+# EMULATOR_PORT picks the port (default 5000): a number from 1 to 65535.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -18,6 +18,13 @@ dir="$root/.emulator"
 venv="$dir/venv"
 requirements="$root/scripts/emulator-requirements.txt"
 port="${EMULATOR_PORT:-5000}"
+# The port ends up in the URL that `env` prints for eval, in file names and in the server's
+# arguments: digits only, in range, or nothing runs.
+if ! [[ $port =~ ^[0-9]{1,5}$ ]] || [ $((10#$port)) -lt 1 ] || [ $((10#$port)) -gt 65535 ]; then
+  printf "emulator: EMULATOR_PORT must be a port number from 1 to 65535, not '%s'\n" "${port//[^[:print:]]/?}" >&2
+  exit 2
+fi
+port=$((10#$port))
 url="http://127.0.0.1:$port"
 pidfile="$dir/moto-$port.pid"
 logfile="$dir/moto-$port.log"
@@ -54,8 +61,27 @@ sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) == 0 else 1)
 PY
 }
 
+# The PID in the pidfile, when that process is alive and is this checkout's moto_server on this
+# port; anything else (a stale pidfile whose PID was reused, a hand-edited one) is not ours.
+our_pid() {
+  local pid arg args=() moto=false
+  [ -f "$pidfile" ] || return 1
+  pid="$(cat "$pidfile")"
+  [[ $pid =~ ^[0-9]+$ ]] && kill -0 "$pid" 2>/dev/null || return 1
+  if [ -r "/proc/$pid/cmdline" ]; then
+    while IFS= read -r -d '' arg; do args+=("$arg"); done <"/proc/$pid/cmdline"
+  else # no /proc (macOS): ps, unlimited width; arguments split on spaces, enough for ours
+    read -r -a args <<<"$(ps -ww -p "$pid" -o args= 2>/dev/null)" || return 1
+  fi
+  for arg in ${args[@]+"${args[@]}"}; do
+    if [[ $arg == /*/moto_server && $arg -ef "$venv/bin/moto_server" ]]; then moto=true; fi
+  done
+  $moto && [[ " ${args[*]} " == *" -p $port "* ]] || return 1
+  echo "$pid"
+}
+
 running() {
-  [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null
+  our_pid >/dev/null
 }
 
 start() {
@@ -85,9 +111,13 @@ start() {
 }
 
 stop() {
-  if running; then
-    kill "$(cat "$pidfile")"
+  local pid named
+  if pid="$(our_pid)"; then
+    kill "$pid"
     echo "emulator: stopped" >&2
+  elif [ -f "$pidfile" ]; then
+    named="$(head -c 20 "$pidfile" | tr -cd '[:print:]')"
+    echo "emulator: not running; $pidfile named PID '$named', which is not this emulator's moto_server: left that process alone and removed the stale pidfile" >&2
   else
     echo "emulator: not running" >&2
   fi
@@ -109,7 +139,7 @@ case "${1:-help}" in
   stop) stop ;;
   status) if running && answers; then echo "running at $url"; else echo "not running"; exit 1; fi ;;
   env) print_env ;;
-  reset) "$venv/bin/python" -c "import urllib.request; urllib.request.urlopen(urllib.request.Request('$url/moto-api/reset', method='POST'))" && echo "emulator: state wiped" >&2 ;;
+  reset) "$venv/bin/python" -c 'import sys, urllib.request; urllib.request.urlopen(urllib.request.Request(sys.argv[1] + "/moto-api/reset", method="POST"))' "$url" && echo "emulator: state wiped" >&2 ;;
   log) cat "$logfile" ;;
   *) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; [ "${1:-help}" = help ] || exit 2 ;;
 esac

@@ -28,3 +28,5 @@ mod language;
 mod show_cli;
 // Project conventions: module docs, the manifest and the lab folders agree.
 mod tidy;
+// The project's scripts: no billable surprise, no unsafe temp files, no stray kills.
+mod scripts;
