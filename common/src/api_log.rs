@@ -3,6 +3,7 @@
 //! It sees what really happened, retries included, because it sits inside the SDK. With
 //! `--show-cli` it also hands the AWS CLI twin of each request to the UI ([`crate::cli`]).
 
+use crate::cli::GlobalOptions;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::{
     BeforeSerializationInterceptorContextRef, FinalizerInterceptorContextRef,
@@ -41,6 +42,8 @@ pub struct ApiLog {
     region: &'static str,
     calls: Arc<AtomicUsize>,
     cli: Option<CliSink>,
+    /// The run's `--profile` and each service's `--endpoint-url`, for the `cli:` lines.
+    cli_options: Arc<GlobalOptions>,
     /// The last `cli:` line shown: a wait's repeated Describe, or the next page of a listing,
     /// is shown once.
     last_cli: Arc<Mutex<String>>,
@@ -49,12 +52,20 @@ pub struct ApiLog {
 impl ApiLog {
     /// A log that prints each call when `show` is set, and always counts.
     pub fn new(show: bool) -> Self {
-        ApiLog { show, region: "", calls: Arc::new(AtomicUsize::new(0)), cli: None, last_cli: Arc::default() }
+        ApiLog {
+            show,
+            region: "",
+            calls: Arc::new(AtomicUsize::new(0)),
+            cli: None,
+            cli_options: Arc::default(),
+            last_cli: Arc::default(),
+        }
     }
 
-    /// The same log, also handing the AWS CLI command of each request to `sink` (`--show-cli`).
-    pub fn with_cli(self, sink: Option<CliSink>) -> Self {
-        ApiLog { cli: sink, ..self }
+    /// The same log, also handing the AWS CLI command of each request, with `options`, to `sink`
+    /// (`--show-cli`).
+    pub fn with_cli(self, sink: Option<CliSink>, options: GlobalOptions) -> Self {
+        ApiLog { cli: sink, cli_options: Arc::new(options), ..self }
     }
 
     /// The same log (same count) for the clients of `region`.
@@ -111,7 +122,7 @@ impl Intercept for ApiLog {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(CliSink(print)) = &self.cli {
-            if let Some(line) = crate::cli::command_for(context.input(), self.region) {
+            if let Some(line) = crate::cli::command_for(context.input(), self.region, &self.cli_options) {
                 let mut last = self.last_cli.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
                 if *last != line {
                     print(&line);

@@ -82,6 +82,11 @@ pub struct CommonArgs {
     )]
     pub pending_days: i32,
 
+    /// Cleanup and --undo: schedule this lab key for deletion even though something outside the
+    /// set still uses it (an alias, a grant, a volume or snapshot); repeat for more keys
+    #[arg(long, value_name = "KEY_ID")]
+    pub force_key: Vec<String>,
+
     /// More detail on stderr: -v the SDK's informational logs, -vv its debug logs
     #[arg(long, short = 'v', action = clap::ArgAction::Count)]
     pub verbose: u8,
@@ -103,12 +108,15 @@ pub const HELP_JA: &[(&str, &str)] = &[
     ("show_api", "AWS の呼び出しを、行うたびに表示します (サービス、オペレーション、リージョン、パラメーター、結果、時間)。最後に呼び出し回数も表示します"),
     ("undo", "このラボが作ったもの (と、それをもとに後のラボが作ったもの) を削除し、ステップをやり直せるようにします"),
     ("pending_days", "クリーンアップと --undo で削除をスケジュールするキーの待機期間 (7～30 日)"),
+    ("force_key", "クリーンアップと --undo: このセット以外 (エイリアス、権限付与、ボリューム、スナップショット) でまだ使われていても、このラボのキーの削除をスケジュールします。複数のキーには繰り返し指定します"),
     ("verbose", "stderr に詳細を表示します: -v は SDK の情報ログ、-vv はデバッグログ"),
 ];
 
 impl CommonArgs {
-    /// The flags another lab needs to see the same resources: regions, prefix and profile, when
-    /// they differ from the defaults (with a leading ` -- ` for `cargo run`).
+    /// The flags another lab needs to see the same resources: regions, prefix and profile (quoted
+    /// for a POSIX shell), when they differ from the defaults (with a leading ` -- ` for `cargo
+    /// run`). The labs take no endpoint flag: endpoints come from the environment and the profile,
+    /// which the next command shares.
     pub fn repeat_flags(&self) -> String {
         let mut flags = String::new();
         if self.source_region.code != "ap-northeast-1" {
@@ -121,7 +129,7 @@ impl CommonArgs {
             flags.push_str(&format!(" --name-prefix {}", self.name_prefix));
         }
         if let Some(profile) = &self.profile {
-            flags.push_str(&format!(" --profile {profile}"));
+            flags.push_str(&format!(" --profile {}", crate::cli::quote(profile)));
         }
         if self.lang == Some(Lang::Ja) {
             flags.push_str(" --lang ja");
@@ -205,6 +213,14 @@ mod tests {
         assert_eq!(cli.common.repeat_flags(), "");
         let cli = Cli::try_parse_from(["lab", "--dest-region", "eu-west-1", "--name-prefix", "a-", "--yes"]).unwrap();
         assert_eq!(cli.common.repeat_flags(), " -- --dest-region eu-west-1 --name-prefix a-");
+    }
+
+    #[test]
+    fn repeat_flags_carry_the_profile_quoted_for_the_shell() {
+        let cli = Cli::try_parse_from(["lab", "--profile", "lab"]).unwrap();
+        assert_eq!(cli.common.repeat_flags(), " -- --profile lab");
+        let cli = Cli::try_parse_from(["lab", "--profile", "my lab;x"]).unwrap();
+        assert_eq!(cli.common.repeat_flags(), " -- --profile 'my lab;x'");
     }
 
     #[test]

@@ -14,17 +14,19 @@ use anyhow::Result;
 pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
     let ui = &ctx.ui;
     let pending_days = ctx.args.pending_days;
-    let found = Found::load_owned(&ctx.session).await?;
-    let (mut inventory, other_sets) = found.inventory().of_scenario(&ctx.scenario);
-    if other_sets > 0 {
-        let prefix = &ctx.scenario.prefix;
-        ui.say(&tr!(
-            "{other_sets} lab resource(s) carry another --name-prefix than this run's ({prefix:?}) and are left alone; \
-             run cleanup with their prefix to remove them (status shows them the same way).",
-            "この実行の --name-prefix ({prefix:?}) とは別のプレフィックスが付いたラボのリソースが {other_sets} 個あり、\
-             そのまま残します。削除するには、そのプレフィックスを指定してクリーンアップを実行してください \
-             (status も同じように区別して表示します)。"
+    let found = Found::load_for_teardown(&ctx.session, &ctx.scenario).await?;
+    let mut inventory = found.inventory();
+    inventory.force_keys(&ctx.args.force_key);
+    let set_keys: Vec<&str> =
+        inventory.items.iter().filter(|item| item.kind == ItemKind::Key).map(|item| item.id.as_str()).collect();
+    for id in ctx.args.force_key.iter().filter(|id| !set_keys.contains(&id.as_str())) {
+        ui.warn(&tr!(
+            "--force-key {id}: not a key of this set, so not touched (only the set's own keys can be forced)",
+            "--force-key {id}: このセットのキーではないため、触れません (指定できるのはセット自身のキーだけです)"
         ));
+    }
+    if !inventory.not_ours.is_empty() {
+        ui.report(&inventory.not_ours_report());
     }
     if let Some(step) = from {
         inventory = inventory.from_step(step);
@@ -86,7 +88,7 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
         ));
     }
 
-    let (after, _) = found.reload(&ctx.session).await?.inventory().of_scenario(&ctx.scenario);
+    let after = found.reload(&ctx.session).await?.inventory();
     let after = match from {
         Some(step) => after.from_step(step),
         None => after,

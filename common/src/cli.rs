@@ -1,7 +1,9 @@
 //! `--show-cli`: the AWS CLI command of each request as it is sent, rendered from the SDK's
 //! operation input that the API log's interceptor sees (one renderer per operation the course
 //! uses), so no lab writes CLI text next to its calls and the two cannot drift apart. Each
-//! argument is quoted for a POSIX shell, so a learner can paste the line as it is.
+//! argument is quoted for a POSIX shell, so a learner can paste the line as it is, and each line
+//! carries the run's `--profile` and its service's `--endpoint-url` ([`GlobalOptions`]), so that
+//! the pasted command reaches what the lab reached.
 
 use aws_sdk_ec2::operation as ec2;
 use aws_sdk_ec2::types::{Filter, TagSpecification};
@@ -17,9 +19,33 @@ pub fn aws<S: AsRef<str>>(arguments: &[S]) -> String {
     std::iter::once("aws".to_string()).chain(quoted).collect::<Vec<_>>().join(" ")
 }
 
-fn quote(argument: &str) -> String {
+/// `argument` as one word for a POSIX shell, quoted only where needed.
+pub fn quote(argument: &str) -> String {
     // shlex refuses only NUL bytes, which no lab argument carries.
     shlex::try_quote(argument).map_or_else(|_| argument.replace('\0', ""), |quoted| quoted.into_owned())
+}
+
+/// What every command of a run repeats so that, pasted, it reaches what the run reached: the
+/// profile the run used, and per service the endpoint URL its client used (none: AWS's own).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GlobalOptions {
+    pub profile: Option<String>,
+    /// (the service's CLI command, its endpoint URL), e.g. `("kms", "http://127.0.0.1:5000")`.
+    pub endpoint_urls: Vec<(&'static str, String)>,
+}
+
+impl GlobalOptions {
+    /// `--profile NAME` and `--endpoint-url URL`, each when set, for a command of `service`.
+    fn for_service(&self, service: &str) -> Vec<String> {
+        let mut options = Vec::new();
+        if let Some(profile) = &self.profile {
+            options.extend(["--profile".to_string(), profile.clone()]);
+        }
+        if let Some((_, url)) = self.endpoint_urls.iter().find(|(command, _)| *command == service) {
+            options.extend(["--endpoint-url".to_string(), url.clone()]);
+        }
+        options
+    }
 }
 
 /// One AWS CLI command being put together: `aws SERVICE COMMAND --region REGION …`.
@@ -75,7 +101,11 @@ impl Command {
                     .tags()
                     .iter()
                     .map(|tag| {
-                        format!("{{Key={},Value={}}}", tag.key().unwrap_or_default(), tag.value().unwrap_or_default())
+                        format!(
+                            "{{Key={},Value={}}}",
+                            tag.key().unwrap_or_default(),
+                            shorthand(tag.value().unwrap_or_default())
+                        )
                     })
                     .collect();
                 let resource = spec.resource_type().map_or("", |resource| resource.as_str());
@@ -87,26 +117,33 @@ impl Command {
 
     /// KMS `--tags TagKey=…,TagValue=… …`.
     fn kms_tags(self, tags: &[KmsTag]) -> Self {
-        let shorthand: Vec<String> =
-            tags.iter().map(|tag| format!("TagKey={},TagValue={}", tag.tag_key(), tag.tag_value())).collect();
+        let shorthand: Vec<String> = tags
+            .iter()
+            .map(|tag| format!("TagKey={},TagValue={}", tag.tag_key(), shorthand(tag.tag_value())))
+            .collect();
         self.list("--tags", &shorthand)
     }
 
-    fn line(self) -> String {
+    /// The command line, with `options` after `SERVICE COMMAND --region REGION` (where the
+    /// command says where it goes).
+    fn line(mut self, options: &GlobalOptions) -> String {
+        let options = options.for_service(&self.0[0]);
+        let at = self.0.len().min(4);
+        self.0.splice(at..at, options);
         aws(&self.0)
     }
 }
 
-/// The AWS CLI command that sends the same request as `input`, to `region`; `None` for an
-/// operation the course does not use (a test checks that every one it uses is here). Paging
-/// tokens are left out: the CLI pages by itself.
-pub fn command_for(input: &Input, region: &str) -> Option<String> {
+/// The AWS CLI command that sends the same request as `input`, to `region`, with the run's
+/// `options`; `None` for an operation the course does not use (a test checks that every one it
+/// uses is here). Paging tokens are left out: the CLI pages by itself.
+pub fn command_for(input: &Input, region: &str, options: &GlobalOptions) -> Option<String> {
     /// Tries one operation's input type: `render!(ec2::copy_snapshot::CopySnapshotInput, |i| …)`.
     macro_rules! render {
         ($type:ty, $render:expr) => {
             if let Some(input) = input.downcast_ref::<$type>() {
                 let render: fn(&$type, &str) -> Command = $render;
-                return Some(render(input, region).line());
+                return Some(render(input, region).line(options));
             }
         };
     }
@@ -118,6 +155,8 @@ pub fn command_for(input: &Input, region: &str) -> Option<String> {
     render!(kms::describe_key::DescribeKeyInput, |i, r| Command::new("kms", "describe-key", r)
         .value("--key-id", i.key_id()));
     render!(kms::list_resource_tags::ListResourceTagsInput, |i, r| Command::new("kms", "list-resource-tags", r)
+        .value("--key-id", i.key_id()));
+    render!(kms::list_grants::ListGrantsInput, |i, r| Command::new("kms", "list-grants", r)
         .value("--key-id", i.key_id()));
     render!(kms::get_key_rotation_status::GetKeyRotationStatusInput, |i, r| Command::new(
         "kms",
@@ -202,6 +241,16 @@ pub fn command_for(input: &Input, region: &str) -> Option<String> {
     None
 }
 
+/// A value in the CLI's shorthand syntax: an empty one (the default set's tag) written `""`,
+/// which the shorthand parser reads as the empty string.
+fn shorthand(value: &str) -> &str {
+    if value.is_empty() {
+        "\"\""
+    } else {
+        value
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +258,8 @@ mod tests {
     use aws_sdk_ec2::types::ResourceType;
 
     fn render<T: std::fmt::Debug + Send + Sync + 'static>(input: T) -> String {
-        command_for(&Input::erase(input), "us-west-2").expect("the course renders this operation")
+        command_for(&Input::erase(input), "us-west-2", &GlobalOptions::default())
+            .expect("the course renders this operation")
     }
 
     #[test]
@@ -226,7 +276,7 @@ mod tests {
             .encrypted(true)
             .kms_key_id("arn:aws:kms:us-west-2:1:key/k")
             .description("copy of snap-1")
-            .tag_specifications(tags::ec2_tag_spec(ResourceType::Snapshot, "04-copy", "snap-a"))
+            .tag_specifications(tags::ec2_tag_spec(ResourceType::Snapshot, "04-copy", "snap-a", ""))
             .completion_duration_minutes(15)
             .build()
             .unwrap();
@@ -240,6 +290,8 @@ mod tests {
             "{line}"
         );
         assert!(line.ends_with("{Key=Name,Value=snap-a}]' --completion-duration-minutes 15"), "{line}");
+        // The default set's tag is empty: the shorthand needs it quoted, or the CLI cannot parse it.
+        assert!(line.contains("{Key=ebs-kms-labs:set,Value=\"\"}"), "{line}");
     }
 
     #[test]
@@ -247,11 +299,12 @@ mod tests {
         let key = kms::create_key::CreateKeyInput::builder()
             .description("d")
             .multi_region(true)
-            .set_tags(Some(tags::kms_tags("01-keys", "Multi-region-key")))
+            .set_tags(Some(tags::kms_tags("01-keys", "Multi-region-key", "")))
             .build()
             .unwrap();
         let line = render(key);
         assert!(line.contains(" --multi-region --tags 'TagKey=ebs-kms-labs:project,TagValue=ebs-kms-labs' "), "{line}");
+        assert!(line.contains(" 'TagKey=ebs-kms-labs:set,TagValue=\"\"'"), "{line}");
         let volumes =
             ec2::describe_volumes::DescribeVolumesInput::builder().filters(tags::ec2_owned_filter()).build().unwrap();
         assert_eq!(
@@ -271,6 +324,31 @@ mod tests {
     #[test]
     fn an_operation_the_course_does_not_use_renders_nothing() {
         let input = kms::disable_key::DisableKeyInput::builder().key_id("k").build().unwrap();
-        assert_eq!(command_for(&Input::erase(input), "us-west-2"), None);
+        assert_eq!(command_for(&Input::erase(input), "us-west-2", &GlobalOptions::default()), None);
+    }
+
+    #[test]
+    fn the_profile_and_the_services_endpoint_follow_the_region() {
+        let options = GlobalOptions {
+            profile: Some("lab admin".into()),
+            endpoint_urls: vec![("kms", "http://127.0.0.1:5000".into()), ("ec2", "http://127.0.0.1:5001/x y".into())],
+        };
+        let key = kms::describe_key::DescribeKeyInput::builder().key_id("alias/a").build().unwrap();
+        assert_eq!(
+            command_for(&Input::erase(key), "us-west-2", &options).unwrap(),
+            "aws kms describe-key --region us-west-2 --profile 'lab admin' --endpoint-url http://127.0.0.1:5000 \
+             --key-id alias/a"
+        );
+        let volumes = ec2::describe_volumes::DescribeVolumesInput::builder().build().unwrap();
+        assert_eq!(
+            command_for(&Input::erase(volumes), "ap-northeast-1", &options).unwrap(),
+            "aws ec2 describe-volumes --region ap-northeast-1 --profile 'lab admin' --endpoint-url 'http://127.0.0.1:5001/x y'"
+        );
+        // A service without an endpoint of its own goes to AWS: no --endpoint-url.
+        let identity = sts::get_caller_identity::GetCallerIdentityInput::builder().build().unwrap();
+        assert_eq!(
+            command_for(&Input::erase(identity), "us-west-2", &options).unwrap(),
+            "aws sts get-caller-identity --region us-west-2 --profile 'lab admin'"
+        );
     }
 }

@@ -3,7 +3,9 @@
 //! shows each resource's state and progress, and stops on `error` with the StateMessage.
 
 use crate::errors::{AwsError, AwsResultExt};
-use crate::tags;
+use crate::ownership::{self, Made, Verdict};
+use crate::scenario::Scenario;
+use crate::tags::{self, LabTags};
 use crate::tr;
 use crate::ui::Ui;
 use anyhow::Result;
@@ -16,7 +18,7 @@ use std::time::Duration;
 // tokio's clock, so tests with a paused clock never really wait.
 use tokio::time::Instant;
 
-fn tag_pairs(tags: &[Tag]) -> impl Iterator<Item = (&str, &str)> {
+fn tag_pairs(tags: &[Tag]) -> impl Iterator<Item = (&str, &str)> + Clone {
     tags.iter().map(|tag| (tag.key().unwrap_or_default(), tag.value().unwrap_or_default()))
 }
 
@@ -26,10 +28,8 @@ pub struct LabVolume {
     pub id: String,
     /// The Name tag.
     pub name: String,
-    /// The `ebs-kms-labs:role` tag (the scenario name it was made for).
-    pub role: Option<String>,
-    /// The `ebs-kms-labs:step` tag: which lab made it.
-    pub step: Option<String>,
+    /// The ownership tags (role, step, set), when it carries the project tag.
+    pub lab_tags: Option<LabTags>,
     pub zone: String,
     pub size_gib: i32,
     pub volume_type: String,
@@ -44,8 +44,7 @@ impl LabVolume {
         LabVolume {
             id: volume.volume_id().unwrap_or_default().to_string(),
             name: tags::value_of(tag_pairs(volume.tags()), "Name").unwrap_or_default().to_string(),
-            role: tags::value_of(tag_pairs(volume.tags()), tags::ROLE_KEY).map(str::to_string),
-            step: tags::value_of(tag_pairs(volume.tags()), tags::STEP_KEY).map(str::to_string),
+            lab_tags: LabTags::read(tag_pairs(volume.tags())),
             zone: volume.availability_zone().unwrap_or_default().to_string(),
             size_gib: volume.size().unwrap_or_default(),
             volume_type: volume.volume_type().map(|t| t.as_str().to_string()).unwrap_or_default(),
@@ -59,6 +58,22 @@ impl LabVolume {
     /// Not on its way out.
     pub fn is_live(&self) -> bool {
         !matches!(self.state.as_str(), "deleting" | "deleted" | "error")
+    }
+
+    /// The `ebs-kms-labs:role` tag: the scenario name it was made for.
+    pub fn role(&self) -> Option<&str> {
+        self.lab_tags.as_ref()?.role.as_deref()
+    }
+
+    /// The `ebs-kms-labs:step` tag: which lab made it.
+    pub fn step(&self) -> Option<&str> {
+        self.lab_tags.as_ref()?.step.as_deref()
+    }
+
+    /// Whose it is; `None` without the project tag.
+    pub fn verdict(&self, scenario: &Scenario) -> Option<Verdict> {
+        let lab_tags = self.lab_tags.as_ref()?;
+        Some(ownership::judge(scenario, Made::Volume, lab_tags, Some(&self.name)))
     }
 }
 
@@ -103,13 +118,42 @@ impl LabSnapshot {
     pub fn step(&self) -> Option<&str> {
         self.tags.get(tags::STEP_KEY).map(String::as_str)
     }
+
+    /// Whose it is, as a snapshot (`Made::Snapshot`) or a copy (`Made::Copy`); `None` without
+    /// the project tag.
+    pub fn verdict(&self, scenario: &Scenario, made: Made) -> Option<Verdict> {
+        let lab_tags = LabTags::read(self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
+        Some(ownership::judge(scenario, made, &lab_tags, Some(&self.name)))
+    }
 }
 
-/// The lab's volumes in the region of `ec2`, in any state.
+/// The volumes with the project tag in the region of `ec2`, in any state (whose they are is
+/// for [`LabVolume::verdict`] to say).
 pub async fn lab_volumes(ec2: &Client) -> Result<Vec<LabVolume>, AwsError> {
     let request = ec2.describe_volumes().filters(tags::ec2_owned_filter());
     let volumes = request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeVolumes")?;
     Ok(volumes.iter().map(LabVolume::from_sdk).collect())
+}
+
+/// This set's volumes in the region of `ec2`, in any state.
+pub async fn set_volumes(ec2: &Client, scenario: &Scenario) -> Result<Vec<LabVolume>, AwsError> {
+    let volumes = lab_volumes(ec2).await?;
+    Ok(volumes.into_iter().filter(|volume| volume.verdict(scenario).is_some_and(|v| v.is_ours())).collect())
+}
+
+/// Every volume in the region of `ec2`, tagged or not: before a key is deleted, the ones that
+/// are not the set's but are encrypted under it must be found.
+pub async fn all_volumes(ec2: &Client) -> Result<Vec<LabVolume>, AwsError> {
+    let volumes =
+        ec2.describe_volumes().into_paginator().items().send().try_collect().await.aws("ec2:DescribeVolumes")?;
+    Ok(volumes.iter().map(LabVolume::from_sdk).collect())
+}
+
+/// Every snapshot this account owns in the region of `ec2`, tagged or not (as [`all_volumes`]).
+pub async fn all_snapshots(ec2: &Client) -> Result<Vec<LabSnapshot>, AwsError> {
+    let request = ec2.describe_snapshots().owner_ids("self");
+    let snapshots = request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeSnapshots")?;
+    Ok(snapshots.iter().map(LabSnapshot::from_sdk).collect())
 }
 
 /// Volumes by id (not filtered by tags: used right after the labs made them).
@@ -119,11 +163,18 @@ pub async fn volumes_by_id(ec2: &Client, ids: &[String]) -> Result<Vec<LabVolume
     Ok(output.volumes().iter().map(LabVolume::from_sdk).collect())
 }
 
-/// The lab's snapshots owned by this account in the region of `ec2`, in any state.
+/// The snapshots with the project tag owned by this account in the region of `ec2`, in any
+/// state (whose they are is for [`LabSnapshot::verdict`] to say).
 pub async fn lab_snapshots(ec2: &Client) -> Result<Vec<LabSnapshot>, AwsError> {
     let request = ec2.describe_snapshots().owner_ids("self").filters(tags::ec2_owned_filter());
     let snapshots = request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeSnapshots")?;
     Ok(snapshots.iter().map(LabSnapshot::from_sdk).collect())
+}
+
+/// This set's snapshots (`Made::Snapshot`) or copies (`Made::Copy`) in the region of `ec2`.
+pub async fn set_snapshots(ec2: &Client, scenario: &Scenario, made: Made) -> Result<Vec<LabSnapshot>, AwsError> {
+    let snapshots = lab_snapshots(ec2).await?;
+    Ok(snapshots.into_iter().filter(|snapshot| snapshot.verdict(scenario, made).is_some_and(|v| v.is_ours())).collect())
 }
 
 /// Snapshots by id, with one Describe (filtered by id, so a just-made one missing is no error).

@@ -4,14 +4,20 @@
 //! single-region) scheduled for deletion. The cleanup flow, status and the Ctrl-C report
 //! build on it; it names no lab (the manifest says which lab makes what).
 //!
-//! Safety: the inventory holds only resources with the ownership tags (a replica, when its
-//! primary has them; an alias, when its key is lab-owned). AWS managed keys are never touched.
+//! Safety: the inventory holds only this set's resources, by their whole ownership signature
+//! (`crate::ownership`; a replica, when its primary is the set's; an alias, only the one the
+//! scenario gives its key). Resources tagged like the labs' but not the set's are listed apart and
+//! left alone. A key that something outside the set still uses (another alias, a grant that is
+//! not EBS's, a volume or snapshot encrypted under it) is kept unless `--force-key` names it;
+//! aliases are read again after the confirmation, and one that moved is left alone. AWS managed
+//! keys are never touched.
 
 use crate::ec2::{self, LabSnapshot, LabVolume};
 use crate::errors::{AwsError, AwsResultExt};
 use crate::facts;
-use crate::kms::{AwsEbs, KeyInfo, LabKeys, MultiRegionRole};
+use crate::kms::{self, AwsEbs, KeyInfo, LabKeys, MultiRegionRole, Purpose};
 use crate::manifest::{self, Makes};
+use crate::ownership::{Made, Verdict};
 use crate::regions::RegionInfo;
 use crate::scenario::{Scenario, Side};
 use crate::session::{RegionClients, Session};
@@ -59,6 +65,14 @@ pub struct Item {
     pub key_role: Option<MultiRegionRole>,
     pub aws_managed: bool,
     pub deletion_date: Option<String>,
+    /// An alias: the key it pointed at when the plan was made.
+    pub target: Option<String>,
+    /// A key: what outside the set still uses it (another alias, a grant, a volume or snapshot).
+    pub used_by: Vec<String>,
+    /// A key: named by `--force-key`, so scheduled for deletion even when something uses it.
+    pub forced: bool,
+    /// Left alone at the last moment (an alias that moved after the confirmation), and why.
+    pub held: Option<String>,
 }
 
 impl Item {
@@ -84,6 +98,10 @@ impl Item {
             key_role: None,
             aws_managed: false,
             deletion_date: None,
+            target: None,
+            used_by: Vec::new(),
+            forced: false,
+            held: None,
         }
     }
 
@@ -94,7 +112,7 @@ impl Item {
     }
 
     fn from_volume(volume: &LabVolume, region: &'static RegionInfo, side: Side) -> Item {
-        let step = volume.step.as_deref().unwrap_or(&manifest::lab_that_makes(Makes::Volumes).id);
+        let step = volume.step().unwrap_or(&manifest::lab_that_makes(Makes::Volumes).id);
         let mut item = Item::base(ItemKind::Volume, region, side, &volume.id, &volume.name, step, &volume.state);
         item.size_gib = volume.size_gib;
         item.attached = volume.attached;
@@ -155,18 +173,22 @@ impl Item {
     }
 
     /// Which wave of deletes it is removed in: what nothing depends on goes first, all at
-    /// once (snapshots, copies, volumes, aliases), then the keys, the primary of a
-    /// multi-region pair last of all, after its replica.
+    /// once (snapshots, copies, volumes, while the aliases are read again), then the aliases
+    /// that did not move and the keys, the primary of a multi-region pair last of all, after
+    /// its replica.
     fn wave(&self) -> u8 {
         match (self.kind, self.key_role) {
             (ItemKind::Key, Some(MultiRegionRole::Primary)) => 2,
-            (ItemKind::Key, _) => 1,
+            (ItemKind::Key | ItemKind::Alias, _) => 1,
             _ => 0,
         }
     }
 
     /// What cleanup will do with it, with the words that say so.
     pub fn plan(&self, pending_days: i32) -> Disposition {
+        if let Some(why) = &self.held {
+            return Disposition::LeaveAlone(why.clone());
+        }
         match self.kind {
             _ if self.aws_managed => Disposition::LeaveAlone(tr!(
                 "never touched: AWS managed keys are free and cannot be deleted",
@@ -181,6 +203,15 @@ impl Item {
                 Disposition::LeaveAlone(tr!(
                     "already pending deletion (until {date})",
                     "既に削除の保留中 ({date} まで)"
+                ))
+            }
+            ItemKind::Key if !self.used_by.is_empty() && !self.forced => {
+                let (uses, id) = (self.used_by.join("; "), &self.id);
+                Disposition::LeaveAlone(tr!(
+                    "kept: still used outside this set ({uses}). Move or delete those first, or pass \
+                     `--force-key {id}` to schedule it anyway",
+                    "残します: このセット以外でまだ使われています ({uses})。先にそれらを移すか削除してください。\
+                     それでも削除をスケジュールするには `--force-key {id}` を指定してください"
                 ))
             }
             ItemKind::Key => Disposition::Remove(tr!(
@@ -211,67 +242,181 @@ impl Disposition {
     }
 }
 
-/// Everything lab-owned in both regions.
+/// This set's resources in both regions, and the lab-tagged ones left apart.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
+    /// This set's, in teardown order.
     pub items: Vec<Item>,
+    /// Tagged like the labs' but not this set's (another set's, or near-misses), and why: never
+    /// touched.
+    pub not_ours: Vec<(Item, String)>,
 }
 
-/// Everything lab-owned in both regions, as discovered (the inventory and the status view
-/// both start from this).
+/// This set's resources in both regions, as discovered (the inventory and the status view
+/// both start from this), with what is tagged like them but not theirs.
 #[derive(Debug, Clone)]
 pub struct Found {
+    pub scenario: Scenario,
     pub keys: LabKeys,
     pub source_snapshots: Vec<LabSnapshot>,
     pub destination_snapshots: Vec<LabSnapshot>,
     pub source_volumes: Vec<LabVolume>,
     pub destination_volumes: Vec<LabVolume>,
+    /// Volumes and snapshots with the project tag that are not this set's, and why.
+    pub not_ours: Vec<(Item, String)>,
+    /// Before a teardown only: the volumes and snapshots that are not this set's, tagged or not,
+    /// with the key that encrypts them (side, id, key ARN).
+    pub others_encrypted: Vec<(Side, String, String)>,
+}
+
+/// What a listing is for: the set's resources only (status, the Ctrl-C report), or everything
+/// in the regions, to know whether a key the teardown would delete encrypts someone else's data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Listing {
+    Tagged,
+    Everything,
 }
 
 impl Found {
     /// One concurrent discovery of both regions.
-    pub async fn load(session: &Session) -> Result<Found> {
-        Found::load_in(&session.source, &session.destination).await
+    pub async fn load(session: &Session, scenario: &Scenario) -> Result<Found> {
+        Found::load_in(&session.source, &session.destination, scenario).await
     }
 
     /// The same, given the two regions' clients.
-    pub async fn load_in(source: &RegionClients, destination: &RegionClients) -> Result<Found> {
-        Found::read(LabKeys::discover_in(source, destination), source, destination).await
+    pub async fn load_in(source: &RegionClients, destination: &RegionClients, scenario: &Scenario) -> Result<Found> {
+        let keys = LabKeys::discover_in(source, destination, scenario, Purpose::Use);
+        Found::read(keys, source, destination, scenario, Listing::Tagged).await
     }
 
-    /// What teardown needs: everything lab-owned, without `aws/ebs` (never touched, so not read).
-    pub async fn load_owned(session: &Session) -> Result<Found> {
+    /// What a teardown needs: the set's resources without `aws/ebs` (never touched, so not
+    /// read), with each key's grants and every volume and snapshot of both regions (to see who
+    /// else uses a key).
+    pub async fn load_for_teardown(session: &Session, scenario: &Scenario) -> Result<Found> {
         let (source, destination) = (&session.source, &session.destination);
-        Found::read(LabKeys::discover_in_with(source, destination, AwsEbs::Skip), source, destination).await
+        let keys = LabKeys::discover_in(source, destination, scenario, Purpose::Teardown);
+        Found::read(keys, source, destination, scenario, Listing::Everything).await
     }
 
-    /// The lab's snapshots and volumes of both regions, listed while `keys` are found.
+    /// The snapshots and volumes of both regions, listed while `keys` are found, sorted out by
+    /// whose they are.
     async fn read(
         keys: impl std::future::Future<Output = Result<LabKeys>>,
         source: &RegionClients,
         destination: &RegionClients,
+        scenario: &Scenario,
+        listing: Listing,
     ) -> Result<Found> {
         let (snapshots, volumes) = (pick("snapshots", "スナップショット"), pick("volumes", "ボリューム"));
+        let list_snapshots = |clients: &RegionClients| {
+            let ec2 = clients.ec2.clone();
+            async move {
+                match listing {
+                    Listing::Tagged => ec2::lab_snapshots(&ec2).await,
+                    Listing::Everything => ec2::all_snapshots(&ec2).await,
+                }
+            }
+        };
+        let list_volumes = |clients: &RegionClients| {
+            let ec2 = clients.ec2.clone();
+            async move {
+                match listing {
+                    Listing::Tagged => ec2::lab_volumes(&ec2).await,
+                    Listing::Everything => ec2::all_volumes(&ec2).await,
+                }
+            }
+        };
         let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) = futures::try_join!(
             keys,
-            listed(ec2::lab_snapshots(&source.ec2), snapshots, source.region),
-            listed(ec2::lab_snapshots(&destination.ec2), snapshots, destination.region),
-            listed(ec2::lab_volumes(&source.ec2), volumes, source.region),
-            listed(ec2::lab_volumes(&destination.ec2), volumes, destination.region),
+            listed(list_snapshots(source), snapshots, source.region),
+            listed(list_snapshots(destination), snapshots, destination.region),
+            listed(list_volumes(source), volumes, source.region),
+            listed(list_volumes(destination), volumes, destination.region),
         )?;
-        Ok(Found { keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes })
+        let mut found = Found {
+            scenario: scenario.clone(),
+            keys,
+            source_snapshots: Vec::new(),
+            destination_snapshots: Vec::new(),
+            source_volumes: Vec::new(),
+            destination_volumes: Vec::new(),
+            not_ours: Vec::new(),
+            others_encrypted: Vec::new(),
+        };
+        for (side, region, snapshots, made) in [
+            (Side::Source, source.region, source_snapshots, Made::Snapshot),
+            (Side::Destination, destination.region, destination_snapshots, Made::Copy),
+        ] {
+            for snapshot in snapshots {
+                let item = || Item::from_snapshot(&snapshot, region, side);
+                if found.sort_out(snapshot.verdict(scenario, made), item, snapshot.kms_key_id.as_deref(), listing) {
+                    found.snapshots_mut(side).push(snapshot);
+                }
+            }
+        }
+        for (side, region, volumes) in [
+            (Side::Source, source.region, source_volumes),
+            (Side::Destination, destination.region, destination_volumes),
+        ] {
+            for volume in volumes {
+                let item = || Item::from_volume(&volume, region, side);
+                if found.sort_out(volume.verdict(scenario), item, volume.kms_key_id.as_deref(), listing) {
+                    found.volumes_mut(side).push(volume);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Whether a listed volume or snapshot is the set's. One that is not is filed: with why, when
+    /// it carries the project tag; with the key that encrypts it, before a teardown (a key it
+    /// uses is not the set's alone).
+    fn sort_out(
+        &mut self,
+        verdict: Option<Verdict>,
+        item: impl Fn() -> Item,
+        kms_key_id: Option<&str>,
+        listing: Listing,
+    ) -> bool {
+        if verdict == Some(Verdict::Ours) {
+            return true;
+        }
+        if let Some(key) = kms_key_id.filter(|_| listing == Listing::Everything) {
+            let item = item();
+            self.others_encrypted.push((item.side, item.id, key.to_string()));
+        }
+        if let Some(why) = verdict.and_then(|verdict| verdict.why_not_ours()) {
+            self.not_ours.push((item(), why));
+        }
+        false
+    }
+
+    fn snapshots_mut(&mut self, side: Side) -> &mut Vec<LabSnapshot> {
+        match side {
+            Side::Source => &mut self.source_snapshots,
+            Side::Destination => &mut self.destination_snapshots,
+        }
+    }
+
+    fn volumes_mut(&mut self, side: Side) -> &mut Vec<LabVolume> {
+        match side {
+            Side::Source => &mut self.source_volumes,
+            Side::Destination => &mut self.destination_volumes,
+        }
     }
 
     /// The same resources described afresh, after a teardown: the lab's volumes and snapshots
     /// listed again, the keys already known described again (their ownership is known).
     pub async fn reload(&self, session: &Session) -> Result<Found> {
         let (source, destination) = (&session.source, &session.destination);
-        Found::read(self.keys.refresh(source, destination, &[], AwsEbs::Skip), source, destination).await
+        let keys = self.keys.refresh(source, destination, &[], AwsEbs::Skip);
+        Found::read(keys, source, destination, &self.scenario, Listing::Tagged).await
     }
 
-    /// The inventory of what was found, in teardown order.
+    /// The inventory of what was found, in teardown order; each key with what outside the set
+    /// still uses it.
     pub fn inventory(&self) -> Inventory {
-        let Found { keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes } = self;
+        let Found { keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes, .. } = self;
         let (source, destination) = (keys.source.region, keys.destination.region);
         let mut items = Vec::new();
         for (side, region, snapshots, volumes) in [
@@ -287,36 +432,98 @@ impl Found {
                     .map(|v| Item::from_volume(v, region, side)),
             );
         }
+        let mut not_ours = self.not_ours.clone();
         for (side, region_keys) in [(Side::Source, &keys.source), (Side::Destination, &keys.destination)] {
             let region = region_keys.region;
             for key in region_keys.owned.iter().filter(|key| !key.aws_managed) {
-                for alias in key.aliases.iter().filter(|alias| !alias.starts_with("alias/aws/")) {
-                    items.push(Item::base(
-                        ItemKind::Alias,
-                        region,
-                        side,
-                        alias,
-                        alias.trim_start_matches("alias/"),
-                        &manifest::lab_that_makes(Makes::Keys).id,
-                        "—",
-                    ));
+                let own_alias = key.scenario_alias(&self.scenario);
+                for alias in key.aliases.iter().filter(|alias| Some(*alias) == own_alias.as_ref()) {
+                    let name = alias.trim_start_matches("alias/");
+                    let mut item = Item::base(ItemKind::Alias, region, side, alias, name, lab_of_keys(), "—");
+                    item.target = Some(key.key_id.clone());
+                    items.push(item);
                 }
-                items.push(Item::from_key(key, region, side));
+                let mut item = Item::from_key(key, region, side);
+                item.used_by = self.uses_outside_the_set(key, side, own_alias.as_deref());
+                items.push(item);
+            }
+            for (key, why) in &region_keys.not_ours {
+                not_ours.push((Item::from_key(key, region, side), why.clone()));
             }
         }
+        hold_pairs_together(&mut items);
         items.sort_by_key(|item| item.phase());
-        Inventory { items }
+        Inventory { items, not_ours }
+    }
+
+    /// What outside the set uses `key`: aliases other than its own, grants EBS did not make,
+    /// volumes and snapshots that are not the set's encrypted under it.
+    fn uses_outside_the_set(&self, key: &KeyInfo, side: Side, own_alias: Option<&str>) -> Vec<String> {
+        let foreign_aliases = key.aliases.iter().filter(|alias| Some(alias.as_str()) != own_alias);
+        let mut uses: Vec<String> = foreign_aliases.map(|alias| tr!("alias {alias}", "エイリアス {alias}")).collect();
+        uses.extend(key.foreign_grants.iter().cloned());
+        for (_, id, key_arn) in self.others_encrypted.iter().filter(|(s, _, _)| *s == side) {
+            if *key_arn == key.arn || key_arn.ends_with(&format!("key/{}", key.key_id)) {
+                uses.push(tr!("{id} is encrypted under it", "{id} がこのキーで暗号化されています"));
+            }
+        }
+        uses
+    }
+}
+
+fn lab_of_keys() -> &'static str {
+    &manifest::lab_that_makes(Makes::Keys).id
+}
+
+/// A multi-region pair shares its key material: when one of the two is kept because something
+/// outside the set uses it, the other is kept too.
+fn hold_pairs_together(items: &mut [Item]) {
+    let held: Vec<String> = items
+        .iter()
+        .filter(|item| item.kind == ItemKind::Key && item.key_role.is_some() && !item.used_by.is_empty())
+        .map(|item| item.id.clone())
+        .collect();
+    for item in items.iter_mut().filter(|item| item.kind == ItemKind::Key && item.key_role.is_some()) {
+        if item.used_by.is_empty() && held.contains(&item.id) {
+            item.used_by.push(tr!(
+                "the other key of its multi-region pair is kept",
+                "マルチリージョンのペアのもう一方のキーを残すため"
+            ));
+        }
     }
 }
 
 impl Inventory {
-    /// Only what belongs to `scenario`'s name prefix; also returns how many lab items belong
-    /// to other prefixes (left alone).
-    pub fn of_scenario(mut self, scenario: &Scenario) -> (Inventory, usize) {
-        let before = self.items.len();
-        self.items.retain(|item| scenario.owns_name(&item.name));
-        let others = before - self.items.len();
-        (self, others)
+    /// Schedules the keys named by `--force-key` even when something outside the set uses them.
+    pub fn force_keys(&mut self, key_ids: &[String]) {
+        for item in self.items.iter_mut().filter(|item| item.kind == ItemKind::Key) {
+            item.forced = key_ids.contains(&item.id);
+        }
+    }
+
+    /// The lab-tagged resources that are not the set's, and why: shown, never touched.
+    pub fn not_ours_report(&self) -> Report {
+        let columns = [
+            ("Kind", "種類"),
+            ("Region", "リージョン"),
+            ("Name", "名前"),
+            ("ID", "ID"),
+            ("Why not this set's", "このセットのものではない理由"),
+        ];
+        let mut report = Report::new(
+            "not-ours",
+            tr!(
+                "Tagged like the labs' resources, but not this set's: left alone",
+                "ラボのリソースのようなタグがあるが、このセットのものではないもの: 触れません"
+            ),
+            &columns,
+        );
+        for (item, why) in &self.not_ours {
+            let cells =
+                vec![item.kind.to_string(), item.region.to_string(), item.name.clone(), item.id.clone(), why.clone()];
+            report.row(cells, None);
+        }
+        report
     }
 
     /// Only what lab `from` or a later lab made (what depends on `from`'s work).
@@ -440,38 +647,128 @@ pub async fn execute(
     items: &[Item],
     pending_days: i32,
 ) -> Vec<(Item, ItemResult)> {
-    let mut results = Vec::new();
+    let mut items = items.to_vec();
     let mut waves: Vec<u8> = items.iter().map(Item::wave).collect();
     waves.sort_unstable();
     waves.dedup();
-    for wave in waves {
-        let in_wave = || items.iter().filter(move |item| item.wave() == wave);
-        let work = in_wave().map(|item| async move {
-            let clients = if item.side == Side::Source { source } else { destination };
-            let result = remove(clients, item, pending_days).await;
-            let (name, id, region) = (&item.name, &item.id, item.region);
-            // Japanese spaces a Latin word off from the particle before it (の KMS キー), not kana.
-            let kind = match item.kind.to_string() {
-                kind if text::lang() == Lang::Ja && kind.starts_with(|c: char| c.is_ascii()) => format!(" {kind}"),
-                kind => kind,
-            };
-            match &result {
-                Ok(done) => ui.say(&tr!(
-                    "✓ {kind} {name} ({id}) in {region}: {done}",
-                    "✓ {region} の{kind} {name} ({id}): {done}"
-                )),
-                Err(why) => {
-                    ui.warn(&tr!("{kind} {name} ({id}) in {region}: {why}", "{region} の{kind} {name} ({id}): {why}"))
-                }
-            }
-            (item.clone(), result)
-        });
-        results.extend(futures::future::join_all(work).await);
+    // Aliases can move while the confirmation waits: read them again, alongside the first wave.
+    let touches_kms = items
+        .iter()
+        .any(|item| matches!(item.kind, ItemKind::Alias | ItemKind::Key) && item.plan(pending_days).removes());
+    let reread = async {
+        if !touches_kms {
+            return None;
+        }
+        Some(
+            futures::try_join!(
+                kms::list_aliases(&source.kms, source.region.code),
+                kms::list_aliases(&destination.kms, destination.region.code)
+            )
+            .map_err(|error| error.to_string()),
+        )
+    };
+    let mut results = Vec::new();
+    // Wave 0 (snapshots, copies, volumes) touches no alias or key: it runs during the re-read.
+    let (done, aliases_now) = futures::join!(run_wave(ui, source, destination, &items, 0, pending_days), reread);
+    results.extend(done);
+    if let Some(aliases_now) = aliases_now {
+        hold_what_moved(&mut items, aliases_now);
+    }
+    for wave in waves.into_iter().filter(|wave| *wave > 0) {
+        results.extend(run_wave(ui, source, destination, &items, wave, pending_days).await);
     }
     results
 }
 
+/// After the aliases are read again: an alias that no longer points at the key it pointed at
+/// in the plan is left alone, and so is a key that an alias outside the plan points at now.
+fn hold_what_moved(items: &mut [Item], aliases_now: Result<(Aliases, Aliases), String>) {
+    let (source, destination) = match aliases_now {
+        Ok(both) => both,
+        Err(error) => {
+            for item in items.iter_mut().filter(|item| matches!(item.kind, ItemKind::Alias | ItemKind::Key)) {
+                item.held = Some(tr!(
+                    "left alone: the aliases could not be read again after the confirmation ({error})",
+                    "残します: 確認の後にエイリアスを改めて読めませんでした ({error})"
+                ));
+            }
+            return;
+        }
+    };
+    let planned: Vec<(Side, String)> =
+        items.iter().filter(|item| item.kind == ItemKind::Alias).map(|item| (item.side, item.id.clone())).collect();
+    for item in items.iter_mut() {
+        let aliases = if item.side == Side::Source { &source } else { &destination };
+        match item.kind {
+            ItemKind::Alias => {
+                let now = aliases.get(&item.id).cloned().flatten();
+                if now.is_some() && now != item.target {
+                    let now = now.unwrap_or_default();
+                    item.held = Some(tr!(
+                        "left alone: it points at {now} now, not at the lab key it pointed at before the confirmation",
+                        "残します: 確認の前とは違い、ラボのキーではなく {now} を指しています"
+                    ));
+                }
+            }
+            ItemKind::Key if !item.forced => {
+                let appeared: Vec<&str> = aliases
+                    .iter()
+                    .filter(|(name, target)| {
+                        target.as_deref() == Some(item.id.as_str()) && !name.starts_with("alias/aws/")
+                    })
+                    .filter(|(name, _)| !planned.contains(&(item.side, (*name).clone())))
+                    .map(|(name, _)| name.as_str())
+                    .collect();
+                if !appeared.is_empty() {
+                    let (appeared, id) = (appeared.join(", "), &item.id);
+                    item.held = Some(tr!(
+                        "kept: {appeared} points at it now (made since the plan). Pass `--force-key {id}` to schedule it anyway",
+                        "残します: 計画の後に {appeared} がこのキーを指すようになりました。それでも削除をスケジュールするには `--force-key {id}` を指定してください"
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+type Aliases = std::collections::BTreeMap<String, Option<String>>;
+
+/// Removes the items of one wave, all at once, saying what happened to each.
+async fn run_wave(
+    ui: &Ui,
+    source: &RegionClients,
+    destination: &RegionClients,
+    items: &[Item],
+    wave: u8,
+    pending_days: i32,
+) -> Vec<(Item, ItemResult)> {
+    let work = items.iter().filter(|item| item.wave() == wave).map(|item| async move {
+        let clients = if item.side == Side::Source { source } else { destination };
+        let result = remove(clients, item, pending_days).await;
+        let (name, id, region) = (&item.name, &item.id, item.region);
+        // Japanese spaces a Latin word off from the particle before it (の KMS キー), not kana.
+        let kind = match item.kind.to_string() {
+            kind if text::lang() == Lang::Ja && kind.starts_with(|c: char| c.is_ascii()) => format!(" {kind}"),
+            kind => kind,
+        };
+        match &result {
+            Ok(done) => {
+                ui.say(&tr!("✓ {kind} {name} ({id}) in {region}: {done}", "✓ {region} の{kind} {name} ({id}): {done}"))
+            }
+            Err(why) => {
+                ui.warn(&tr!("{kind} {name} ({id}) in {region}: {why}", "{region} の{kind} {name} ({id}): {why}"))
+            }
+        }
+        (item.clone(), result)
+    });
+    futures::future::join_all(work).await
+}
+
 async fn remove(clients: &RegionClients, item: &Item, pending_days: i32) -> ItemResult {
+    if let Some(why) = &item.held {
+        return Err(why.clone());
+    }
     if let Disposition::LeaveAlone(why) = item.plan(pending_days) {
         return if item.is_billable() { Err(why) } else { Ok(why) };
     }
@@ -528,11 +825,11 @@ mod tests {
     }
 
     #[test]
-    fn deletes_go_in_three_waves_with_the_primary_after_its_replica() {
+    fn deletes_go_in_three_waves_with_aliases_after_they_are_read_again_and_the_primary_after_its_replica() {
         let wave = |kind, role| item(kind, Side::Source, role).wave();
         assert_eq!(wave(ItemKind::Snapshot, None), 0);
         assert_eq!(wave(ItemKind::Volume, None), 0);
-        assert_eq!(wave(ItemKind::Alias, None), 0);
+        assert_eq!(wave(ItemKind::Alias, None), 1);
         assert_eq!(wave(ItemKind::Key, None), 1);
         assert_eq!(wave(ItemKind::Key, Some(MultiRegionRole::Replica)), 1);
         assert_eq!(wave(ItemKind::Key, Some(MultiRegionRole::Primary)), 2);
@@ -593,11 +890,61 @@ mod tests {
         assert!(!aws_ebs.plan(9).removes());
     }
 
+    #[test]
+    fn a_key_used_outside_the_set_is_kept_unless_forced() {
+        let mut key = item(ItemKind::Key, Side::Source, None);
+        key.id = "1234".into();
+        key.used_by = vec!["alias alias/team-app".into()];
+        let words = key.plan(7).words().to_string();
+        assert!(!key.plan(7).removes());
+        assert!(words.contains("alias/team-app") && words.contains("--force-key 1234"), "{words}");
+        key.forced = true;
+        assert!(key.plan(7).removes());
+    }
+
+    #[test]
+    fn a_multi_region_pair_is_kept_together() {
+        let mut primary = item(ItemKind::Key, Side::Source, Some(MultiRegionRole::Primary));
+        let mut replica = item(ItemKind::Key, Side::Destination, Some(MultiRegionRole::Replica));
+        (primary.id, replica.id) = ("mrk-1".into(), "mrk-1".into());
+        replica.used_by = vec!["vol-1 is encrypted under it".into()];
+        let single = item(ItemKind::Key, Side::Source, None);
+        let mut items = [primary, replica, single];
+        hold_pairs_together(&mut items);
+        assert!(!items[0].plan(7).removes(), "the primary stays with its replica");
+        assert!(items[2].plan(7).removes(), "an unrelated key is not held");
+    }
+
+    #[test]
+    fn aliases_that_moved_after_the_confirmation_and_keys_given_a_new_alias_are_left_alone() {
+        let mut moved = item(ItemKind::Alias, Side::Source, None);
+        (moved.id, moved.target) = ("alias/Single-region-key".into(), Some("lab-1".into()));
+        let mut still = item(ItemKind::Alias, Side::Destination, None);
+        (still.id, still.target) = ("alias/Single-region-key-oregon".into(), Some("lab-2".into()));
+        let mut key = item(ItemKind::Key, Side::Destination, None);
+        key.id = "lab-2".into();
+        let mut items = [moved, still, key];
+        let source: Aliases = [("alias/Single-region-key".to_string(), Some("foreign-9".to_string()))].into();
+        let destination: Aliases = [
+            ("alias/Single-region-key-oregon".to_string(), Some("lab-2".to_string())),
+            ("alias/team-app".to_string(), Some("lab-2".to_string())),
+        ]
+        .into();
+        hold_what_moved(&mut items, Ok((source, destination)));
+        assert!(items[0].plan(7).words().contains("foreign-9"), "{:?}", items[0].plan(7));
+        assert!(items[1].plan(7).removes(), "an alias that did not move is deleted");
+        assert!(items[2].plan(7).words().contains("alias/team-app"), "{:?}", items[2].plan(7));
+        let mut unread = [item(ItemKind::Alias, Side::Source, None), item(ItemKind::Key, Side::Source, None)];
+        hold_what_moved(&mut unread, Err("AccessDeniedException".into()));
+        assert!(unread.iter().all(|item| !item.plan(7).removes()));
+    }
+
     // A delete that fails in the middle: the emulator never refuses, so mocks do.
     mod mocked {
         use super::*;
         use crate::args::OutputFormat;
         use aws_sdk_ec2::operation::delete_volume::DeleteVolumeOutput;
+        use aws_sdk_kms::operation::list_aliases::ListAliasesOutput;
         use aws_sdk_kms::operation::schedule_key_deletion::ScheduleKeyDeletionOutput;
         use aws_sdk_kms::types::KeyState;
         use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -621,15 +968,18 @@ mod tests {
                     .pending_window_in_days(7)
                     .build()
             });
+            // The aliases read again after the confirmation: none points at the key.
+            let list_aliases =
+                mock!(aws_sdk_kms::Client::list_aliases).then_output(|| ListAliasesOutput::builder().build());
             let source = RegionClients {
                 region: find("ap-northeast-1").unwrap(),
                 ec2: mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete_volume]),
-                kms: mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&schedule]),
+                kms: mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&schedule, &list_aliases]),
             };
             let destination = RegionClients {
                 region: find("us-west-2").unwrap(),
                 ec2: mock_client!(aws_sdk_ec2, RuleMode::MatchAny, [&delete_snapshot]),
-                kms: mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&schedule]),
+                kms: mock_client!(aws_sdk_kms, RuleMode::MatchAny, [&schedule, &list_aliases]),
             };
             let mut copy = item(ItemKind::Snapshot, Side::Destination, None);
             copy.id = "snap-copy".into();

@@ -6,10 +6,11 @@
 //! region in its ARN, and keys are described with their region's client.
 
 use crate::errors::{AwsError, AwsResultExt};
+use crate::ownership::{self, Made, Verdict};
 use crate::regions::RegionInfo;
-use crate::scenario::{KeyKind, ScenarioKey, Side, AWS_EBS_ALIAS};
+use crate::scenario::{KeyKind, Scenario, ScenarioKey, Side, AWS_EBS_ALIAS};
 use crate::session::{RegionClients, Session};
-use crate::tags;
+use crate::tags::LabTags;
 use crate::tr;
 use anyhow::{Context, Result};
 use aws_sdk_kms::types::{KeyManagerType, KeyMetadata, KeySpec, KeyState, KeyUsageType};
@@ -117,6 +118,8 @@ pub struct KeyInfo {
     /// of a key that does.
     pub ownership: Ownership,
     pub deletion_date: Option<String>,
+    /// Grants on the key that EBS did not make (read only before a teardown).
+    pub foreign_grants: Vec<String>,
 }
 
 impl KeyInfo {
@@ -146,6 +149,7 @@ impl KeyInfo {
                 .unwrap_or_default(),
             ownership: Ownership::NotLabs,
             deletion_date: metadata.deletion_date().map(|date| date.to_string()),
+            foreign_grants: Vec::new(),
         }
     }
 
@@ -201,6 +205,16 @@ impl KeyInfo {
         self.multi_region.map_or_else(|| "—".to_string(), |role| role.to_string())
     }
 
+    /// The alias the scenario gives this key (`alias/…`): its role's, or for a replica known
+    /// through its primary, the replica's alias.
+    pub fn scenario_alias(&self, scenario: &Scenario) -> Option<String> {
+        match &self.ownership {
+            Ownership::NotLabs => None,
+            Ownership::Tagged(tags) => tags.role.as_ref().map(|role| format!("alias/{role}")),
+            Ownership::ReplicaOfLabPrimary(_) => Some(scenario.alias(KeyKind::MultiRegion, Side::Destination)),
+        }
+    }
+
     /// The first alias without `alias/`, or the key id when it has none.
     pub fn display_name(&self) -> &str {
         self.aliases.first().map_or(&self.key_id, |alias| alias.strip_prefix("alias/").unwrap_or(alias))
@@ -215,6 +229,14 @@ pub enum AwsEbs {
     Skip,
 }
 
+/// What a full discovery is for: using the keys (`aws/ebs` described too), or tearing them down
+/// (`aws/ebs` never touched, so not read; each lab key's grants read, to know who else uses it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Use,
+    Teardown,
+}
+
 /// The lab-relevant keys of one region.
 #[derive(Debug, Clone)]
 pub struct RegionKeys {
@@ -222,8 +244,10 @@ pub struct RegionKeys {
     /// This region's aliases → target key id (`None` for a predefined AWS alias whose key
     /// does not exist yet).
     pub aliases: BTreeMap<String, Option<String>>,
-    /// Keys the labs made, in any state, pending deletion included.
+    /// This set's keys (the whole ownership signature matches), in any state, pending deletion included.
     pub owned: Vec<KeyInfo>,
+    /// Keys with the project tag that are not this set's: another set's, or near-misses, and why.
+    pub not_ours: Vec<(KeyInfo, String)>,
     /// The AWS managed key for EBS, if it exists yet.
     pub aws_ebs: Option<KeyInfo>,
 }
@@ -232,13 +256,15 @@ impl RegionKeys {
     /// Lists aliases and keys, reads tags of customer keys, and describes the lab's keys: the
     /// full search, for the labs that must find every lab key (01 adopts keys whose alias was
     /// never made; cleanup removes them all). Each key's describe follows its own tag read, and
-    /// `aws/ebs` is described meanwhile.
-    pub async fn discover(kms: &Client, region: &'static RegionInfo) -> Result<RegionKeys> {
-        RegionKeys::discover_with(kms, region, AwsEbs::Describe).await
-    }
-
-    /// [`RegionKeys::discover`], describing `aws/ebs` or not.
-    pub async fn discover_with(kms: &Client, region: &'static RegionInfo, aws_ebs: AwsEbs) -> Result<RegionKeys> {
+    /// `aws/ebs` is described meanwhile (for use) or each lab key's grants are read (for teardown).
+    /// Keys whose tags are not exactly this set's are kept apart in `not_ours`.
+    pub async fn discover(
+        kms: &Client,
+        region: &'static RegionInfo,
+        side: Side,
+        scenario: &Scenario,
+        purpose: Purpose,
+    ) -> Result<RegionKeys> {
         let context = || tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中");
         let (aliases, key_ids) =
             futures::try_join!(list_aliases(kms, region.code), list_key_ids(kms)).with_context(context)?;
@@ -250,66 +276,81 @@ impl RegionKeys {
             .collect();
         let candidates: Vec<String> = key_ids.into_iter().filter(|id| !aws_alias_targets.contains(&id)).collect();
 
-        let owned = stream::iter(candidates)
+        let tagged = stream::iter(candidates)
             .map(|key_id| {
                 let aliases = &aliases;
                 async move {
-                    match lab_tags_of(kms, &key_id).await? {
-                        None => Ok(None),
-                        Some(tags) => Ok(describe(kms, region.code, &key_id, aliases)
-                            .await?
-                            .map(|key| key.owned_as(Ownership::Tagged(tags)))),
-                    }
+                    let Some(tags) = lab_tags_of(kms, &key_id).await? else { return Ok(None) };
+                    let verdict = ownership::judge(scenario, Made::Key(side), &tags, None);
+                    let grants = async {
+                        match purpose {
+                            Purpose::Teardown if verdict.is_ours() => foreign_grants(kms, &key_id).await,
+                            _ => Ok(Vec::new()),
+                        }
+                    };
+                    let (key, grants) = futures::try_join!(describe(kms, region.code, &key_id, aliases), grants)?;
+                    Ok(key.map(|mut key| {
+                        key.foreign_grants = grants;
+                        (key.owned_as(Ownership::Tagged(tags)), verdict)
+                    }))
                 }
             })
             .buffer_unordered(DISCOVERY_CONCURRENCY)
-            .try_filter_map(|found: Option<KeyInfo>| async move { Ok::<_, AwsError>(found) })
-            .try_collect::<Vec<KeyInfo>>();
+            .try_filter_map(|found: Option<(KeyInfo, Verdict)>| async move { Ok::<_, AwsError>(found) })
+            .try_collect::<Vec<(KeyInfo, Verdict)>>();
+        let aws_ebs = if purpose == Purpose::Use { AwsEbs::Describe } else { AwsEbs::Skip };
         let aws_ebs = describe_aws_ebs(kms, region.code, &aliases, aws_ebs);
-        let (owned, aws_ebs) = futures::try_join!(owned, aws_ebs).with_context(context)?;
-        Ok(RegionKeys::new(region, aliases, owned, aws_ebs))
+        let (tagged, aws_ebs) = futures::try_join!(tagged, aws_ebs).with_context(context)?;
+        let (owned, not_ours) = sort_out(tagged);
+        Ok(RegionKeys::new(region, aliases, owned, not_ours, aws_ebs))
     }
 
     /// Only the keys behind `wanted` aliases, for the labs that use keys rather than find them
     /// all (02, 04): ListAliases, then each target's tags and description at once, and
     /// `aws/ebs`. A replica whose own tags do not show ownership belongs to the labs when its
-    /// primary does (`primary_kms`, the client of the primary's region, is asked then).
+    /// primary is this set's primary (`primary_kms`, the client of the primary's region, is asked then).
     pub async fn lookup(
         kms: &Client,
         region: &'static RegionInfo,
+        scenario: &Scenario,
         wanted: &[ScenarioKey],
         primary_kms: Option<&Client>,
     ) -> Result<RegionKeys> {
         let context = || tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中");
         let aliases = list_aliases(kms, region.code).await.with_context(context)?;
-        let targets: Vec<String> = wanted
+        let targets: Vec<(String, Side)> = wanted
             .iter()
             .filter(|key| key.kind != KeyKind::AwsManaged)
-            .filter_map(|key| aliases.get(&key.alias).cloned().flatten())
+            .filter_map(|key| Some((aliases.get(&key.alias).cloned().flatten()?, key.side)))
             .collect();
-        let owned = futures::future::try_join_all(targets.iter().map(|key_id| {
+        let tagged = futures::future::try_join_all(targets.iter().map(|(key_id, side)| {
             let aliases = &aliases;
             async move {
                 let (tags, key) =
                     futures::try_join!(lab_tags_of(kms, key_id), describe(kms, region.code, key_id, aliases))?;
                 let Some(key) = key else { return Ok(None) };
-                let ownership = match (tags, primary_kms) {
-                    (Some(tags), _) => Ownership::Tagged(tags),
-                    (None, Some(primary_kms)) if key.multi_region == Some(MultiRegionRole::Replica) => {
-                        lab_tags_of(primary_kms, key_id)
-                            .await?
-                            .map_or(Ownership::NotLabs, Ownership::ReplicaOfLabPrimary)
+                let found = match (tags, primary_kms) {
+                    (Some(tags), _) => {
+                        let verdict = ownership::judge(scenario, Made::Key(*side), &tags, None);
+                        Some((key.owned_as(Ownership::Tagged(tags)), verdict))
                     }
-                    (None, _) => Ownership::NotLabs,
+                    (None, Some(primary_kms)) if key.multi_region == Some(MultiRegionRole::Replica) => {
+                        lab_tags_of(primary_kms, key_id).await?.map(|tags| {
+                            let verdict = replica_verdict(scenario, &tags);
+                            (key.owned_as(Ownership::ReplicaOfLabPrimary(tags)), verdict)
+                        })
+                    }
+                    (None, _) => None,
                 };
-                Ok::<_, AwsError>(ownership.is_labs().then(|| key.owned_as(ownership)))
+                Ok::<_, AwsError>(found)
             }
         }));
         let needs_aws_ebs =
             if wanted.iter().any(|key| key.kind == KeyKind::AwsManaged) { AwsEbs::Describe } else { AwsEbs::Skip };
         let aws_ebs = describe_aws_ebs(kms, region.code, &aliases, needs_aws_ebs);
-        let (owned, aws_ebs) = futures::try_join!(owned, aws_ebs).with_context(context)?;
-        Ok(RegionKeys::new(region, aliases, owned.into_iter().flatten().collect(), aws_ebs))
+        let (tagged, aws_ebs) = futures::try_join!(tagged, aws_ebs).with_context(context)?;
+        let (owned, not_ours) = sort_out(tagged.into_iter().flatten().collect());
+        Ok(RegionKeys::new(region, aliases, owned, not_ours, aws_ebs))
     }
 
     /// The aliases of this region only, no key described: enough to name keys by alias (lab 03).
@@ -317,7 +358,7 @@ impl RegionKeys {
         let aliases = list_aliases(kms, region.code)
             .await
             .with_context(|| tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中"))?;
-        Ok(RegionKeys::new(region, aliases, Vec::new(), None))
+        Ok(RegionKeys::new(region, aliases, Vec::new(), Vec::new(), None))
     }
 
     /// The same keys described afresh, with the aliases listed again: for checking what a lab
@@ -330,11 +371,9 @@ impl RegionKeys {
             || tr!("describing the lab's KMS keys in {region} again", "{region} でラボの KMS キーを改めて確認中");
         let mut known: Vec<(String, Ownership)> =
             self.owned.iter().map(|key| (key.key_id.clone(), key.ownership.clone())).collect();
-        known.extend(
-            more.iter().filter(|key| self.owned_key(&key.key_id).is_none()).map(|key| {
-                (key.key_id.clone(), Ownership::Tagged(LabTags { role: Some(key.role.clone()), step: None }))
-            }),
-        );
+        known.extend(more.iter().filter(|key| self.owned_key(&key.key_id).is_none()).map(|key| {
+            (key.key_id.clone(), Ownership::Tagged(LabTags { role: Some(key.role.clone()), ..LabTags::default() }))
+        }));
         let no_aliases = BTreeMap::new();
         let described = futures::future::try_join_all(known.iter().map(|(key_id, ownership)| {
             let no_aliases = &no_aliases;
@@ -360,17 +399,18 @@ impl RegionKeys {
         };
         let owned = described.into_iter().flatten().map(with_aliases).collect();
         let aws_ebs = aws_ebs.map(with_aliases);
-        Ok(RegionKeys::new(region, aliases, owned, aws_ebs))
+        Ok(RegionKeys::new(region, aliases, owned, self.not_ours.clone(), aws_ebs))
     }
 
     fn new(
         region: &'static RegionInfo,
         aliases: BTreeMap<String, Option<String>>,
         mut owned: Vec<KeyInfo>,
+        not_ours: Vec<(KeyInfo, String)>,
         aws_ebs: Option<KeyInfo>,
     ) -> RegionKeys {
         owned.sort_by(|a, b| a.ownership.role_label().cmp(&b.ownership.role_label()).then(a.key_id.cmp(&b.key_id)));
-        RegionKeys { region, aliases, owned, aws_ebs }
+        RegionKeys { region, aliases, owned, not_ours, aws_ebs }
     }
 
     /// A key's alias (without `alias/`) by its ARN, from what is known here; the ARN itself
@@ -414,48 +454,77 @@ pub struct LabKeys {
 }
 
 impl LabKeys {
-    /// Discovers both regions at once, then adds replicas of lab-owned primaries that the
-    /// destination's tags did not reveal (a replica belongs to the labs when its primary does).
-    pub async fn discover(session: &Session) -> Result<LabKeys> {
-        LabKeys::discover_in(&session.source, &session.destination).await
+    /// Discovers both regions at once, then adds replicas of this set's primaries that the
+    /// destination's tags did not reveal (a replica belongs to the set when its primary does).
+    pub async fn discover(session: &Session, scenario: &Scenario, purpose: Purpose) -> Result<LabKeys> {
+        LabKeys::discover_in(&session.source, &session.destination, scenario, purpose).await
     }
 
     /// The same, given the two regions' clients.
-    pub async fn discover_in(source_clients: &RegionClients, destination_clients: &RegionClients) -> Result<LabKeys> {
-        LabKeys::discover_in_with(source_clients, destination_clients, AwsEbs::Describe).await
-    }
-
-    /// [`LabKeys::discover_in`], describing `aws/ebs` or not.
-    pub async fn discover_in_with(
+    pub async fn discover_in(
         source_clients: &RegionClients,
         destination_clients: &RegionClients,
-        aws_ebs: AwsEbs,
+        scenario: &Scenario,
+        purpose: Purpose,
     ) -> Result<LabKeys> {
         let (source, mut destination) = futures::try_join!(
-            RegionKeys::discover_with(&source_clients.kms, source_clients.region, aws_ebs),
-            RegionKeys::discover_with(&destination_clients.kms, destination_clients.region, aws_ebs),
+            RegionKeys::discover(&source_clients.kms, source_clients.region, Side::Source, scenario, purpose),
+            RegionKeys::discover(
+                &destination_clients.kms,
+                destination_clients.region,
+                Side::Destination,
+                scenario,
+                purpose
+            ),
         )?;
+        let known_in_destination = |key_id: &str| {
+            destination
+                .owned
+                .iter()
+                .chain(destination.not_ours.iter().map(|(key, _)| key))
+                .any(|key| key.key_id == key_id)
+        };
         let missing_replicas: Vec<String> = source
             .owned
             .iter()
             .filter(|key| key.multi_region == Some(MultiRegionRole::Primary))
             .filter(|key| key.replica_regions.iter().any(|r| r == destination.region.code))
-            .filter(|key| destination.owned_key(&key.key_id).is_none())
+            .filter(|key| !known_in_destination(&key.key_id))
             .map(|key| key.key_id.clone())
             .collect();
         let region = destination.region;
         let replicas = futures::future::try_join_all(missing_replicas.iter().map(|key_id| {
-            let aliases = &destination.aliases;
+            let (aliases, kms) = (&destination.aliases, &destination_clients.kms);
             async move {
-                describe(&destination_clients.kms, region.code, key_id, aliases).await.with_context(|| {
-                    tr!("describing the replica of {key_id} in {region}", "{region} で {key_id} のレプリカキーを確認中")
-                })
+                let grants = async {
+                    match purpose {
+                        Purpose::Teardown => foreign_grants(kms, key_id).await,
+                        Purpose::Use => Ok(Vec::new()),
+                    }
+                };
+                let (replica, grants) = futures::try_join!(describe(kms, region.code, key_id, aliases), grants)
+                    .with_context(|| {
+                        tr!(
+                            "describing the replica of {key_id} in {region}",
+                            "{region} で {key_id} のレプリカキーを確認中"
+                        )
+                    })?;
+                Ok::<_, anyhow::Error>(replica.map(|mut replica| {
+                    replica.foreign_grants = grants;
+                    replica
+                }))
             }
         }))
         .await?;
         for replica in replicas.into_iter().flatten() {
             let primary_tags = source.owned_key(&replica.key_id).and_then(|primary| primary.ownership.tags().cloned());
-            destination.owned.push(replica.owned_as(Ownership::ReplicaOfLabPrimary(primary_tags.unwrap_or_default())));
+            let tags = primary_tags.unwrap_or_default();
+            let verdict = replica_verdict(scenario, &tags);
+            let replica = replica.owned_as(Ownership::ReplicaOfLabPrimary(tags));
+            match verdict {
+                Verdict::Ours => destination.owned.push(replica),
+                other => destination.not_ours.extend(sort_out(vec![(replica, other)]).1),
+            }
         }
         Ok(LabKeys { source, destination })
     }
@@ -487,6 +556,32 @@ impl LabKeys {
             self.destination.refresh(&destination_clients.kms, &more_destination, aws_ebs),
         )?;
         Ok(LabKeys { source, destination })
+    }
+}
+
+/// This set's keys, and the others with why they are not this set's.
+fn sort_out(tagged: Vec<(KeyInfo, Verdict)>) -> (Vec<KeyInfo>, Vec<(KeyInfo, String)>) {
+    let mut owned = Vec::new();
+    let mut not_ours = Vec::new();
+    for (key, verdict) in tagged {
+        match verdict.why_not_ours() {
+            None => owned.push(key),
+            Some(why) => not_ours.push((key, why)),
+        }
+    }
+    (owned, not_ours)
+}
+
+/// A replica known only through its primary's tags is this set's when the primary is this
+/// set's multi-region primary.
+fn replica_verdict(scenario: &Scenario, primary_tags: &LabTags) -> Verdict {
+    let primary_role = scenario.key(KeyKind::MultiRegion, Side::Source).short_alias().to_string();
+    match ownership::judge(scenario, Made::Key(Side::Source), primary_tags, None) {
+        Verdict::Ours if primary_tags.role.as_deref() != Some(primary_role.as_str()) => Verdict::NearMiss(tr!(
+            "a replica of a key that is not the set's multi-region primary",
+            "セットのマルチリージョンプライマリキーではないキーのレプリカです"
+        )),
+        verdict => verdict,
     }
 }
 
@@ -542,14 +637,7 @@ async fn list_key_ids(kms: &Client) -> Result<Vec<String>, AwsError> {
     Ok(keys.into_iter().filter_map(|key| key.key_id().map(str::to_string)).collect())
 }
 
-/// The ownership tags' values on a lab key: its role in the scenario and the lab that made it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct LabTags {
-    pub role: Option<String>,
-    pub step: Option<String>,
-}
-
-/// The lab tags when the key carries the ownership tags; `None` when it does not, or when its
+/// The lab tags when the key carries the project tag; `None` when it does not, or when its
 /// tags cannot be read (a key we may not read is not ours).
 async fn lab_tags_of(kms: &Client, key_id: &str) -> Result<Option<LabTags>, AwsError> {
     let tags = match kms.list_resource_tags().key_id(key_id).send().await.aws("kms:ListResourceTags") {
@@ -557,12 +645,28 @@ async fn lab_tags_of(kms: &Client, key_id: &str) -> Result<Option<LabTags>, AwsE
         Err(error) if matches!(error.code(), Some("AccessDeniedException" | "NotFoundException")) => return Ok(None),
         Err(error) => return Err(error),
     };
-    let pairs = || tags.iter().map(|tag| (tag.tag_key(), tag.tag_value()));
-    if !tags::is_owned(pairs()) {
-        return Ok(None);
-    }
-    let value = |key: &str| tags::value_of(pairs(), key).map(str::to_string);
-    Ok(Some(LabTags { role: value(tags::ROLE_KEY), step: value(tags::STEP_KEY) }))
+    Ok(LabTags::read(tags.iter().map(|tag| (tag.tag_key(), tag.tag_value()))))
+}
+
+/// The grants on a key that EBS did not make for a volume or snapshot, as text: EBS's own
+/// grants carry the `aws:ebs:id` encryption context; any other grant means someone else uses
+/// the key.
+async fn foreign_grants(kms: &Client, key_id: &str) -> Result<Vec<String>, AwsError> {
+    let grants =
+        kms.list_grants().key_id(key_id).into_paginator().items().send().try_collect().await.aws("kms:ListGrants")?;
+    Ok(grants
+        .iter()
+        .filter(|grant| {
+            let constraints = grant.constraints();
+            let context = constraints.and_then(|c| c.encryption_context_subset().or(c.encryption_context_equals()));
+            !context.is_some_and(|context| context.contains_key("aws:ebs:id"))
+        })
+        .map(|grant| {
+            let grantee = grant.grantee_principal().unwrap_or("?");
+            let id = grant.grant_id().unwrap_or("?");
+            tr!("grant {id} to {grantee}", "{grantee} への権限付与 (grant) {id}")
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod facts;
 pub mod inventory;
 pub mod kms;
 pub mod manifest;
+pub mod ownership;
 pub mod regions;
 pub mod run;
 pub mod scenario;

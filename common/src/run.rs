@@ -9,11 +9,12 @@ use crate::inventory::Found;
 use crate::manifest;
 use crate::scenario::Scenario;
 use crate::session::RegionClients;
-use crate::session::{Endpoint, Session};
+use crate::session::{Endpoint, Session, Setup};
 use crate::text::{self, Lang};
 use crate::tr;
 use crate::ui::Ui;
 use anyhow::Result;
+use std::ffi::OsString;
 use std::future::Future;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -34,9 +35,10 @@ pub trait LabArgs: clap::Parser {
 
 /// Parses the command line in the learner's language: the language is read first (`--lang`, or
 /// the locale), so that `--help` and our argument checks speak it. clap's own error sentences
-/// ("error: unexpected argument …") stay English.
+/// ("error: unexpected argument …") stay English. Arguments are read as `OsString`s: one that is
+/// not UTF-8 gets clap's usual error (exit code 2), never a panic.
 pub fn parse_in_language<A: clap::Parser>(about_ja: &str, help_ja: &[(&str, &str)]) -> A {
-    text::set_lang(Lang::resolve(lang_flag(std::env::args())));
+    text::set_lang(Lang::resolve(lang_flag(std::env::args_os())));
     let mut command = A::command();
     if text::lang() == Lang::Ja {
         command = command
@@ -123,18 +125,24 @@ where
     let lab = manifest::lab(lab_id);
     let lab_ui = Arc::clone(&ui);
     let repeat_flags = common.repeat_flags();
+    let set = Scenario::new(common.source_region, common.dest_region, &common.name_prefix);
     // Set once connected, so that an interrupted run can still show what exists.
     let connected: Arc<OnceLock<(RegionClients, RegionClients, ApiLog)>> = Arc::new(OnceLock::new());
+    // Set once decided, so that an error (even from the first call) gets the hint for that endpoint.
+    let decided: Arc<OnceLock<Endpoint>> = Arc::new(OnceLock::new());
     let show_api = common.show_api;
     let clients_for_work = Arc::clone(&connected);
     let connected_after = Arc::clone(&connected);
+    let endpoint_for_work = Arc::clone(&decided);
     let result = runtime.block_on(async move {
         let work = async {
             let cli = common.show_cli.then(|| {
                 let ui = Arc::clone(&lab_ui);
                 CliSink::new(move |line| ui.cli(line))
             });
-            let session = Session::connect(&common, cli).await?;
+            let setup = Setup::load(common.profile.as_deref()).await?;
+            let _ = endpoint_for_work.set(setup.endpoint.clone());
+            let session = Session::connect(setup, &common, cli).await?;
             let _ =
                 clients_for_work.set((session.source.clone(), session.destination.clone(), session.api_log.clone()));
             show_banner(&lab_ui, &session, &common);
@@ -156,7 +164,7 @@ where
             result = work => result,
             _ = tokio::signal::ctrl_c() => {
                 if let Some((source, destination, _)) = connected.get() {
-                    show_what_exists(&lab_ui, source, destination).await;
+                    show_what_exists(&lab_ui, source, destination, &set).await;
                 }
                 Err(Interrupted.into())
             }
@@ -171,7 +179,7 @@ where
         Ok(()) => ExitStatus::Success.into(),
         Err(error) => {
             let status = exit_status_for(&error);
-            eprintln!("{}", render(&error, &Endpoint::from_env().unreachable_hint()));
+            eprintln!("{}", render(&error, &decided.get().unwrap_or(&Endpoint::Aws).unreachable_hint()));
             if status == ExitStatus::Interrupted {
                 let cleanup = manifest::command_for(manifest::final_lab());
                 let resume = manifest::command_for(lab);
@@ -192,12 +200,12 @@ where
 
 /// After Ctrl-C: a quick inventory of what the labs have made so far (a second Ctrl-C, or 30
 /// seconds, skips it).
-async fn show_what_exists(ui: &Ui, source: &RegionClients, destination: &RegionClients) {
+async fn show_what_exists(ui: &Ui, source: &RegionClients, destination: &RegionClients, scenario: &Scenario) {
     ui.warn(&tr!(
         "interrupted: stopping; looking up what exists now (Ctrl-C again to skip)",
         "中断されました: 停止します。いま存在するリソースを確認しています (もう一度 Ctrl-C で省略)"
     ));
-    let lookup = tokio::time::timeout(Duration::from_secs(30), Found::load_in(source, destination));
+    let lookup = tokio::time::timeout(Duration::from_secs(30), Found::load_in(source, destination, scenario));
     tokio::select! {
         found = lookup => match found {
             Ok(Ok(found)) => ui.report(&found.inventory().report(None)),
@@ -221,8 +229,10 @@ pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
             "ローカルエミュレーター ({url}) を使います: 無料で、実際のリソースは何も作成されません (エミュレートされたアカウント {account})。"
         ),
         Endpoint::Custom(url) => tr!(
-            "Custom endpoint {url}, account {account} as {caller}.",
-            "カスタムエンドポイント {url}、アカウント {account}、呼び出し元 {caller} で実行します。"
+            "Endpoint {url} (not the local emulator: it does not answer as moto does), account {account} as {caller}. \
+             Resources made here may be real and may cost money.",
+            "エンドポイント {url} (ローカルエミュレーターではありません。moto として応答しません)、アカウント {account}、\
+             呼び出し元 {caller} で実行します。ここで作成するリソースは実物の場合があり、料金がかかることがあります。"
         ),
         Endpoint::Aws => tr!(
             "AWS account {account} as {caller}. Resources made here are real and may cost money.",
@@ -251,11 +261,12 @@ pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
     }
 }
 
-/// `--lang ja` or `--lang=ja` among the raw arguments, read before clap parses them.
-pub fn lang_flag(arguments: impl Iterator<Item = String>) -> Option<Lang> {
-    let arguments: Vec<String> = arguments.collect();
-    let value = arguments.iter().enumerate().find_map(|(index, argument)| match argument.as_str() {
-        "--lang" => arguments.get(index + 1).cloned(),
+/// `--lang ja` or `--lang=ja` among the raw arguments, read before clap parses them (an argument
+/// that is not UTF-8 is none of these; clap reports it).
+pub fn lang_flag(arguments: impl Iterator<Item = OsString>) -> Option<Lang> {
+    let arguments: Vec<OsString> = arguments.collect();
+    let value = arguments.iter().enumerate().find_map(|(index, argument)| match argument.to_str()? {
+        "--lang" => arguments.get(index + 1)?.to_str().map(str::to_string),
         other => other.strip_prefix("--lang=").map(str::to_string),
     })?;
     <Lang as clap::ValueEnum>::from_str(&value, true).ok()
@@ -270,4 +281,22 @@ fn init_logging(verbose: u8) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("RUST_LOG")
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).try_init();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::ffi::OsStringExt;
+
+    fn arguments(words: &[&[u8]]) -> impl Iterator<Item = OsString> {
+        words.iter().map(|word| OsString::from_vec(word.to_vec())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn the_language_is_read_from_raw_arguments_even_beside_invalid_utf8() {
+        assert_eq!(lang_flag(arguments(&[b"01-keys", b"--lang", b"ja"])), Some(Lang::Ja));
+        assert_eq!(lang_flag(arguments(&[b"01-keys", b"--name-prefix", b"\xff\xfe", b"--lang=ja"])), Some(Lang::Ja));
+        assert_eq!(lang_flag(arguments(&[b"01-keys", b"--lang", b"\xff"])), None);
+        assert_eq!(lang_flag(arguments(&[b"\xff", b"--yes"])), None);
+    }
 }

@@ -156,15 +156,6 @@ impl Scenario {
     pub fn name(&self, base: &str) -> String {
         format!("{}{base}", self.prefix)
     }
-
-    /// Whether a lab resource's name (alias, Name tag or role) belongs to this run's name
-    /// prefix: the prefix, then one of the walkthrough's names. With no prefix, `alice-…` names
-    /// are another set's, so a cleanup without a prefix leaves them alone.
-    pub fn owns_name(&self, name: &str) -> bool {
-        const BASES: [&str; 4] =
-            ["Single-region-key", "Multi-region-key", "EBS-encrypted-with-", "snap-EBS-encrypted-with-"];
-        name.strip_prefix(&self.prefix).is_some_and(|rest| BASES.iter().any(|base| rest.starts_with(base)))
-    }
 }
 
 #[cfg(test)]
@@ -174,24 +165,6 @@ mod tests {
 
     fn tokyo_to_oregon(prefix: &str) -> Scenario {
         Scenario::new(find("ap-northeast-1").unwrap(), find("us-west-2").unwrap(), prefix)
-    }
-
-    #[test]
-    fn names_belong_to_the_set_of_their_prefix_only() {
-        let plain = tokyo_to_oregon("");
-        let alice = tokyo_to_oregon("alice-");
-        for name in [
-            "Single-region-key",
-            "Multi-region-key-rep-oregon",
-            "EBS-encrypted-with-default-key",
-            "snap-EBS-encrypted-with-Multi-region-key-copy-aws-ebs",
-        ] {
-            assert!(plain.owns_name(name), "{name}");
-            assert!(!alice.owns_name(name), "{name}");
-            assert!(alice.owns_name(&format!("alice-{name}")), "{name}");
-            assert!(!plain.owns_name(&format!("alice-{name}")), "{name}");
-        }
-        assert!(!plain.owns_name("mrk-1234"));
     }
 
     #[test]

@@ -1,10 +1,13 @@
 //! The one place that builds AWS SDK clients: the standard credential chain (or a profile),
-//! the latest behaviour version, standard retries, `AWS_ENDPOINT_URL`, one EC2 and one KMS
-//! client per region, and who the caller is; and [`Endpoint`], where requests go.
+//! the latest behaviour version, standard retries, endpoints from the environment or the profile,
+//! one EC2 and one KMS client per region, and who the caller is; and where requests go, per
+//! client ([`Endpoints`]) and for the whole run ([`Endpoint`]), settled before any AWS call
+//! ([`Setup`]).
 
 use crate::api_log::{ApiLog, CliSink};
 use crate::args::CommonArgs;
-use crate::errors::{error_chain, AwsResultExt, CredentialsMissing};
+use crate::cli::GlobalOptions;
+use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, UsageError};
 use crate::regions::RegionInfo;
 use crate::scenario::Side;
 use crate::tr;
@@ -12,39 +15,41 @@ use anyhow::{Context, Result};
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
+use aws_types::service_config::ServiceConfigKey;
+use http_body_util::{BodyExt, Empty};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client as HttpClient;
+use hyper_util::rt::TokioExecutor;
+use std::net::IpAddr;
+use std::time::Duration;
+use url::{Host, Url};
 
-/// Where requests go: AWS itself, or an endpoint set by `AWS_ENDPOINT_URL` (or a profile).
+/// How long an endpoint on this machine has to answer whether it is moto.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Where the requests of a run go, decided before any AWS call ([`Endpoint::decide`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Endpoint {
+    /// AWS's own endpoints: no endpoint URL is configured for any client.
     Aws,
-    /// A loopback endpoint: the local emulator.
+    /// The local emulator: every client on one endpoint on this machine that answers as moto.
     Local(String),
-    /// Some other endpoint the user configured.
+    /// One endpoint for every client that is not the local emulator (elsewhere, or on this
+    /// machine but not moto): treated as AWS, since what it creates may be real.
     Custom(String),
 }
 
 impl Endpoint {
-    /// Classifies an endpoint URL.
-    pub fn from_url(url: Option<&str>) -> Self {
-        match url {
+    /// Where a run whose clients send to `endpoints` goes: AWS when none has an endpoint URL;
+    /// when all share one, the local emulator if it is on this machine and answers as moto (one
+    /// short GET, [`answers_as_moto`]), a custom endpoint otherwise. Clients that would send to
+    /// different places are refused (a usage error naming each one's endpoint and the fix).
+    pub async fn decide(endpoints: &Endpoints) -> Result<Endpoint, UsageError> {
+        Ok(match endpoints.shared()? {
             None => Endpoint::Aws,
-            Some(url) => {
-                let host = url.split("://").nth(1).unwrap_or(url).split(['/', ':']).next().unwrap_or("");
-                if host == "localhost" || host.starts_with("127.") || host == "[" || url.contains("[::1]") {
-                    Endpoint::Local(url.to_string())
-                } else {
-                    Endpoint::Custom(url.to_string())
-                }
-            }
-        }
-    }
-
-    /// The endpoint from the environment: the EC2 or KMS override first, then the global one.
-    pub fn from_env() -> Self {
-        let url = ["AWS_ENDPOINT_URL_EC2", "AWS_ENDPOINT_URL_KMS", "AWS_ENDPOINT_URL"]
-            .into_iter()
-            .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()));
-        Endpoint::from_url(url.as_deref())
+            Some(url) if is_loopback(url) && answers_as_moto(url).await => Endpoint::Local(url.to_string()),
+            Some(url) => Endpoint::Custom(url.to_string()),
+        })
     }
 
     pub fn is_local(&self) -> bool {
@@ -54,13 +59,13 @@ impl Endpoint {
     /// The hint `errors::render` gives when a request got no answer (unreachable or timed out).
     pub fn unreachable_hint(&self) -> String {
         match self {
-            Endpoint::Local(url) => tr!(
+            Endpoint::Local(url) | Endpoint::Custom(url) if is_loopback(url) => tr!(
                 "nothing answers at {url}. Start the local emulator with `scripts/emulator.sh start` \
                  (then `eval \"$(scripts/emulator.sh env)\"`), or unset AWS_ENDPOINT_URL to use AWS",
                 "{url} から応答がありません。`scripts/emulator.sh start` でローカルエミュレーターを起動し、\
                  続けて `eval \"$(scripts/emulator.sh env)\"` を実行してください。AWS を使う場合は AWS_ENDPOINT_URL を解除してください"
             ),
-            Endpoint::Custom(url) => tr!(
+            Endpoint::Local(url) | Endpoint::Custom(url) => tr!(
                 "check that the endpoint {url} is up, or unset AWS_ENDPOINT_URL to use AWS",
                 "エンドポイント {url} が動いているか確認してください。AWS を使う場合は AWS_ENDPOINT_URL を解除してください"
             ),
@@ -71,6 +76,198 @@ impl Endpoint {
                  先に `eval \"$(scripts/emulator.sh env)\"` を実行してください"
             ),
         }
+    }
+}
+
+/// Where each client of a run sends its requests: per service, the endpoint URL its client uses
+/// (`None`: AWS's own regional endpoint).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Endpoints {
+    /// The endpoint of every service that has none of its own (`AWS_ENDPOINT_URL`, or
+    /// `endpoint_url` in the profile).
+    pub global: Option<String>,
+    pub ec2: Option<String>,
+    pub kms: Option<String>,
+    pub sts: Option<String>,
+}
+
+impl Endpoints {
+    /// The endpoint of each client built from `config` (as [`RegionClients`] and the STS client
+    /// are), as the SDK resolves it: see [`service_endpoint`].
+    pub fn resolve(config: &SdkConfig) -> Endpoints {
+        Endpoints {
+            global: config.endpoint_url().map(str::to_string),
+            ec2: service_endpoint(config, "EC2"),
+            kms: service_endpoint(config, "KMS"),
+            sts: service_endpoint(config, "STS"),
+        }
+    }
+
+    /// (the SDK's service id, the AWS CLI's command, the endpoint) of each client.
+    fn each(&self) -> [(&'static str, &'static str, Option<&str>); 3] {
+        [("EC2", "ec2", self.ec2.as_deref()), ("KMS", "kms", self.kms.as_deref()), ("STS", "sts", self.sts.as_deref())]
+    }
+
+    /// The one endpoint every client uses (`None`: AWS's own), or, when they would send to
+    /// different places or an endpoint is not a URL (the SDK would panic on an empty one), an
+    /// error that names each client's endpoint and how to fix it.
+    pub fn shared(&self) -> Result<Option<&str>, UsageError> {
+        let [(_, _, first), ..] = self.each();
+        let not_urls: Vec<&str> = self
+            .each()
+            .iter()
+            .filter(|(_, _, url)| url.is_some_and(|url| Url::parse(url).is_err()))
+            .map(|(service, _, _)| *service)
+            .collect();
+        if !not_urls.is_empty() {
+            Err(self.not_urls(&not_urls))
+        } else if self.each().iter().all(|(_, _, url)| same_place(*url, first)) {
+            Ok(first)
+        } else {
+            Err(self.split())
+        }
+    }
+
+    /// Each client's endpoint, one per line: `  KMS → http://127.0.0.1:5000 (this machine)`.
+    fn places(&self) -> String {
+        let places: Vec<String> = self
+            .each()
+            .iter()
+            .map(|(service, _, url)| match url {
+                Some(url) if Url::parse(url).is_err() => {
+                    format!("  {service} → {url:?} {}", tr!("(not a URL)", "(URL ではありません)"))
+                }
+                Some(url) if is_loopback(url) => {
+                    format!("  {service} → {url} {}", tr!("(this machine)", "(このマシン)"))
+                }
+                Some(url) => format!("  {service} → {url}"),
+                None => format!("  {service} → AWS"),
+            })
+            .collect();
+        places.join("\n")
+    }
+
+    /// The refusal of a run whose clients would send to different places.
+    fn split(&self) -> UsageError {
+        let places = self.places();
+        // The services sent elsewhere than the global endpoint are sent there by a setting of their own.
+        let own: Vec<&str> = self
+            .each()
+            .iter()
+            .filter(|(_, _, url)| !same_place(*url, self.global.as_deref()))
+            .map(|(service, _, _)| *service)
+            .collect();
+        let variables = own.iter().map(|service| format!("AWS_ENDPOINT_URL_{service}")).collect::<Vec<_>>().join(", ");
+        let services = own.iter().map(|service| service.to_ascii_lowercase()).collect::<Vec<_>>().join(", ");
+        let target = self.global.as_deref().unwrap_or("AWS");
+        UsageError(tr!(
+            "the AWS clients of this run would not all send to the same place, so part of the run would happen \
+             in one place and part in another:\n{places}\nNothing was sent. To send every service to {target}: unset \
+             {variables} (and remove `endpoint_url` under {services} from the `services` section of your AWS config \
+             profile, if it is there). To use AWS instead, unset AWS_ENDPOINT_URL and every AWS_ENDPOINT_URL_<SERVICE>.",
+            "この実行の AWS クライアントの送信先がそろっていないため、実行の一部がある場所で、残りが別の場所で\
+             行われてしまいます:\n{places}\n何も送信していません。すべてのサービスを {target} に送るには、{variables} を\
+             解除してください (AWS の設定ファイルのプロファイルの `services` セクションに {services} の `endpoint_url` が\
+             あれば、それも削除してください)。AWS を使う場合は、AWS_ENDPOINT_URL とすべての \
+             AWS_ENDPOINT_URL_<SERVICE> を解除してください。"
+        ))
+    }
+
+    /// The refusal of a run where the endpoint of `services` is not a URL.
+    fn not_urls(&self, services: &[&str]) -> UsageError {
+        let (places, services) = (self.places(), services.join(", "));
+        UsageError(tr!(
+            "the endpoint of {services} is not a URL:\n{places}\nNothing was sent. An empty AWS_ENDPOINT_URL (or \
+             AWS_ENDPOINT_URL_<SERVICE>, or `endpoint_url` in your AWS config profile) is not an unset one: unset it \
+             to use AWS (`unset AWS_ENDPOINT_URL`), or set a URL such as http://127.0.0.1:5000 for the local emulator \
+             (`eval \"$(scripts/emulator.sh env)\"`).",
+            "{services} のエンドポイントが URL ではありません:\n{places}\n何も送信していません。空の AWS_ENDPOINT_URL \
+             (または AWS_ENDPOINT_URL_<SERVICE>、AWS の設定ファイルのプロファイルの `endpoint_url`) は、解除したことに\
+             なりません。AWS を使う場合は解除し (`unset AWS_ENDPOINT_URL`)、ローカルエミュレーターを使う場合は \
+             http://127.0.0.1:5000 のような URL を設定してください (`eval \"$(scripts/emulator.sh env)\"`)。"
+        ))
+    }
+
+    /// The AWS CLI options that reach what these clients reach, with `profile`: `--profile`, and
+    /// per service `--endpoint-url` when its client has one ([`crate::cli::command_for`]).
+    pub fn cli_options(&self, profile: Option<&str>) -> GlobalOptions {
+        GlobalOptions {
+            profile: profile.map(str::to_string),
+            endpoint_urls: self
+                .each()
+                .into_iter()
+                .filter_map(|(_, command, url)| Some((command, url?.to_string())))
+                .collect(),
+        }
+    }
+}
+
+/// The endpoint URL of the `service_id` client built from `config`, by the rule of each service's
+/// `config::Builder::from(&SdkConfig)`, which keeps it unreadable: an endpoint set on `config` in
+/// code wins; otherwise the service's own (`AWS_ENDPOINT_URL_<SERVICE_ID>`, or `endpoint_url`
+/// under the service in the profile's `services` section), then the global one. The service's
+/// own is read through `SdkConfig::service_config`, which aws-config loads from the environment
+/// and the profile and empties when `AWS_IGNORE_CONFIGURED_ENDPOINT_URLS` (or the profile's
+/// `ignore_configured_endpoint_urls`) is set. A test checks the rule against where a client
+/// really sends.
+fn service_endpoint(config: &SdkConfig, service_id: &str) -> Option<String> {
+    let key = ServiceConfigKey::builder()
+        .service_id(service_id)
+        .env("AWS_ENDPOINT_URL")
+        .profile("endpoint_url")
+        .build()
+        .expect("the service id and both keys are set");
+    let set_in_code = config.get_origin("endpoint_url").is_client_config();
+    let own = config.service_config().filter(|_| !set_in_code).and_then(|service| service.load_config(key));
+    own.or_else(|| config.endpoint_url().map(str::to_string))
+}
+
+/// Whether two endpoints are the same place (`None`: AWS's own): the same URL once parsed, so
+/// that `http://127.0.0.1:5000` and `http://127.0.0.1:5000/` are one.
+fn same_place(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => match (Url::parse(a), Url::parse(b)) {
+            (Ok(a), Ok(b)) => a == b,
+            _ => a == b,
+        },
+        (a, b) => a == b,
+    }
+}
+
+/// Whether `url` points at this machine: its host (never the user part of `user@host`) is
+/// `localhost` or a loopback address (127.0.0.0/8, `::1`, `::ffff:127.x.y.z`).
+pub fn is_loopback(url: &str) -> bool {
+    match Url::parse(url).ok().as_ref().and_then(Url::host) {
+        Some(Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).to_canonical().is_loopback(),
+        None => false,
+    }
+}
+
+/// Whether the endpoint at `url` answers as moto does. moto serves its own API under
+/// `/moto-api/`: `GET /moto-api/config` answers with its settings, a JSON object with a `batch`
+/// section. One GET over plain HTTP, at most [`PROBE_TIMEOUT`] long; no answer, HTTPS or any
+/// other answer is not moto.
+pub async fn answers_as_moto(url: &str) -> bool {
+    let probe =
+        Url::parse(url).ok().filter(|url| url.scheme() == "http").and_then(|url| url.join("/moto-api/config").ok());
+    let Some(uri) = probe.and_then(|probe| probe.as_str().parse::<hyper::Uri>().ok()) else {
+        return false;
+    };
+    let client = HttpClient::builder(TokioExecutor::new()).build_http::<Empty<Bytes>>();
+    let answer = async {
+        let response = client.get(uri).await.ok()?;
+        if !response.status().is_success() {
+            return None;
+        }
+        response.into_body().collect().await.ok().map(|body| body.to_bytes())
+    };
+    match tokio::time::timeout(PROBE_TIMEOUT, answer).await {
+        Ok(Some(body)) => {
+            serde_json::from_slice::<serde_json::Value>(&body).is_ok_and(|config| config.get("batch").is_some())
+        }
+        _ => false,
     }
 }
 
@@ -102,6 +299,26 @@ impl RegionClients {
     }
 }
 
+/// What a run settles before its first AWS call: the SDK configuration, where each client sends
+/// its requests, and so where the run goes.
+pub struct Setup {
+    pub config: SdkConfig,
+    pub endpoints: Endpoints,
+    pub endpoint: Endpoint,
+}
+
+impl Setup {
+    /// Loads the configuration (`profile`, or the standard chain) and decides where the run goes
+    /// ([`Endpoint::decide`]): the only request this may send is the probe of an endpoint on this
+    /// machine; clients that would send to different places are refused here.
+    pub async fn load(profile: Option<&str>) -> Result<Setup> {
+        let config = load_config(profile).await;
+        let endpoints = Endpoints::resolve(&config);
+        let endpoint = Endpoint::decide(&endpoints).await?;
+        Ok(Setup { config, endpoints, endpoint })
+    }
+}
+
 /// A connected run: where requests go, who the caller is, and the clients of both regions.
 pub struct Session {
     pub endpoint: Endpoint,
@@ -114,16 +331,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// Loads the configuration, checks credentials and asks STS who the caller is; `cli`
-    /// receives the AWS CLI twin of every request (`--show-cli`).
-    pub async fn connect(args: &CommonArgs, cli: Option<CliSink>) -> Result<Session> {
-        let config = load_config(args.profile.as_deref()).await;
-        let endpoint = match config.endpoint_url() {
-            Some(url) if std::env::var_os("AWS_ENDPOINT_URL_EC2").is_none() => Endpoint::from_url(Some(url)),
-            _ => Endpoint::from_env(),
-        };
+    /// Checks credentials and asks STS who the caller is, where `setup` says; `cli` receives the
+    /// AWS CLI twin of every request (`--show-cli`), with the profile and endpoints of the run.
+    pub async fn connect(setup: Setup, args: &CommonArgs, cli: Option<CliSink>) -> Result<Session> {
+        let Setup { config, endpoints, endpoint } = setup;
         check_credentials(&config, args.profile.as_deref()).await?;
-        let api_log = ApiLog::new(args.show_api).with_cli(cli);
+        let api_log = ApiLog::new(args.show_api).with_cli(cli, endpoints.cli_options(args.profile.as_deref()));
         let (account, caller_arn) = caller_identity(&config, args.source_region, &api_log).await?;
         Ok(Session {
             endpoint,
@@ -206,17 +419,221 @@ async fn caller_identity(config: &SdkConfig, region: &'static RegionInfo, log: &
 mod tests {
     use super::*;
     use crate::errors::{hint_for, AwsError, AwsFailure};
+    use aws_runtime::env_config::file::{EnvConfigFileKind, EnvConfigFiles};
+    use std::io::{Read, Write};
+
+    fn endpoints(global: Option<&str>, ec2: Option<&str>, kms: Option<&str>, sts: Option<&str>) -> Endpoints {
+        let own = |url: Option<&str>| url.map(str::to_string);
+        Endpoints { global: own(global), ec2: own(ec2), kms: own(kms), sts: own(sts) }
+    }
+
+    fn everywhere(url: &str) -> Endpoints {
+        endpoints(Some(url), Some(url), Some(url), Some(url))
+    }
 
     #[test]
-    fn endpoints_are_classified() {
-        assert_eq!(Endpoint::from_url(None), Endpoint::Aws);
-        assert!(Endpoint::from_url(Some("http://localhost:5000")).is_local());
-        assert!(Endpoint::from_url(Some("http://127.0.0.1:5000/")).is_local());
-        assert!(Endpoint::from_url(Some("http://[::1]:5000")).is_local());
-        assert_eq!(
-            Endpoint::from_url(Some("https://kms.example.com")),
-            Endpoint::Custom("https://kms.example.com".into())
+    fn this_machine_is_read_from_the_host_never_the_user_part() {
+        for url in [
+            "http://localhost:5000",
+            "http://LOCALHOST:5000/",
+            "http://127.0.0.1:5000/",
+            "http://127.1.2.3",
+            "http://[::1]:5000",
+            "http://[::ffff:127.0.0.1]:5000",
+            "http://user@127.0.0.1:5000",
+            "http://user:secret@localhost:5000",
+        ] {
+            assert!(is_loopback(url), "{url} is this machine");
+        }
+        for url in [
+            "http://127.0.0.1@example.com",
+            "http://localhost@192.0.2.1:5000",
+            "http://[::1]@kms.example.com",
+            "https://kms.example.com",
+            "http://localhost.example.com",
+            "http://128.0.0.1",
+            "http://[::2]:5000",
+            "http://192.0.2.1:9",
+            "127.0.0.1:5000",
+            "not a url",
+        ] {
+            assert!(!is_loopback(url), "{url} is not this machine");
+        }
+    }
+
+    #[test]
+    fn one_shared_endpoint_or_none_is_where_the_run_goes() {
+        assert_eq!(Endpoints::default().shared().unwrap(), None);
+        assert_eq!(everywhere("http://127.0.0.1:5000").shared().unwrap(), Some("http://127.0.0.1:5000"));
+        // One URL written two ways is one place.
+        let (bare, slash) = (Some("http://127.0.0.1:5000"), Some("http://127.0.0.1:5000/"));
+        assert_eq!(endpoints(bare, slash, bare, bare).shared().unwrap(), slash);
+    }
+
+    #[test]
+    fn clients_sent_to_different_places_are_refused_naming_each_one_and_the_fix() {
+        let emulator = "http://127.0.0.1:5000";
+        let kms_elsewhere = endpoints(Some(emulator), Some(emulator), Some("http://192.0.2.1:9"), Some(emulator));
+        let message = kms_elsewhere.shared().unwrap_err().0;
+        for expected in [
+            "EC2 → http://127.0.0.1:5000 (this machine)",
+            "KMS → http://192.0.2.1:9\n",
+            "STS → http://127.0.0.1:5000 (this machine)",
+            "Nothing was sent",
+            "To send every service to http://127.0.0.1:5000: unset AWS_ENDPOINT_URL_KMS ",
+            "`endpoint_url` under kms",
+        ] {
+            assert!(message.contains(expected), "{expected:?} in:\n{message}");
+        }
+        assert!(!message.contains("AWS_ENDPOINT_URL_EC2") && !message.contains("AWS_ENDPOINT_URL_STS"), "{message}");
+
+        let only_ec2 = endpoints(None, Some(emulator), None, None);
+        let message = only_ec2.shared().unwrap_err().0;
+        assert!(message.contains("KMS → AWS") && message.contains("STS → AWS"), "{message}");
+        assert!(message.contains("To send every service to AWS: unset AWS_ENDPOINT_URL_EC2 "), "{message}");
+
+        // An empty endpoint is not an unset one: the SDK would panic on it.
+        let empty = endpoints(None, Some(""), Some(""), Some(""));
+        let message = empty.shared().unwrap_err().0;
+        assert!(
+            message.contains("the endpoint of EC2, KMS, STS is not a URL")
+                && message.contains(r#"KMS → "" (not a URL)"#)
         );
+        assert!(message.contains("unset AWS_ENDPOINT_URL"), "{message}");
+
+        // Two endpoints on this machine are two places too.
+        let two_ports = endpoints(Some(emulator), Some(emulator), Some("http://127.0.0.1:5001"), Some(emulator));
+        assert!(two_ports.shared().unwrap_err().0.contains("KMS → http://127.0.0.1:5001 (this machine)"));
+    }
+
+    #[test]
+    fn cli_options_carry_the_profile_and_each_services_endpoint() {
+        let options = endpoints(None, Some("http://127.0.0.1:5000"), None, None).cli_options(Some("lab"));
+        assert_eq!(options.profile.as_deref(), Some("lab"));
+        assert_eq!(options.endpoint_urls, [("ec2", "http://127.0.0.1:5000".to_string())]);
+        assert_eq!(Endpoints::default().cli_options(None), GlobalOptions::default());
+    }
+
+    /// A server on this machine that answers every request with `answer`; its URL.
+    fn serve(answer: &'static str) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut request = Vec::new();
+                let mut buffer = [0u8; 1024];
+                while !request.windows(4).any(|end| end == b"\r\n\r\n") {
+                    match stream.read(&mut buffer) {
+                        Ok(0) | Err(_) => break,
+                        Ok(n) => request.extend_from_slice(&buffer[..n]),
+                    }
+                }
+                let _ = stream.write_all(answer.as_bytes());
+            }
+        });
+        url
+    }
+
+    const MOTO_CONFIG: &str = "HTTP/1.1 201 CREATED\r\nContent-Type: application/json\r\nContent-Length: 63\r\n\
+                               Connection: close\r\n\r\n{\"batch\": {\"use_docker\": true}, \"lambda\": {\"use_docker\": true}}";
+    const NOT_FOUND: &str = "HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n";
+    const EMPTY_JSON: &str =
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}";
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn only_an_endpoint_on_this_machine_that_answers_as_moto_is_the_emulator() {
+        let moto = serve(MOTO_CONFIG);
+        assert!(answers_as_moto(&moto).await);
+        assert_eq!(Endpoint::decide(&everywhere(&moto)).await.unwrap(), Endpoint::Local(moto.clone()));
+        for other in [serve(NOT_FOUND), serve(EMPTY_JSON)] {
+            assert!(!answers_as_moto(&other).await, "{other}");
+            assert_eq!(Endpoint::decide(&everywhere(&other)).await.unwrap(), Endpoint::Custom(other.clone()));
+        }
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        assert!(!answers_as_moto(&format!("http://127.0.0.1:{closed}")).await);
+        // Not on this machine: never probed, never the emulator.
+        let elsewhere = "http://192.0.2.1:9";
+        assert_eq!(Endpoint::decide(&everywhere(elsewhere)).await.unwrap(), Endpoint::Custom(elsewhere.into()));
+        assert_eq!(Endpoint::decide(&Endpoints::default()).await.unwrap(), Endpoint::Aws);
+        let split = endpoints(Some(&moto), Some(&moto), Some(elsewhere), Some(&moto));
+        assert!(Endpoint::decide(&split).await.is_err());
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn an_endpoint_that_never_answers_is_given_up_on_after_the_timeout() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
+        let started = std::time::Instant::now();
+        assert!(!answers_as_moto(&url).await);
+        assert!(started.elapsed() < PROBE_TIMEOUT + Duration::from_secs(2), "{:?}", started.elapsed());
+        drop(listener);
+    }
+
+    /// The SDK configuration of profile `lab` from `config_file`, with dummy credentials.
+    async fn profile_config(config_file: &str) -> SdkConfig {
+        let files = EnvConfigFiles::builder()
+            .with_contents(EnvConfigFileKind::Config, config_file)
+            .with_contents(EnvConfigFileKind::Credentials, "")
+            .build();
+        aws_config::defaults(BehaviorVersion::latest())
+            .profile_files(files)
+            .profile_name("lab")
+            .region(Region::new("us-east-1"))
+            .credentials_provider(aws_credential_types::Credentials::new("test", "test", None, None, "test"))
+            .load()
+            .await
+    }
+
+    /// Where a client of each service built from `config` as the labs build theirs really sends
+    /// its first request (captured, never sent).
+    async fn where_clients_send(config: &SdkConfig) -> [String; 3] {
+        use aws_smithy_http_client::test_util::capture_request;
+        let (http, ec2) = capture_request(None);
+        let client =
+            aws_sdk_ec2::Client::from_conf(aws_sdk_ec2::config::Builder::from(config).http_client(http).build());
+        let _ = client.describe_volumes().send().await;
+        let (http, kms) = capture_request(None);
+        let client =
+            aws_sdk_kms::Client::from_conf(aws_sdk_kms::config::Builder::from(config).http_client(http).build());
+        let _ = client.list_keys().send().await;
+        let (http, sts) = capture_request(None);
+        let client =
+            aws_sdk_sts::Client::from_conf(aws_sdk_sts::config::Builder::from(config).http_client(http).build());
+        let _ = client.get_caller_identity().send().await;
+        [ec2, kms, sts].map(|captured| captured.expect_request().uri().to_string())
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn the_endpoint_of_each_client_is_where_it_really_sends() {
+        let split = "[profile lab]\nendpoint_url = http://127.0.0.1:5000\nservices = local\n\
+                     [services local]\nkms =\n  endpoint_url = http://192.0.2.1:9\n";
+        let ignored = "[profile lab]\nendpoint_url = http://127.0.0.1:5000\nservices = local\n\
+                       ignore_configured_endpoint_urls = true\n[services local]\nkms =\n  endpoint_url = http://192.0.2.1:9\n";
+        let cases = [
+            (split, [Some("http://127.0.0.1:5000"), Some("http://192.0.2.1:9"), Some("http://127.0.0.1:5000")]),
+            (ignored, [None, None, None]),
+            ("[profile lab]\n", [None, None, None]),
+        ];
+        // The expected URLs assume that no endpoint comes from this process's environment, which
+        // wins over the profile; where the clients really send is checked in any case.
+        let from_environment = std::env::vars_os().any(|(name, _)| {
+            let name = name.to_string_lossy();
+            name.starts_with("AWS_ENDPOINT_URL") || name == "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"
+        });
+        for (file, expected) in cases {
+            let config = profile_config(file).await;
+            let resolved = Endpoints::resolve(&config);
+            let resolved = [resolved.ec2.as_deref(), resolved.kms.as_deref(), resolved.sts.as_deref()];
+            if !from_environment {
+                assert_eq!(resolved, expected, "{file}");
+            }
+            for (sent, resolved) in where_clients_send(&config).await.iter().zip(resolved) {
+                match resolved {
+                    Some(url) => assert!(sent.starts_with(url), "{file}: sent to {sent}, resolved {url}"),
+                    None => assert!(sent.contains(".amazonaws.com"), "{file}: sent to {sent}, resolved AWS"),
+                }
+            }
+        }
     }
 
     #[test]
@@ -225,11 +642,14 @@ mod tests {
             operation: "sts:GetCallerIdentity",
             failure: AwsFailure::Unreachable { detail: "Connection refused".into() },
         };
-        let hint = hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000")).unreachable_hint()).unwrap();
+        let hint = hint_for(&error, &Endpoint::Local("http://127.0.0.1:5000".into()).unreachable_hint()).unwrap();
+        assert!(hint.contains("scripts/emulator.sh start"), "{hint}");
+        // Nothing answered the probe either: on this machine, so most likely the emulator is down.
+        let hint = hint_for(&error, &Endpoint::Custom("http://localhost:5000".into()).unreachable_hint()).unwrap();
         assert!(hint.contains("scripts/emulator.sh start"), "{hint}");
         let hint = hint_for(&error, &Endpoint::Aws.unreachable_hint()).unwrap();
         assert!(hint.contains("network"), "{hint}");
-        let hint = hint_for(&error, &Endpoint::from_url(Some("https://kms.example.com")).unreachable_hint()).unwrap();
+        let hint = hint_for(&error, &Endpoint::Custom("https://kms.example.com".into()).unreachable_hint()).unwrap();
         assert!(hint.contains("https://kms.example.com is up"), "{hint}");
     }
 
@@ -239,7 +659,7 @@ mod tests {
             operation: "kms:DescribeKey",
             failure: AwsFailure::Timeout { detail: "operation timed out after 3s".into() },
         };
-        assert!(hint_for(&error, &Endpoint::from_url(Some("http://127.0.0.1:5000")).unreachable_hint())
+        assert!(hint_for(&error, &Endpoint::Local("http://127.0.0.1:5000".into()).unreachable_hint())
             .unwrap()
             .contains("emulator"));
     }

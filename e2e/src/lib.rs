@@ -232,6 +232,37 @@ impl DelayProxy {
     }
 }
 
+/// A TCP proxy on loopback in front of the emulator that hides moto's own API: a connection
+/// that opens with a request for `/moto-api/…` gets 404, every other one is passed through. It
+/// is an endpoint on this machine that serves the AWS APIs but does not answer as moto does,
+/// which the labs must not call the local emulator. Stops when dropped.
+pub struct HiddenMotoProxy {
+    pub url: String,
+    _listener: LoopbackListener,
+}
+
+impl HiddenMotoProxy {
+    pub fn start(upstream_url: &str) -> HiddenMotoProxy {
+        let listener = LoopbackListener::start(upstream_url, |mut client, server| {
+            std::thread::spawn(move || {
+                let mut start = [0u8; 32];
+                let opened = client.peek(&mut start).unwrap_or(0);
+                let asks_moto = start[..opened].windows(10).any(|window| window == b"/moto-api/");
+                if asks_moto {
+                    let _ =
+                        client.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+                    return;
+                }
+                if let (Ok(client_reader), Ok(server_reader)) = (client.try_clone(), server.try_clone()) {
+                    std::thread::spawn(move || pipe(client_reader, server, Duration::ZERO));
+                    pipe(server_reader, client, Duration::ZERO);
+                }
+            });
+        });
+        HiddenMotoProxy { url: listener.url.clone(), _listener: listener }
+    }
+}
+
 fn pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
     let mut buffer = [0u8; 16 * 1024];
     loop {

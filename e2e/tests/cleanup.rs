@@ -244,7 +244,7 @@ async fn cleanup_with_a_name_prefix_removes_only_that_set() {
     assert_eq!(volume_names().await.len(), 6);
 
     let (stdout, _) = emulator.run_ok("05-cleanup", &["--yes", "--name-prefix", "alice-"]);
-    assert!(stdout.contains("carry another --name-prefix"), "{stdout}");
+    assert!(stdout.contains("the default set's (no --name-prefix)"), "{stdout}");
     let left = volume_names().await;
     assert_eq!(left.len(), 3, "{left:?}");
     assert!(left.iter().all(|name| name.starts_with("EBS-encrypted-with-")), "{left:?}");

@@ -28,5 +28,9 @@ mod language;
 mod show_cli;
 // Project conventions: module docs, the manifest and the lab folders agree.
 mod tidy;
+// Ownership: exact sets, exact aliases, the full tag signature; nothing foreign changed.
+mod ownership;
+// Where requests go: the emulator only when every client is on loopback and answers as moto.
+mod endpoints;
 // The project's scripts: no billable surprise, no unsafe temp files, no stray kills.
 mod scripts;

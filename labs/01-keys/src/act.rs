@@ -8,6 +8,7 @@ use crate::LAB_ID;
 use anyhow::{Context, Result};
 use aws_sdk_kms::types::KeyState;
 use aws_sdk_kms::Client;
+use common::errors::Refusal;
 use common::kms::KeyInUse;
 use common::regions::RegionInfo;
 use common::scenario::{ScenarioKey, AWS_EBS_ALIAS};
@@ -91,7 +92,9 @@ async fn create_or_reuse(ctx: &LabContext, planned: &PlannedKey) -> Result<Strin
     let (wanted, region) = (&planned.wanted, planned.wanted.region);
     let kms = &ctx.session.clients(wanted.side).kms;
     let output =
-        aws::create_key(kms, wanted.kind, &key_description(wanted), wanted.short_alias()).await.with_context(|| {
+        aws::create_key(kms, wanted.kind, &key_description(wanted), wanted.short_alias(), &ctx.scenario.prefix)
+            .await
+            .with_context(|| {
             tr!(
                 "creating the key {alias} in {region}",
                 "{region} でキー {alias} を作成中",
@@ -127,6 +130,26 @@ async fn apply_alias(ctx: &LabContext, planned: &PlannedKey, key_id: &str) -> Re
             aws::create_alias(kms, &wanted.alias, key_id).await.with_context(context)?;
         }
         AliasStep::Update => {
+            // The confirmation can stay open for minutes: move the alias only if it still points
+            // at the lab key it pointed at in the plan.
+            let now = match aws::describe_key(kms, &wanted.alias).await {
+                Ok(output) => output.key_metadata().map(|metadata| metadata.key_id().to_string()),
+                Err(error) if error.code() == Some("NotFoundException") => None,
+                Err(error) => return Err(error).with_context(context),
+            };
+            if now != planned.alias_target {
+                let (alias, now) = (&wanted.alias, now.as_deref().unwrap_or("—"));
+                return Err(Refusal {
+                    reason: tr!(
+                        "{alias} in {region} changed while the plan waited: it points at {now} now, \
+                         not at the lab key the plan saw. The lab left it alone.",
+                        "計画の確認を待つ間に {region} の {alias} が変わりました: 計画で見たラボのキーではなく、\
+                         いまは {now} を指しています。ラボはこのエイリアスに触れていません。"
+                    ),
+                    hint: tr!("run the lab again to plan afresh", "ラボをもう一度実行して、計画を立て直してください"),
+                }
+                .into());
+            }
             aws::update_alias(kms, &wanted.alias, key_id).await.with_context(context)?;
         }
     }
@@ -153,7 +176,7 @@ async fn ensure_replica(ctx: &LabContext, primary_id: &str, planned: &PlannedKey
                 dst = destination.region
             )
         };
-        aws::replicate_key(&source.kms, primary_id, destination.region.code, &description, role)
+        aws::replicate_key(&source.kms, primary_id, destination.region.code, &description, role, &ctx.scenario.prefix)
             .await
             .with_context(context)?;
         ctx.ui.say(&tr!(

@@ -22,19 +22,21 @@ pub async fn describe_key(kms: &Client, key_id: &str) -> Result<DescribeKeyOutpu
 }
 
 /// CreateKey: a new symmetric encryption key, single- or multi-region as `kind` says (fixed for
-/// the key's life), tagged as the lab's from the start; `role` is the alias it is meant to get.
+/// the key's life), tagged as the lab's from the start; `role` is the alias it is meant to get,
+/// in the set `set` (the `--name-prefix`).
 pub async fn create_key(
     kms: &Client,
     kind: KeyKind,
     description: &str,
     role: &str,
+    set: &str,
 ) -> Result<CreateKeyOutput, AwsError> {
     kms.create_key()
         .key_spec(KeySpec::SymmetricDefault)
         .key_usage(KeyUsageType::EncryptDecrypt)
         .multi_region(kind == KeyKind::MultiRegion)
         .description(description)
-        .set_tags(Some(tags::kms_tags(LAB_ID, role)))
+        .set_tags(Some(tags::kms_tags(LAB_ID, role, set)))
         .send()
         .await
         .aws("kms:CreateKey")
@@ -58,12 +60,13 @@ pub async fn replicate_key(
     replica_region: &str,
     description: &str,
     role: &str,
+    set: &str,
 ) -> Result<ReplicateKeyOutput, AwsError> {
     kms.replicate_key()
         .key_id(primary_id)
         .replica_region(replica_region)
         .description(description)
-        .set_tags(Some(tags::kms_tags(LAB_ID, role)))
+        .set_tags(Some(tags::kms_tags(LAB_ID, role, set)))
         .send()
         .await
         .aws("kms:ReplicateKey")

@@ -19,7 +19,7 @@ pub use verify::check_key;
 
 use act::act;
 use anyhow::Result;
-use common::kms::LabKeys;
+use common::kms::{LabKeys, Purpose};
 use common::LabContext;
 use verify::verify;
 
@@ -39,7 +39,7 @@ labs made and never touches keys the labs did not make."
 /// Runs the lab: explain, find the lab's keys, plan, confirm, make what is missing, verify.
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     lesson::explain(&ctx);
-    let found = LabKeys::discover(&ctx.session).await?;
+    let found = LabKeys::discover(&ctx.session, &ctx.scenario, Purpose::Use).await?;
     let plan = plan(&ctx, &found)?;
     if !ctx.approve(&plan.report(&ctx), plan.has_changes(), &plan.question(&ctx))? {
         return Ok(());

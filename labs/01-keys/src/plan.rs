@@ -36,6 +36,8 @@ pub struct PlannedKey {
     /// A lab-owned key to use; `None` means one will be made.
     pub existing: Option<KeyInfo>,
     pub alias: AliasStep,
+    /// The key the alias pointed at when the plan was made (checked again before UpdateAlias).
+    pub alias_target: Option<String>,
 }
 
 impl PlannedKey {
@@ -184,6 +186,7 @@ pub fn plan(ctx: &LabContext, found: &LabKeys) -> Result<Plan> {
                 wanted: scenario.key(KeyKind::AwsManaged, Side::Source),
                 existing: None,
                 alias: AliasStep::Keep,
+                alias_target: None,
             }
         })
     };
@@ -215,7 +218,8 @@ pub fn plan(ctx: &LabContext, found: &LabKeys) -> Result<Plan> {
         conflicts.push(conflict);
         AliasStep::Keep
     });
-    let replica = PlannedKey { wanted: replica_wanted, existing: existing_replica, alias: replica_alias };
+    let alias_target = destination.alias_target(&replica_wanted.alias).map(str::to_string);
+    let replica = PlannedKey { wanted: replica_wanted, existing: existing_replica, alias: replica_alias, alias_target };
 
     if !conflicts.is_empty() {
         let taken = if ctx.args.name_prefix.is_empty() {
@@ -287,5 +291,6 @@ fn plan_key(
             Some(_) => (adoptable(), AliasStep::Update),
         },
     };
-    Ok(PlannedKey { wanted, existing, alias })
+    let alias_target = region.alias_target(&wanted.alias).map(str::to_string);
+    Ok(PlannedKey { wanted, existing, alias, alias_target })
 }

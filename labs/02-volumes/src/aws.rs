@@ -38,12 +38,13 @@ pub async fn describe_availability_zones(ec2: &Client) -> Result<DescribeAvailab
 }
 
 /// EBS creates an 8 GiB gp3 volume in `zone`, encrypted with the key `key_arn`, tagged as the
-/// lab's volume `name` from the start.
+/// lab's volume `name` of the set `set` (the `--name-prefix`) from the start.
 pub async fn create_volume(
     ec2: &Client,
     zone: &str,
     key_arn: &str,
     name: &str,
+    set: &str,
 ) -> Result<CreateVolumeOutput, AwsError> {
     ec2.create_volume()
         .availability_zone(zone)
@@ -51,7 +52,7 @@ pub async fn create_volume(
         .volume_type(VolumeType::Gp3)
         .encrypted(true)
         .kms_key_id(key_arn)
-        .tag_specifications(tags::ec2_tag_spec(ResourceType::Volume, LAB_ID, name))
+        .tag_specifications(tags::ec2_tag_spec(ResourceType::Volume, LAB_ID, name, set))
         .send()
         .await
         .aws("ec2:CreateVolume")

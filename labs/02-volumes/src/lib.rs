@@ -91,10 +91,10 @@ async fn find(ctx: &LabContext) -> Result<Found> {
     let source = &ctx.session.source;
     let wanted: Vec<_> = KeyKind::ALL.iter().map(|kind| ctx.scenario.key(*kind, Side::Source)).collect();
     let (keys, by_default, volumes) = futures::try_join!(
-        RegionKeys::lookup(&source.kms, source.region, &wanted, None),
+        RegionKeys::lookup(&source.kms, source.region, &ctx.scenario, &wanted, None),
         encryption_by_default(ctx),
         async {
-            ec2::lab_volumes(&source.ec2).await.with_context(|| {
+            ec2::set_volumes(&source.ec2, &ctx.scenario).await.with_context(|| {
                 tr!(
                     "listing the lab's volumes in {region}",
                     "{region} にあるラボのボリュームの一覧を取得中",
@@ -213,7 +213,7 @@ async fn act(ctx: &LabContext, plan: &Plan) -> Result<Vec<LabVolume>> {
 /// Creates one volume of the plan; returns its id.
 async fn create_volume(ctx: &LabContext, volume: &PlannedVolume, zone: &str) -> Result<String> {
     let (name, key) = (&volume.name, &volume.key);
-    let output = aws::create_volume(&ctx.session.source.ec2, zone, &key.arn, name)
+    let output = aws::create_volume(&ctx.session.source.ec2, zone, &key.arn, name, &ctx.scenario.prefix)
         .await
         .with_context(|| tr!("creating volume {name} in {zone}", "{zone} にボリューム {name} を作成中"))?;
     let id = output

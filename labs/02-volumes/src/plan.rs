@@ -44,8 +44,7 @@ pub async fn plan(ctx: &LabContext, found: &Found, asked_zone: Option<&str>) -> 
     let mut volumes = Vec::new();
     for kind in KeyKind::ALL {
         let name = ctx.scenario.volume_name(kind);
-        let existing =
-            found.volumes.iter().find(|volume| volume.is_live() && volume.role.as_deref() == Some(name.as_str()));
+        let existing = found.volumes.iter().find(|volume| volume.is_live() && volume.role() == Some(name.as_str()));
         let action = match existing {
             Some(volume) => Action::Reuse(volume.clone()),
             None => {

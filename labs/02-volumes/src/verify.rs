@@ -51,7 +51,7 @@ pub fn verify(ctx: &LabContext, plan: &Plan, volumes: &[LabVolume]) -> Report {
     );
     for planned in &plan.volumes {
         let (name, key) = (planned.name.clone(), &planned.key);
-        let volume = volumes.iter().find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()));
+        let volume = volumes.iter().find(|v| v.is_live() && v.role() == Some(name.as_str()));
         match volume {
             None => report.row(
                 vec![

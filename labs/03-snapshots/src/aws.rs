@@ -7,13 +7,14 @@ use common::errors::{AwsError, AwsResultExt};
 use common::tags;
 
 /// EBS starts a snapshot of `volume_id`, with `name` as its description and Name tag plus the
-/// ownership tags; AWS answers with the new snapshot's id (optional in the SDK's model).
-pub async fn create_snapshot(ec2: &Client, volume_id: &str, name: &str) -> Result<Option<String>, AwsError> {
+/// ownership tags of the set `set` (the `--name-prefix`); AWS answers with the new snapshot's id
+/// (optional in the SDK's model).
+pub async fn create_snapshot(ec2: &Client, volume_id: &str, name: &str, set: &str) -> Result<Option<String>, AwsError> {
     let output = ec2
         .create_snapshot()
         .volume_id(volume_id)
         .description(name)
-        .tag_specifications(tags::ec2_tag_spec(ResourceType::Snapshot, crate::LAB_ID, name))
+        .tag_specifications(tags::ec2_tag_spec(ResourceType::Snapshot, crate::LAB_ID, name, set))
         .send()
         .await
         .aws("ec2:CreateSnapshot")?;

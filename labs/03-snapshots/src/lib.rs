@@ -16,6 +16,7 @@ use common::ec2::{self, LabSnapshot, LabVolume, WaitPolicy};
 use common::facts;
 use common::kms::RegionKeys;
 use common::manifest::Makes;
+use common::ownership::Made;
 use common::scenario::KeyKind;
 use common::text::pick;
 use common::tr;
@@ -49,7 +50,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
 /// any is missing.
 pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVolume>> {
     let source = &ctx.session.source;
-    let volumes = ec2::lab_volumes(&source.ec2).await.with_context(|| {
+    let volumes = ec2::set_volumes(&source.ec2, &ctx.scenario).await.with_context(|| {
         tr!(
             "listing the lab's volumes in {region}",
             "{region} にあるラボのボリュームの一覧を取得中",
@@ -60,7 +61,7 @@ pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVol
     let mut missing = Vec::new();
     for kind in KeyKind::ALL {
         let name = ctx.scenario.volume_name(kind);
-        match volumes.iter().find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str())) {
+        match volumes.iter().find(|v| v.is_live() && v.role() == Some(name.as_str())) {
             Some(volume) => {
                 found.insert(kind, volume.clone());
             }
@@ -98,7 +99,7 @@ async fn find(ctx: &LabContext) -> Result<Found> {
     let (volumes, snapshots, keys) = futures::try_join!(
         source_volumes(ctx),
         async {
-            ec2::lab_snapshots(&source.ec2).await.with_context(|| {
+            ec2::set_snapshots(&source.ec2, &ctx.scenario, Made::Snapshot).await.with_context(|| {
                 tr!(
                     "listing the lab's snapshots in {region}",
                     "{region} にあるラボのスナップショットの一覧を取得中",
@@ -196,7 +197,7 @@ async fn start_snapshots(ctx: &LabContext, found: &Found, plan: &Plan) -> Result
 
 /// One snapshot of `volume`, named `name`; says so once AWS has accepted it.
 async fn start_snapshot(ctx: &LabContext, volume: &LabVolume, name: String) -> Result<String> {
-    let id = aws::create_snapshot(&ctx.session.source.ec2, &volume.id, &name)
+    let id = aws::create_snapshot(&ctx.session.source.ec2, &volume.id, &name, &ctx.scenario.prefix)
         .await
         .with_context(|| {
             tr!(

@@ -199,21 +199,28 @@ async fn copy_all(ctx: &LabContext, plan: &Plan, completion_minutes: Option<i32>
 async fn start_copy(ctx: &LabContext, copy: &CopyPlan, completion_minutes: Option<i32>) -> Result<String> {
     let destination = &ctx.session.destination.ec2;
     let source_region = ctx.scenario.source.code;
-    let id =
-        aws::copy_snapshot(destination, source_region, &copy.source.id, &copy.key.arn, &copy.name, completion_minutes)
-            .await
-            .with_context(|| {
-                tr!(
-                    "copying {id} from {source} to {destination}",
-                    "{id} を {source} から {destination} へコピー中",
-                    id = copy.source.id,
-                    source = ctx.scenario.source,
-                    destination = ctx.scenario.destination
-                )
-            })?
-            .with_context(|| {
-                tr!("CopySnapshot returned no snapshot id", "CopySnapshot がスナップショット ID を返しませんでした")
-            })?;
+    let id = aws::copy_snapshot(
+        destination,
+        source_region,
+        &copy.source.id,
+        &copy.key.arn,
+        &copy.name,
+        &ctx.scenario.prefix,
+        completion_minutes,
+    )
+    .await
+    .with_context(|| {
+        tr!(
+            "copying {id} from {source} to {destination}",
+            "{id} を {source} から {destination} へコピー中",
+            id = copy.source.id,
+            source = ctx.scenario.source,
+            destination = ctx.scenario.destination
+        )
+    })?
+    .with_context(|| {
+        tr!("CopySnapshot returned no snapshot id", "CopySnapshot がスナップショット ID を返しませんでした")
+    })?;
     ctx.ui.say(&tr!(
         "started copy {id}: {name} → {region}, encrypted with {key}",
         "コピー {id} を開始しました: {name} → {region}、{key} で暗号化",

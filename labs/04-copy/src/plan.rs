@@ -10,6 +10,7 @@ use common::errors::Refusal;
 use common::facts;
 use common::kms::{KeyInfo, RegionKeys};
 use common::manifest::{self, Makes};
+use common::ownership::Made;
 use common::scenario::{KeyKind, Side};
 use common::text::pick;
 use common::tr;
@@ -35,9 +36,9 @@ pub async fn find(ctx: &LabContext) -> Result<Found> {
     // the source does.
     let wanted: Vec<_> = KeyKind::ALL.iter().map(|kind| ctx.scenario.key(*kind, Side::Destination)).collect();
     let (destination_keys, source_snapshots, copies) = futures::try_join!(
-        RegionKeys::lookup(&destination.kms, destination.region, &wanted, Some(&source.kms)),
+        RegionKeys::lookup(&destination.kms, destination.region, &ctx.scenario, &wanted, Some(&source.kms)),
         async {
-            ec2::lab_snapshots(&source.ec2).await.with_context(|| {
+            ec2::set_snapshots(&source.ec2, &ctx.scenario, Made::Snapshot).await.with_context(|| {
                 tr!(
                     "listing the lab's snapshots in {region}",
                     "{region} にあるラボのスナップショットを一覧表示中",
@@ -46,7 +47,7 @@ pub async fn find(ctx: &LabContext) -> Result<Found> {
             })
         },
         async {
-            ec2::lab_snapshots(&destination.ec2).await.with_context(|| {
+            ec2::set_snapshots(&destination.ec2, &ctx.scenario, Made::Copy).await.with_context(|| {
                 tr!(
                     "listing the lab's copies in {region}",
                     "{region} にあるラボのコピーを一覧表示中",

@@ -42,7 +42,7 @@ fn progress_of(present: usize, total: usize) -> Progress {
 
 fn live_volume<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind) -> Option<&'a LabVolume> {
     let name = ctx.scenario.volume_name(kind);
-    found.source_volumes.iter().find(|v| v.is_live() && v.role.as_deref() == Some(name.as_str()))
+    found.source_volumes.iter().find(|v| v.is_live() && v.role() == Some(name.as_str()))
 }
 
 fn snapshot<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind) -> Option<&'a LabSnapshot> {
@@ -67,7 +67,7 @@ fn key<'a>(ctx: &LabContext, found: &'a Found, kind: KeyKind, side: Side) -> Opt
 
 /// Each lab's progress, in manifest order, from live state.
 pub fn lab_progress(ctx: &LabContext, found: &Found) -> Vec<(&'static manifest::LabInfo, Progress)> {
-    let (inventory, _) = found.inventory().of_scenario(&ctx.scenario);
+    let inventory = found.inventory();
     let cleaned_up = inventory.billable().next().is_none()
         && inventory.items.iter().any(|item| item.kind == ItemKind::Key && item.is_pending_deletion());
     manifest::labs()
@@ -106,7 +106,7 @@ pub fn next_lab(progress: &[(&'static manifest::LabInfo, Progress)]) -> Option<&
 /// Runs the status view.
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let ui = &ctx.ui;
-    let found = Found::load(&ctx.session).await?;
+    let found = Found::load(&ctx.session, &ctx.scenario).await?;
     let progress = lab_progress(&ctx, &found);
     let next = next_lab(&progress);
 
@@ -132,12 +132,9 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     }
 
     ui.report(&picture(&ctx, &found));
-    let (inventory, other_sets) = found.inventory().of_scenario(&ctx.scenario);
-    if other_sets > 0 {
-        ui.say(&tr!(
-            "({other_sets} lab resource(s) belong to another --name-prefix and are not shown.)",
-            "(ラボのリソースのうち {other_sets} 個は別の --name-prefix のものなので、表示していません。)"
-        ));
+    let inventory = found.inventory();
+    if !inventory.not_ours.is_empty() {
+        ui.report(&inventory.not_ours_report());
     }
     let resources = inventory.report(None);
     if !resources.rows.is_empty() {
