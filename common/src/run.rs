@@ -141,8 +141,7 @@ where
                 CliSink::new(move |line| ui.cli(line))
             });
             let setup = Setup::load(common.profile.as_deref()).await?;
-            let _ = endpoint_for_work.set(setup.endpoint.clone());
-            let session = Session::connect(setup, &common, cli).await?;
+            let session = Session::connect(setup, &common, cli, &endpoint_for_work).await?;
             let _ =
                 clients_for_work.set((session.source.clone(), session.destination.clone(), session.api_log.clone()));
             show_banner(&lab_ui, &session, &common);

@@ -21,6 +21,7 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client as HttpClient;
 use hyper_util::rt::TokioExecutor;
 use std::net::IpAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 use url::{Host, Url};
 
@@ -299,23 +300,21 @@ impl RegionClients {
     }
 }
 
-/// What a run settles before its first AWS call: the SDK configuration, where each client sends
-/// its requests, and so where the run goes.
+/// What a run settles before its first AWS call: the SDK configuration and where each client
+/// sends its requests.
 pub struct Setup {
     pub config: SdkConfig,
     pub endpoints: Endpoints,
-    pub endpoint: Endpoint,
 }
 
 impl Setup {
-    /// Loads the configuration (`profile`, or the standard chain) and decides where the run goes
-    /// ([`Endpoint::decide`]): the only request this may send is the probe of an endpoint on this
-    /// machine; clients that would send to different places are refused here.
+    /// Loads the configuration (`profile`, or the standard chain) and reads where each client
+    /// sends: clients that would send to different places are refused here, before any request.
     pub async fn load(profile: Option<&str>) -> Result<Setup> {
         let config = load_config(profile).await;
         let endpoints = Endpoints::resolve(&config);
-        let endpoint = Endpoint::decide(&endpoints).await?;
-        Ok(Setup { config, endpoints, endpoint })
+        endpoints.shared()?;
+        Ok(Setup { config, endpoints })
     }
 }
 
@@ -331,13 +330,27 @@ pub struct Session {
 }
 
 impl Session {
-    /// Checks credentials and asks STS who the caller is, where `setup` says; `cli` receives the
-    /// AWS CLI twin of every request (`--show-cli`), with the profile and endpoints of the run.
-    pub async fn connect(setup: Setup, args: &CommonArgs, cli: Option<CliSink>) -> Result<Session> {
-        let Setup { config, endpoints, endpoint } = setup;
-        check_credentials(&config, args.profile.as_deref()).await?;
+    /// Checks credentials and asks STS who the caller is, where `setup` says, while deciding what
+    /// the shared endpoint is ([`Endpoint::decide`]; the probe and the first call are independent,
+    /// and the decision only shapes what the run shows). `decided` gets the endpoint as soon as it
+    /// is known, for the hint of an error; `cli` receives the AWS CLI twin of every request
+    /// (`--show-cli`), with the profile and endpoints of the run.
+    pub async fn connect(
+        setup: Setup,
+        args: &CommonArgs,
+        cli: Option<CliSink>,
+        decided: &OnceLock<Endpoint>,
+    ) -> Result<Session> {
+        let Setup { config, endpoints } = setup;
         let api_log = ApiLog::new(args.show_api).with_cli(cli, endpoints.cli_options(args.profile.as_deref()));
-        let (account, caller_arn) = caller_identity(&config, args.source_region, &api_log).await?;
+        let identity = async {
+            check_credentials(&config, args.profile.as_deref()).await?;
+            caller_identity(&config, args.source_region, &api_log).await
+        };
+        let (endpoint, identity) = futures::join!(Endpoint::decide(&endpoints), identity);
+        let endpoint = endpoint?;
+        let _ = decided.set(endpoint.clone());
+        let (account, caller_arn) = identity?;
         Ok(Session {
             endpoint,
             source: RegionClients::logged(&config, args.source_region, &api_log),
