@@ -9,6 +9,9 @@ cd "$root"
 
 scripts/emulator.sh install
 export EBS_LABS_MOTO_SERVER="$root/.emulator/venv/bin/moto_server"
+# The IAM policy's checkers (parliament, policy_sentry), pinned: e2e/tests/iam.rs runs them.
+scripts/policy-tools.sh
+export EBS_LABS_POLICY_PYTHON="$root/.emulator/policy-venv/bin/python"
 
 cargo fmt --all --check
 # Clippy lints the workspace's own crates inside the build: clippy-driver is their compiler

@@ -155,21 +155,28 @@ impl CommonArgs {
     }
 }
 
-/// Checks `--name-prefix`: it goes into alias names, which allow letters, digits, `_` and `-`.
+/// Checks `--name-prefix`. KMS alias names may also contain `/`, and only names that begin
+/// `alias/aws/` are reserved for AWS; the labs' rules are their own: the prefix also goes into Name
+/// tags, copy names and the commands the labs print, so it is one plain word (letters, digits, `-`,
+/// `_`), and it may not start with `aws` so that no lab name reads like an AWS managed key's.
 pub fn parse_prefix(text: &str) -> Result<String, String> {
     if text.len() > 32 {
         return Err(tr!("a name prefix has at most 32 characters", "名前のプレフィックスは 32 文字までです"));
     }
     if let Some(bad) = text.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
         return Err(tr!(
-            "'{bad}' cannot appear in a KMS alias name; use letters, digits, '-' and '_'",
-            "'{bad}' は KMS エイリアス名に使えません。英字、数字、'-'、'_' を使ってください"
+            "'{bad}' is not allowed in a name prefix: the labs put it into aliases, Name tags and printed \
+             commands, so they take letters, digits, '-' and '_' only",
+            "'{bad}' は名前のプレフィックスに使えません。プレフィックスはエイリアス、Name タグ、表示するコマンドに\
+             入るため、英字、数字、'-'、'_' だけを使えます"
         ));
     }
     if text.to_ascii_lowercase().starts_with("aws") {
         return Err(tr!(
-            "a prefix may not start with 'aws': AWS reserves those alias names",
-            "プレフィックスを 'aws' で始めることはできません。AWS が予約しているエイリアス名です"
+            "a prefix may not start with 'aws': the labs keep their names apart from AWS managed keys' \
+             (only alias names beginning alias/aws/ are reserved for AWS)",
+            "プレフィックスを 'aws' で始めることはできません。ラボの名前を AWS マネージドキーの名前と\
+             区別するためです (AWS が予約しているのは alias/aws/ で始まるエイリアス名だけです)"
         ));
     }
     Ok(text.to_string())

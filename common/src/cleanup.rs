@@ -1,21 +1,70 @@
-//! The cleanup flow: inventory, plan, confirm, remove, report, prove. The final lab's body, and every
-//! lab's `--undo` (what that lab and later labs made). The engine it drives is `crate::inventory`.
+//! The cleanup flow: inventory, plan, confirm, remove, report, prove. The final lab's body, every
+//! lab's `--undo` (what that lab and later labs made), and the sweep of every region or every set
+//! (`sweep`). The engine it drives is `crate::inventory`.
 
 use crate::context::LabContext;
 use crate::facts;
-use crate::inventory::{execute, Found, Item, ItemKind};
+use crate::inventory::{execute, Found, Inventory, Item, ItemKind};
 use crate::kms::MultiRegionRole;
 use crate::manifest;
+use crate::ownership::Sets;
+use crate::regions::RegionInfo;
+use crate::session::RegionClients;
+use crate::sweep::{self, Sweep};
 use crate::tr;
 use anyhow::Result;
 
 /// The whole teardown as a lab: inventory, plan, confirm, remove, report, prove. `from` limits it
 /// to what lab `from` and later labs made (`--undo`); `None` is everything (the final lab).
 pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
+    let found = Found::load_for_teardown(&ctx.session, &ctx.scenario).await?;
+    let clients = [&ctx.session.source, &ctx.session.destination];
+    let after = async { Ok(found.reload(&ctx.session).await?.inventory()) };
+    teardown(ctx, found.inventory(), &clients, after, from).await
+}
+
+/// Where a sweep looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Regions {
+    /// The run's source and destination.
+    Pair,
+    /// Every region enabled for the account.
+    All,
+}
+
+/// The teardown of every region enabled for the account (`Regions::All`) and of every set
+/// (`Sets::All`), or of either: same order, same safety, one inventory grouped by region.
+pub async fn sweep(ctx: &LabContext, regions: Regions, sets: Sets) -> Result<()> {
+    let regions: Vec<&'static RegionInfo> = match regions {
+        Regions::Pair => vec![ctx.scenario.source, ctx.scenario.destination],
+        Regions::All => {
+            let (known, unknown) = sweep::enabled_regions(&ctx.session.source.ec2).await?;
+            if !unknown.is_empty() {
+                let unknown = unknown.join("; ");
+                ctx.ui.warn(&tr!("not swept: {unknown}", "スイープしません: {unknown}"));
+            }
+            known
+        }
+    };
+    let names: Vec<String> = regions.iter().map(|region| region.code.to_string()).collect();
+    let names = names.join(", ");
+    ctx.ui.say(&tr!("Looking in: {names}", "検索するリージョン: {names}"));
+    let found = Sweep::load(&ctx.session, &regions, sets.clone()).await?;
+    let after = async { Ok(Sweep::load(&ctx.session, &regions, sets.clone()).await?.inventory()) };
+    teardown(ctx, found.inventory(), &found.clients(), after, None).await
+}
+
+/// Plan, confirm, remove, report and prove, given the inventory, the clients of its regions and
+/// the inventory as it will be read again after the removal.
+async fn teardown(
+    ctx: &LabContext,
+    mut inventory: Inventory,
+    clients: &[&RegionClients],
+    after: impl std::future::Future<Output = Result<Inventory>>,
+    from: Option<&str>,
+) -> Result<()> {
     let ui = &ctx.ui;
     let pending_days = ctx.args.pending_days;
-    let found = Found::load_for_teardown(&ctx.session, &ctx.scenario).await?;
-    let mut inventory = found.inventory();
     inventory.force_keys(&ctx.args.force_key);
     let set_keys: Vec<&str> =
         inventory.items.iter().filter(|item| item.kind == ItemKind::Key).map(|item| item.id.as_str()).collect();
@@ -79,7 +128,7 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
         "AWS managed keys (aws/ebs) are never touched: they are free and cannot be deleted.",
         "AWS マネージドキー (aws/ebs) には触れません: 無料で、削除もできないキーです。"
     ));
-    let results = execute(ui, &ctx.session.source, &ctx.session.destination, &inventory.items, pending_days).await;
+    let results = execute(ui, clients, &inventory.items, pending_days).await;
     let failed = results.iter().filter(|(_, result)| result.is_err()).count();
     if failed > 0 {
         ui.warn(&tr!(
@@ -88,7 +137,7 @@ pub async fn run(ctx: &LabContext, from: Option<&str>) -> Result<()> {
         ));
     }
 
-    let after = found.reload(&ctx.session).await?.inventory();
+    let after = after.await?;
     let after = match from {
         Some(step) => after.from_step(step),
         None => after,

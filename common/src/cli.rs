@@ -191,6 +191,8 @@ pub fn command_for(input: &Input, region: &str, options: &GlobalOptions) -> Opti
     .value("--key-id", i.key_id())
     .value("--pending-window-in-days", i.pending_window_in_days()));
 
+    render!(ec2::describe_regions::DescribeRegionsInput, |i, r| Command::new("ec2", "describe-regions", r)
+        .switch("all-regions", i.all_regions()));
     render!(ec2::describe_volumes::DescribeVolumesInput, |i, r| Command::new("ec2", "describe-volumes", r)
         .list("--volume-ids", i.volume_ids())
         .filters(i.filters()));

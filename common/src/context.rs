@@ -121,9 +121,11 @@ impl LabContext {
             return Err(Refusal {
                 reason: tr!(
                     "EBS cannot encrypt with these keys:\n  - {unusable}\nNothing was created (AWS would accept the request and \
-                     fail it later with \"Given key ID is not accessible\").",
+                     fail it later: a snapshot copy ends in state error with \"Given key ID is not accessible\", and a \
+                     new volume can appear to complete but eventually fails).",
                     "次のキーは EBS の暗号化に使えません:\n  - {unusable}\n何も作成していません (AWS はリクエストを受け付けますが、\
-                     後から \"Given key ID is not accessible\" で失敗します)。"
+                     後から失敗します。スナップショットのコピーは \"Given key ID is not accessible\" で error 状態になり、\
+                     新しいボリュームは作成が完了したように見えても、最終的には失敗します)。"
                 ),
                 hint: tr!(
                     "enable a disabled key (`aws kms enable-key --region {region} --key-id ID`), cancel a pending deletion \

@@ -119,11 +119,15 @@ impl LabSnapshot {
         self.tags.get(tags::STEP_KEY).map(String::as_str)
     }
 
+    /// The ownership tags, when it carries the project tag.
+    pub fn lab_tags(&self) -> Option<LabTags> {
+        LabTags::read(self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    }
+
     /// Whose it is, as a snapshot (`Made::Snapshot`) or a copy (`Made::Copy`); `None` without
     /// the project tag.
     pub fn verdict(&self, scenario: &Scenario, made: Made) -> Option<Verdict> {
-        let lab_tags = LabTags::read(self.tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))?;
-        Some(ownership::judge(scenario, made, &lab_tags, Some(&self.name)))
+        Some(ownership::judge(scenario, made, &self.lab_tags()?, Some(&self.name)))
     }
 }
 

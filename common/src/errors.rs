@@ -234,8 +234,10 @@ pub fn hint_for(error: &AwsError, unreachable_hint: &str) -> Option<String> {
                  それ以外の場合はプロファイルのアクセスキーを更新してください"
             ),
             "KMSInvalidStateException" => tr!(
-                "the key is disabled or pending deletion; {keys_lab} shows each key's state",
-                "キーが無効になっているか、削除の保留中です。各キーの状態は {keys_lab} で確認できます",
+                "the key's state does not allow this operation (pending deletion, pending import, creating, …; \
+                 a Disabled key gives DisabledException instead); {keys_lab} shows each key's state",
+                "キーの状態 (削除の保留中、インポートの保留中、作成中など) では、この操作を実行できません \
+                 (Disabled のキーでは DisabledException になります)。各キーの状態は {keys_lab} で確認できます",
                 keys_lab = crate::manifest::lab_that_makes(crate::manifest::Makes::Keys).id
             ),
             "NotFoundException" => tr!(
@@ -439,7 +441,7 @@ mod tests {
             ("UnrecognizedClientException", "credentials are invalid or expired"),
             ("RequestLimitExceeded", "throttling"),
             ("ResourceLimitExceeded", "quota"),
-            ("KMSInvalidStateException", "disabled or pending deletion"),
+            ("KMSInvalidStateException", "state does not allow this operation"),
         ];
         for (code, expected) in cases {
             let hint = hint_for(&service(code), UNREACHABLE).unwrap_or_default();

@@ -25,6 +25,7 @@ use crate::text::{self, pick, Lang};
 use crate::tr;
 use crate::ui::{Report, Ui};
 use anyhow::{Context, Result};
+use std::collections::BTreeMap;
 use std::fmt;
 
 /// What kind of resource an inventory item is.
@@ -105,13 +106,13 @@ impl Item {
         }
     }
 
-    fn from_snapshot(snapshot: &LabSnapshot, region: &'static RegionInfo, side: Side) -> Item {
+    pub fn from_snapshot(snapshot: &LabSnapshot, region: &'static RegionInfo, side: Side) -> Item {
         let maker = if side == Side::Source { Makes::Snapshots } else { Makes::Copies };
         let step = snapshot.step().unwrap_or(&manifest::lab_that_makes(maker).id);
         Item::base(ItemKind::Snapshot, region, side, &snapshot.id, &snapshot.name, step, &snapshot.state)
     }
 
-    fn from_volume(volume: &LabVolume, region: &'static RegionInfo, side: Side) -> Item {
+    pub fn from_volume(volume: &LabVolume, region: &'static RegionInfo, side: Side) -> Item {
         let step = volume.step().unwrap_or(&manifest::lab_that_makes(Makes::Volumes).id);
         let mut item = Item::base(ItemKind::Volume, region, side, &volume.id, &volume.name, step, &volume.state);
         item.size_gib = volume.size_gib;
@@ -119,7 +120,7 @@ impl Item {
         item
     }
 
-    fn from_key(key: &KeyInfo, region: &'static RegionInfo, side: Side) -> Item {
+    pub fn from_key(key: &KeyInfo, region: &'static RegionInfo, side: Side) -> Item {
         let name = key.ownership.role_label().unwrap_or_else(|| key.display_name().to_string());
         let step = key.ownership.step().unwrap_or(&manifest::lab_that_makes(Makes::Keys).id);
         let mut item = Item::base(ItemKind::Key, region, side, &key.key_id, &name, step, key.state.as_str());
@@ -150,7 +151,9 @@ impl Item {
             }
             ItemKind::Key => facts::usd_per_month(facts::CUSTOMER_KEY_USD_PER_MONTH),
             ItemKind::Alias => tr!("free", "無料"),
-            ItemKind::Volume => facts::usd_per_month(f64::from(self.size_gib) * facts::GP3_USD_PER_GB_MONTH),
+            ItemKind::Volume => {
+                facts::usd_per_month(f64::from(self.size_gib) * facts::gp3_usd_per_gb_month(self.region.code))
+            }
             ItemKind::Snapshot => tr!(
                 "~${price:.2}/GB stored/month",
                 "保存データ 1 GB あたり 約 ${price:.2}/月",
@@ -437,33 +440,56 @@ impl Found {
             let region = region_keys.region;
             for key in region_keys.owned.iter().filter(|key| !key.aws_managed) {
                 let own_alias = key.scenario_alias(&self.scenario);
-                for alias in key.aliases.iter().filter(|alias| Some(*alias) == own_alias.as_ref()) {
-                    let name = alias.trim_start_matches("alias/");
-                    let mut item = Item::base(ItemKind::Alias, region, side, alias, name, lab_of_keys(), "—");
-                    item.target = Some(key.key_id.clone());
-                    items.push(item);
-                }
-                let mut item = Item::from_key(key, region, side);
-                item.used_by = self.uses_outside_the_set(key, side, own_alias.as_deref());
-                items.push(item);
+                let encrypted = self.others_encrypted.iter().filter(|(s, _, _)| *s == side);
+                let encrypted = encrypted.map(|(_, id, key)| (id.as_str(), key.as_str()));
+                let used_by = Item::uses_outside_the_set(key, own_alias.as_deref(), encrypted);
+                items.extend(Item::of_key_and_alias(key, region, side, own_alias, used_by));
             }
             for (key, why) in &region_keys.not_ours {
                 not_ours.push((Item::from_key(key, region, side), why.clone()));
             }
         }
-        hold_pairs_together(&mut items);
-        items.sort_by_key(|item| item.phase());
-        Inventory { items, not_ours }
+        let mut inventory = Inventory { items, not_ours };
+        inventory.settle();
+        inventory
+    }
+}
+
+impl Item {
+    /// The items of one lab key: its own alias (the walkthrough's name for it, while it points at
+    /// it) and the key, with what outside its set uses it.
+    pub fn of_key_and_alias(
+        key: &KeyInfo,
+        region: &'static RegionInfo,
+        side: Side,
+        own_alias: Option<String>,
+        used_by: Vec<String>,
+    ) -> Vec<Item> {
+        let mut items = Vec::new();
+        for alias in key.aliases.iter().filter(|alias| Some(*alias) == own_alias.as_ref()) {
+            let name = alias.trim_start_matches("alias/");
+            let mut item = Item::base(ItemKind::Alias, region, side, alias, name, lab_of_keys(), "—");
+            item.target = Some(key.key_id.clone());
+            items.push(item);
+        }
+        let mut item = Item::from_key(key, region, side);
+        item.used_by = used_by;
+        items.push(item);
+        items
     }
 
-    /// What outside the set uses `key`: aliases other than its own, grants EBS did not make,
-    /// volumes and snapshots that are not the set's encrypted under it.
-    fn uses_outside_the_set(&self, key: &KeyInfo, side: Side, own_alias: Option<&str>) -> Vec<String> {
+    /// What outside the set uses `key`: aliases other than its own, grants EBS did not make, and
+    /// of `encrypted` (id, key ARN: volumes and snapshots that are not the set's) those under it.
+    pub fn uses_outside_the_set<'a>(
+        key: &KeyInfo,
+        own_alias: Option<&str>,
+        encrypted: impl Iterator<Item = (&'a str, &'a str)>,
+    ) -> Vec<String> {
         let foreign_aliases = key.aliases.iter().filter(|alias| Some(alias.as_str()) != own_alias);
         let mut uses: Vec<String> = foreign_aliases.map(|alias| tr!("alias {alias}", "エイリアス {alias}")).collect();
         uses.extend(key.foreign_grants.iter().cloned());
-        for (_, id, key_arn) in self.others_encrypted.iter().filter(|(s, _, _)| *s == side) {
-            if *key_arn == key.arn || key_arn.ends_with(&format!("key/{}", key.key_id)) {
+        for (id, key_arn) in encrypted {
+            if key_arn == key.arn || key_arn.ends_with(&format!("key/{}", key.key_id)) {
                 uses.push(tr!("{id} is encrypted under it", "{id} がこのキーで暗号化されています"));
             }
         }
@@ -494,6 +520,13 @@ fn hold_pairs_together(items: &mut [Item]) {
 }
 
 impl Inventory {
+    /// Holds multi-region pairs together and puts the items in teardown order (by region within
+    /// each phase).
+    pub fn settle(&mut self) {
+        hold_pairs_together(&mut self.items);
+        self.items.sort_by(|a, b| (a.phase(), a.region.code).cmp(&(b.phase(), b.region.code)));
+    }
+
     /// Schedules the keys named by `--force-key` even when something outside the set uses them.
     pub fn force_keys(&mut self, key_ids: &[String]) {
         for item in self.items.iter_mut().filter(|item| item.kind == ItemKind::Key) {
@@ -543,7 +576,7 @@ impl Inventory {
         self.billable()
             .map(|item| match item.kind {
                 ItemKind::Key => facts::CUSTOMER_KEY_USD_PER_MONTH,
-                ItemKind::Volume => f64::from(item.size_gib) * facts::GP3_USD_PER_GB_MONTH,
+                ItemKind::Volume => f64::from(item.size_gib) * facts::gp3_usd_per_gb_month(item.region.code),
                 _ => 0.0,
             })
             .sum()
@@ -642,8 +675,7 @@ pub type ItemResult = Result<String, String>;
 /// leaves alone are reported as they are (an attached volume as a failure: it remains).
 pub async fn execute(
     ui: &Ui,
-    source: &RegionClients,
-    destination: &RegionClients,
+    clients: &[&RegionClients],
     items: &[Item],
     pending_days: i32,
 ) -> Vec<(Item, ItemResult)> {
@@ -655,36 +687,48 @@ pub async fn execute(
     let touches_kms = items
         .iter()
         .any(|item| matches!(item.kind, ItemKind::Alias | ItemKind::Key) && item.plan(pending_days).removes());
+    let mut kms_regions: Vec<&RegionClients> = clients
+        .iter()
+        .copied()
+        .filter(|c| {
+            items.iter().any(|item| {
+                item.region.code == c.region.code && item.kind != ItemKind::Snapshot && item.kind != ItemKind::Volume
+            })
+        })
+        .collect();
+    kms_regions.dedup_by_key(|c| c.region.code);
     let reread = async {
         if !touches_kms {
             return None;
         }
+        let reads = kms_regions.iter().map(|c| async move {
+            kms::list_aliases(&c.kms, c.region.code).await.map(|aliases| (c.region.code, aliases))
+        });
         Some(
-            futures::try_join!(
-                kms::list_aliases(&source.kms, source.region.code),
-                kms::list_aliases(&destination.kms, destination.region.code)
-            )
-            .map_err(|error| error.to_string()),
+            futures::future::try_join_all(reads)
+                .await
+                .map(|all| all.into_iter().collect())
+                .map_err(|error| error.to_string()),
         )
     };
     let mut results = Vec::new();
     // Wave 0 (snapshots, copies, volumes) touches no alias or key: it runs during the re-read.
-    let (done, aliases_now) = futures::join!(run_wave(ui, source, destination, &items, 0, pending_days), reread);
+    let (done, aliases_now) = futures::join!(run_wave(ui, clients, &items, 0, pending_days), reread);
     results.extend(done);
     if let Some(aliases_now) = aliases_now {
         hold_what_moved(&mut items, aliases_now);
     }
     for wave in waves.into_iter().filter(|wave| *wave > 0) {
-        results.extend(run_wave(ui, source, destination, &items, wave, pending_days).await);
+        results.extend(run_wave(ui, clients, &items, wave, pending_days).await);
     }
     results
 }
 
 /// After the aliases are read again: an alias that no longer points at the key it pointed at
 /// in the plan is left alone, and so is a key that an alias outside the plan points at now.
-fn hold_what_moved(items: &mut [Item], aliases_now: Result<(Aliases, Aliases), String>) {
-    let (source, destination) = match aliases_now {
-        Ok(both) => both,
+fn hold_what_moved(items: &mut [Item], aliases_now: Result<BTreeMap<&str, Aliases>, String>) {
+    let by_region = match aliases_now {
+        Ok(by_region) => by_region,
         Err(error) => {
             for item in items.iter_mut().filter(|item| matches!(item.kind, ItemKind::Alias | ItemKind::Key)) {
                 item.held = Some(tr!(
@@ -695,10 +739,14 @@ fn hold_what_moved(items: &mut [Item], aliases_now: Result<(Aliases, Aliases), S
             return;
         }
     };
-    let planned: Vec<(Side, String)> =
-        items.iter().filter(|item| item.kind == ItemKind::Alias).map(|item| (item.side, item.id.clone())).collect();
+    let planned: Vec<(&str, String)> = items
+        .iter()
+        .filter(|item| item.kind == ItemKind::Alias)
+        .map(|item| (item.region.code, item.id.clone()))
+        .collect();
+    let none = Aliases::new();
     for item in items.iter_mut() {
-        let aliases = if item.side == Side::Source { &source } else { &destination };
+        let aliases = by_region.get(item.region.code).unwrap_or(&none);
         match item.kind {
             ItemKind::Alias => {
                 let now = aliases.get(&item.id).cloned().flatten();
@@ -716,7 +764,7 @@ fn hold_what_moved(items: &mut [Item], aliases_now: Result<(Aliases, Aliases), S
                     .filter(|(name, target)| {
                         target.as_deref() == Some(item.id.as_str()) && !name.starts_with("alias/aws/")
                     })
-                    .filter(|(name, _)| !planned.contains(&(item.side, (*name).clone())))
+                    .filter(|(name, _)| !planned.contains(&(item.region.code, (*name).clone())))
                     .map(|(name, _)| name.as_str())
                     .collect();
                 if !appeared.is_empty() {
@@ -732,20 +780,21 @@ fn hold_what_moved(items: &mut [Item], aliases_now: Result<(Aliases, Aliases), S
     }
 }
 
-type Aliases = std::collections::BTreeMap<String, Option<String>>;
+type Aliases = BTreeMap<String, Option<String>>;
 
 /// Removes the items of one wave, all at once, saying what happened to each.
 async fn run_wave(
     ui: &Ui,
-    source: &RegionClients,
-    destination: &RegionClients,
+    clients: &[&RegionClients],
     items: &[Item],
     wave: u8,
     pending_days: i32,
 ) -> Vec<(Item, ItemResult)> {
     let work = items.iter().filter(|item| item.wave() == wave).map(|item| async move {
-        let clients = if item.side == Side::Source { source } else { destination };
-        let result = remove(clients, item, pending_days).await;
+        let result = match clients.iter().find(|c| c.region.code == item.region.code) {
+            Some(clients) => remove(clients, item, pending_days).await,
+            None => Err(tr!("no client for {region}", "{region} のクライアントがありません", region = item.region)),
+        };
         let (name, id, region) = (&item.name, &item.id, item.region);
         // Japanese spaces a Latin word off from the particle before it (の KMS キー), not kana.
         let kind = match item.kind.to_string() {
@@ -819,7 +868,8 @@ mod tests {
     use crate::regions::find;
 
     fn item(kind: ItemKind, side: Side, role: Option<MultiRegionRole>) -> Item {
-        let mut item = Item::base(kind, find("us-west-2").unwrap(), side, "id", "name", "01-keys", "Enabled");
+        let region = find(if side == Side::Source { "ap-northeast-1" } else { "us-west-2" }).unwrap();
+        let mut item = Item::base(kind, region, side, "id", "name", "01-keys", "Enabled");
         item.key_role = role;
         item
     }
@@ -891,6 +941,17 @@ mod tests {
     }
 
     #[test]
+    fn volumes_cost_what_gp3_costs_in_their_own_region() {
+        let mut tokyo = item(ItemKind::Volume, Side::Source, None);
+        let mut oregon = item(ItemKind::Volume, Side::Destination, None);
+        (tokyo.size_gib, oregon.size_gib) = (8, 8);
+        assert!(tokyo.cost_label().contains("0.77"), "{}", tokyo.cost_label());
+        assert!(oregon.cost_label().contains("0.64"), "{}", oregon.cost_label());
+        let inventory = Inventory { items: vec![tokyo, oregon], not_ours: Vec::new() };
+        assert!((inventory.monthly_usd() - 8.0 * (0.096 + 0.08)).abs() < 1e-9);
+    }
+
+    #[test]
     fn a_key_used_outside_the_set_is_kept_unless_forced() {
         let mut key = item(ItemKind::Key, Side::Source, None);
         key.id = "1234".into();
@@ -930,7 +991,8 @@ mod tests {
             ("alias/team-app".to_string(), Some("lab-2".to_string())),
         ]
         .into();
-        hold_what_moved(&mut items, Ok((source, destination)));
+        let by_region = [("ap-northeast-1", source), ("us-west-2", destination)].into_iter().collect();
+        hold_what_moved(&mut items, Ok(by_region));
         assert!(items[0].plan(7).words().contains("foreign-9"), "{:?}", items[0].plan(7));
         assert!(items[1].plan(7).removes(), "an alias that did not move is deleted");
         assert!(items[2].plan(7).words().contains("alias/team-app"), "{:?}", items[2].plan(7));
@@ -989,7 +1051,7 @@ mod tests {
             key.id = "1234".into();
             let (ui, _, errors) = Ui::non_interactive(OutputFormat::Table, true);
 
-            let results = execute(&ui, &source, &destination, &[copy, volume, key], 7).await;
+            let results = execute(&ui, &[&source, &destination], &[copy, volume, key], 7).await;
 
             assert_eq!(results.len(), 3);
             let failure = results[0].1.as_ref().unwrap_err();

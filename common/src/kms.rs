@@ -154,7 +154,7 @@ impl KeyInfo {
     }
 
     /// This key, marked as the labs' (or not).
-    fn owned_as(mut self, ownership: Ownership) -> KeyInfo {
+    pub fn owned_as(mut self, ownership: Ownership) -> KeyInfo {
         self.ownership = ownership;
         self
     }
@@ -229,6 +229,9 @@ pub enum AwsEbs {
     Skip,
 }
 
+/// Whose a key is, from its lab tags: the rule a discovery sorts keys by.
+pub type KeyJudge<'a> = dyn Fn(&LabTags) -> Verdict + Send + Sync + 'a;
+
 /// What a full discovery is for: using the keys (`aws/ebs` described too), or tearing them down
 /// (`aws/ebs` never touched, so not read; each lab key's grants read, to know who else uses it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -257,12 +260,11 @@ impl RegionKeys {
     /// full search, for the labs that must find every lab key (01 adopts keys whose alias was
     /// never made; cleanup removes them all). Each key's describe follows its own tag read, and
     /// `aws/ebs` is described meanwhile (for use) or each lab key's grants are read (for teardown).
-    /// Keys whose tags are not exactly this set's are kept apart in `not_ours`.
+    /// Keys that `judge` does not call ours are kept apart in `not_ours`.
     pub async fn discover(
         kms: &Client,
         region: &'static RegionInfo,
-        side: Side,
-        scenario: &Scenario,
+        judge: &KeyJudge<'_>,
         purpose: Purpose,
     ) -> Result<RegionKeys> {
         let context = || tr!("looking for the lab's KMS keys in {region}", "{region} でラボの KMS キーを検索中");
@@ -281,7 +283,7 @@ impl RegionKeys {
                 let aliases = &aliases;
                 async move {
                     let Some(tags) = lab_tags_of(kms, &key_id).await? else { return Ok(None) };
-                    let verdict = ownership::judge(scenario, Made::Key(side), &tags, None);
+                    let verdict = judge(&tags);
                     let grants = async {
                         match purpose {
                             Purpose::Teardown if verdict.is_ours() => foreign_grants(kms, &key_id).await,
@@ -467,15 +469,11 @@ impl LabKeys {
         scenario: &Scenario,
         purpose: Purpose,
     ) -> Result<LabKeys> {
+        let judge = |side: Side| move |tags: &LabTags| ownership::judge(scenario, Made::Key(side), tags, None);
+        let (source_judge, destination_judge) = (judge(Side::Source), judge(Side::Destination));
         let (source, mut destination) = futures::try_join!(
-            RegionKeys::discover(&source_clients.kms, source_clients.region, Side::Source, scenario, purpose),
-            RegionKeys::discover(
-                &destination_clients.kms,
-                destination_clients.region,
-                Side::Destination,
-                scenario,
-                purpose
-            ),
+            RegionKeys::discover(&source_clients.kms, source_clients.region, &source_judge, purpose),
+            RegionKeys::discover(&destination_clients.kms, destination_clients.region, &destination_judge, purpose),
         )?;
         let known_in_destination = |key_id: &str| {
             destination
@@ -496,23 +494,15 @@ impl LabKeys {
         let replicas = futures::future::try_join_all(missing_replicas.iter().map(|key_id| {
             let (aliases, kms) = (&destination.aliases, &destination_clients.kms);
             async move {
-                let grants = async {
-                    match purpose {
-                        Purpose::Teardown => foreign_grants(kms, key_id).await,
-                        Purpose::Use => Ok(Vec::new()),
-                    }
-                };
-                let (replica, grants) = futures::try_join!(describe(kms, region.code, key_id, aliases), grants)
-                    .with_context(|| {
+                match purpose {
+                    Purpose::Teardown => describe_for_teardown(kms, region, key_id, aliases).await,
+                    Purpose::Use => describe(kms, region.code, key_id, aliases).await.with_context(|| {
                         tr!(
                             "describing the replica of {key_id} in {region}",
                             "{region} で {key_id} のレプリカキーを確認中"
                         )
-                    })?;
-                Ok::<_, anyhow::Error>(replica.map(|mut replica| {
-                    replica.foreign_grants = grants;
-                    replica
-                }))
+                    }),
+                }
             }
         }))
         .await?;
@@ -574,7 +564,7 @@ fn sort_out(tagged: Vec<(KeyInfo, Verdict)>) -> (Vec<KeyInfo>, Vec<(KeyInfo, Str
 
 /// A replica known only through its primary's tags is this set's when the primary is this
 /// set's multi-region primary.
-fn replica_verdict(scenario: &Scenario, primary_tags: &LabTags) -> Verdict {
+pub fn replica_verdict(scenario: &Scenario, primary_tags: &LabTags) -> Verdict {
     let primary_role = scenario.key(KeyKind::MultiRegion, Side::Source).short_alias().to_string();
     match ownership::judge(scenario, Made::Key(Side::Source), primary_tags, None) {
         Verdict::Ours if primary_tags.role.as_deref() != Some(primary_role.as_str()) => Verdict::NearMiss(tr!(
@@ -602,6 +592,24 @@ async fn describe_aws_ebs(
         Some(Some(_)) if asked == AwsEbs::Describe => describe(kms, region, AWS_EBS_ALIAS, aliases).await,
         _ => Ok(None),
     }
+}
+
+/// A replica known by its primary, described in `region` with the grants on it (before a
+/// teardown); `None` if it does not exist there.
+pub async fn describe_for_teardown(
+    kms: &Client,
+    region: &'static RegionInfo,
+    key_id: &str,
+    aliases: &BTreeMap<String, Option<String>>,
+) -> Result<Option<KeyInfo>> {
+    let (replica, grants) =
+        futures::try_join!(describe(kms, region.code, key_id, aliases), foreign_grants(kms, key_id)).with_context(
+            || tr!("describing the replica of {key_id} in {region}", "{region} で {key_id} のレプリカキーを確認中"),
+        )?;
+    Ok(replica.map(|mut replica| {
+        replica.foreign_grants = grants;
+        replica
+    }))
 }
 
 /// Describes a key (by id, ARN or alias) in `region`; `None` if it does not exist there.

@@ -5,6 +5,7 @@
 //! Name equal to the role. Anything else is another set's, or a near-miss the labs leave alone.
 
 use crate::manifest::{self, Makes};
+use crate::regions::RegionInfo;
 use crate::scenario::{KeyKind, Scenario, Side};
 use crate::tags::LabTags;
 use crate::tr;
@@ -123,14 +124,7 @@ pub fn judge(scenario: &Scenario, made: Made, tags: &LabTags, name: Option<&str>
             "Name タグ {name:?} がロール {role:?} と一致しません"
         ));
     }
-    let set = match &tags.set {
-        Some(set) => set.clone(),
-        // Made before the set tag existed: the set is what comes before the stem of the name.
-        None => match made.stems().iter().find_map(|stem| role.find(stem)) {
-            Some(end) => role[..end].to_string(),
-            None => String::new(),
-        },
-    };
+    let set = set_of(made, tags);
     let set_scenario = Scenario::new(scenario.source, scenario.destination, &set);
     match names(&set_scenario, made).iter().any(|known| known == role) {
         true if set == scenario.prefix => Verdict::Ours,
@@ -140,6 +134,54 @@ pub fn judge(scenario: &Scenario, made: Made, tags: &LabTags, name: Option<&str>
             "ロール {role:?} は、セット {set:?} の{noun}にウォークスルーが付ける名前ではありません"
         )),
     }
+}
+
+/// The set a resource says it belongs to: its set tag, or on one made before that tag existed,
+/// what comes before the stem of its role.
+pub fn set_of(made: Made, tags: &LabTags) -> String {
+    if let Some(set) = &tags.set {
+        return set.clone();
+    }
+    let role = tags.role.as_deref().unwrap_or_default();
+    match made.stems().iter().find_map(|stem| role.find(stem)) {
+        Some(end) => role[..end].to_string(),
+        None => String::new(),
+    }
+}
+
+/// Which sets a sweep of every region takes: the run's own, or all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sets {
+    One(String),
+    All,
+}
+
+/// Whose a resource found in `region` is when any pair of regions counts (a sweep): `kinds` are
+/// what it may be (a key of either side, a snapshot or a copy), `region` is the end of the copy
+/// that kind lives at, and the set is the one it names. `Ours` means: the own resource of a set
+/// the sweep takes.
+pub fn judge_in_region(
+    region: &'static RegionInfo,
+    sets: &Sets,
+    kinds: &[Made],
+    tags: &LabTags,
+    name: Option<&str>,
+) -> Verdict {
+    let mut verdict = Verdict::NearMiss(String::new());
+    for made in kinds {
+        let set = set_of(*made, tags);
+        // Names of one end never depend on the other end's region.
+        let scenario = Scenario::new(region, region, &set);
+        verdict = match judge(&scenario, *made, tags, name) {
+            Verdict::Ours if matches!(sets, Sets::One(own) if *own != set) => Verdict::OtherSet(set),
+            Verdict::Ours => return Verdict::Ours,
+            other => other,
+        };
+        if matches!(verdict, Verdict::OtherSet(_)) {
+            return verdict;
+        }
+    }
+    verdict
 }
 
 #[cfg(test)]
@@ -218,6 +260,27 @@ mod tests {
         let replica_role = tags("01-keys", "Multi-region-key-rep-oregon", Some(""));
         assert!(matches!(judge(&plain, Made::Key(Side::Source), &replica_role, None), Verdict::NearMiss(_)));
         assert!(judge(&plain, Made::Key(Side::Destination), &replica_role, None).is_ours());
+    }
+
+    #[test]
+    fn a_sweep_finds_every_sets_resources_at_either_end_of_any_copy() {
+        let ireland = find("eu-west-1").unwrap();
+        let replica = tags("01-keys", "x-Multi-region-key-rep-ireland", Some("x-"));
+        let keys = [Made::Key(Side::Source), Made::Key(Side::Destination)];
+        assert!(judge_in_region(ireland, &Sets::All, &keys, &replica, None).is_ours());
+        assert_eq!(
+            judge_in_region(ireland, &Sets::One(String::new()), &keys, &replica, None),
+            Verdict::OtherSet("x-".into())
+        );
+        let oregon = find("us-west-2").unwrap();
+        assert!(!judge_in_region(oregon, &Sets::All, &keys, &replica, None).is_ours(), "an Ireland name in Oregon");
+        let copy_role = "snap-EBS-encrypted-with-default-key-copy-aws-ebs";
+        let copy = tags("04-copy", copy_role, Some(""));
+        let snapshots = [Made::Snapshot, Made::Copy];
+        assert!(judge_in_region(ireland, &Sets::All, &snapshots, &copy, Some(copy_role)).is_ours());
+        let copied = tags("02-volumes", "EBS-encrypted-with-default-key", Some(""));
+        let name = Some("EBS-encrypted-with-default-key");
+        assert!(matches!(judge_in_region(ireland, &Sets::All, &snapshots, &copied, name), Verdict::NearMiss(_)));
     }
 
     #[test]

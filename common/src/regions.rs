@@ -1,31 +1,54 @@
-//! AWS commercial regions the labs know: code, display name, the slug used in alias names, and
-//! whether the region is opt-in. Region arguments are checked against this table.
+//! AWS commercial regions: the built-in table of the regions the labs know (code, display name,
+//! the slug used in alias names, whether the region is opt-in), and regions it does not know yet.
+//!
+//! A region argument must be a well-formed commercial region code. One in [`REGIONS`] is shown
+//! with its city, e.g. `Tokyo (ap-northeast-1)`, and names its destination aliases with the
+//! table's slug (`Single-region-key-oregon`). One that is not (a region launched after this
+//! table) is accepted here as *unlisted* ([`lookup`]): it is shown by its code alone, with no
+//! city, and its slug is the code itself (`Single-region-key-ap-future-1`: letters, digits and
+//! `-` only, so it fits an alias name, and it holds a digit, so it is never a table slug). Before
+//! any change, the session asks EC2 `DescribeRegions` whether the account has it, enabled
+//! (`session::check_unlisted_regions`), and refuses it otherwise, saying how to opt in.
+//!
+//! Tests only: `EBS_LABS_TEST_UNLISTED_REGIONS` (codes separated by commas) makes the table
+//! forget those regions, so that the emulator, which knows no region the table does not, can
+//! serve an unlisted one. It only ever takes regions out of the table, which makes them go
+//! through the `DescribeRegions` check; it accepts nothing the table would not.
 
 use crate::tr;
 use std::fmt;
+use std::sync::{Mutex, OnceLock};
 
 /// A region the labs can work in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RegionInfo {
     pub code: &'static str,
-    /// The name the console shows, e.g. "Tokyo".
+    /// The name the console shows, e.g. "Tokyo" (the code, for an unlisted region).
     pub city: &'static str,
-    /// The name the Japanese console shows, e.g. "東京".
+    /// The name the Japanese console shows, e.g. "東京" (the code, for an unlisted region).
     pub city_ja: &'static str,
-    /// Lower-case city used in alias names, e.g. `oregon` in `Single-region-key-oregon`.
+    /// Lower-case city used in alias names, e.g. `oregon` in `Single-region-key-oregon`; the code
+    /// itself for an unlisted region.
     pub slug: &'static str,
-    /// Opt-in regions must be enabled for the account before use.
+    /// Opt-in regions must be enabled for the account before use (the banner warns). `false` for
+    /// an unlisted region: the session has checked that the account has it enabled.
     pub opt_in: bool,
+    /// Whether the region is in [`REGIONS`]; `false` for a region the table does not know yet.
+    pub in_table: bool,
 }
 
 impl fmt::Display for RegionInfo {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} ({})", self.city_name(), self.code)
+        if self.in_table {
+            write!(f, "{} ({})", self.city_name(), self.code)
+        } else {
+            f.write_str(self.code)
+        }
     }
 }
 
 impl RegionInfo {
-    /// The city in the learner's language.
+    /// The city in the learner's language (the code, for an unlisted region).
     pub fn city_name(&self) -> &'static str {
         crate::text::lang().pick(self.city, self.city_ja)
     }
@@ -38,7 +61,7 @@ const fn region(
     slug: &'static str,
     opt_in: bool,
 ) -> RegionInfo {
-    RegionInfo { code, city, city_ja, slug, opt_in }
+    RegionInfo { code, city, city_ja, slug, opt_in, in_table: true }
 }
 
 /// The commercial (`aws` partition) regions, November 2026.
@@ -79,9 +102,37 @@ pub const REGIONS: &[RegionInfo] = &[
     region("sa-east-1", "São Paulo", "サンパウロ", "saopaulo", false),
 ];
 
-/// Looks a region code up in [`REGIONS`].
+/// Looks a region code up in [`REGIONS`] (less the regions a test made it forget).
 pub fn find(code: &str) -> Option<&'static RegionInfo> {
-    REGIONS.iter().find(|region| region.code == code)
+    REGIONS.iter().find(|region| region.code == code && !forgotten_by_test(code))
+}
+
+/// Whether `EBS_LABS_TEST_UNLISTED_REGIONS` takes `code` out of the table (see the module docs).
+fn forgotten_by_test(code: &str) -> bool {
+    static FORGOTTEN: OnceLock<Vec<String>> = OnceLock::new();
+    let forgotten = FORGOTTEN.get_or_init(|| {
+        let codes = std::env::var("EBS_LABS_TEST_UNLISTED_REGIONS").unwrap_or_default();
+        codes.split(',').map(|code| code.trim().to_string()).filter(|code| !code.is_empty()).collect()
+    });
+    forgotten.iter().any(|forgotten| forgotten == code)
+}
+
+/// The region of a well-formed code: its entry in [`REGIONS`], or else an unlisted region (code
+/// for city and slug; see the module docs), made once per code and kept for the process.
+pub fn lookup(code: &str) -> &'static RegionInfo {
+    if let Some(region) = find(code) {
+        return region;
+    }
+    static UNLISTED: Mutex<Vec<&'static RegionInfo>> = Mutex::new(Vec::new());
+    let mut unlisted = UNLISTED.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(region) = unlisted.iter().find(|region| region.code == code) {
+        return region;
+    }
+    let code: &'static str = Box::leak(code.to_string().into_boxed_str());
+    let region: &'static RegionInfo =
+        Box::leak(Box::new(RegionInfo { code, city: code, city_ja: code, slug: code, opt_in: false, in_table: false }));
+    unlisted.push(region);
+    region
 }
 
 /// Whether `code` has the shape of a region code (`xx-word-N`), known or not.
@@ -101,7 +152,8 @@ fn well_formed(code: &str) -> bool {
     }
 }
 
-/// Parses a region argument; the error says what is wrong and what would be right.
+/// Parses a region argument: a region of the table, or an unlisted one that the session checks
+/// against the account before any change; the error says what is wrong and what would be right.
 pub fn parse(text: &str) -> Result<&'static RegionInfo, String> {
     let code = text.trim();
     if let Some(region) = find(code) {
@@ -121,22 +173,9 @@ pub fn parse(text: &str) -> Result<&'static RegionInfo, String> {
              このラボは商用リージョンでのみ動作します"
         ));
     }
-    let lower = code.to_ascii_lowercase();
-    let suggestion = REGIONS
-        .iter()
-        .find(|region| region.code.starts_with(lower.rsplit_once('-').map_or("", |(head, _)| head)))
-        .map(|region| region.code);
-    let known = REGIONS.iter().map(|region| region.code).collect::<Vec<_>>().join(", ");
-    Err(match suggestion {
-        Some(suggestion) => tr!(
-            "'{code}' is not a region the labs know; did you mean {suggestion}? Known regions: {known}",
-            "'{code}' はこのラボが扱うリージョンではありません。{suggestion} のことですか? 扱えるリージョン: {known}"
-        ),
-        None => tr!(
-            "'{code}' is not a region the labs know Known regions: {known}",
-            "'{code}' はこのラボが扱うリージョンではありません。扱えるリージョン: {known}"
-        ),
-    })
+    // Not in the table: a region launched after it, or a typo. The session asks the account's
+    // DescribeRegions before any change (session::check_unlisted_regions).
+    Ok(lookup(code))
 }
 
 #[cfg(test)]
@@ -151,14 +190,15 @@ mod tests {
     }
 
     #[test]
-    fn malformed_unknown_and_other_partition_regions_are_refused_with_reasons() {
+    fn malformed_and_other_partition_regions_are_refused_with_reasons() {
         let cases = [
             ("tokyo", "is not a region code"),
             ("ap-northeast", "is not a region code"),
             ("AP-NORTHEAST-1", "is not a region code"),
-            ("ap-northeast-9", "not a region the labs know"),
+            ("ap-northeast-1; rm", "is not a region code"),
             ("us-gov-west-1", "separate AWS partition"),
             ("cn-north-1", "separate AWS partition"),
+            ("us-isob-east-1", "separate AWS partition"),
             ("", "is not a region code"),
         ];
         for (input, expected) in cases {
@@ -168,9 +208,27 @@ mod tests {
     }
 
     #[test]
-    fn unknown_region_suggests_a_neighbour() {
-        let error = parse("ap-northeast-9").unwrap_err();
-        assert!(error.contains("did you mean ap-northeast-"), "{error}");
+    fn a_well_formed_region_the_table_does_not_know_is_unlisted_shown_by_its_code() {
+        let future = parse(" ap-future-1 ").unwrap();
+        assert_eq!((future.code, future.in_table, future.opt_in), ("ap-future-1", false, false));
+        assert_eq!(future.to_string(), "ap-future-1", "no city for a region the table does not know");
+        assert_eq!(future.city_name(), "ap-future-1");
+        assert!(find("ap-future-1").is_none(), "the table itself stays as it is");
+        // Made once per code: the same region each time.
+        assert!(std::ptr::eq(future, lookup("ap-future-1")));
+        assert!(std::ptr::eq(lookup("us-west-2"), find("us-west-2").unwrap()));
+    }
+
+    #[test]
+    fn an_unlisted_regions_slug_is_its_code_which_fits_an_alias_and_is_never_a_table_slug() {
+        for code in ["ap-future-1", "mx-south-12", "eu-north-west-3"] {
+            let region = lookup(code);
+            assert_eq!(region.slug, code);
+            let fits_alias = region.slug.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            assert!(fits_alias, "{code}");
+            assert!(region.slug.chars().any(|c| c.is_ascii_digit()), "{code}");
+            assert!(REGIONS.iter().all(|known| known.slug != region.slug), "{code}");
+        }
     }
 
     #[test]
@@ -178,6 +236,7 @@ mod tests {
         for region in REGIONS {
             assert!(well_formed(region.code), "{}", region.code);
             assert!(region.slug.chars().all(|c| c.is_ascii_lowercase()), "slug {} must fit an alias name", region.slug);
+            assert!(region.in_table);
             assert_eq!(REGIONS.iter().filter(|r| r.code == region.code).count(), 1);
         }
     }

@@ -12,7 +12,7 @@ use crate::session::RegionClients;
 use crate::session::{Endpoint, Session, Setup};
 use crate::text::{self, Lang};
 use crate::tr;
-use crate::ui::Ui;
+use crate::ui::{BackedOut, StoppedAtPrompt, Ui};
 use anyhow::Result;
 use std::ffi::OsString;
 use std::future::Future;
@@ -125,6 +125,12 @@ where
     let lab = manifest::lab(lab_id);
     let lab_ui = Arc::clone(&ui);
     let repeat_flags = common.repeat_flags();
+    // What resumes this very run: an `--undo` stopped at its confirmation resumes as an `--undo`.
+    let resume_flags = match (common.undo, repeat_flags.is_empty()) {
+        (false, _) => repeat_flags.clone(),
+        (true, true) => " -- --undo".to_string(),
+        (true, false) => format!("{repeat_flags} --undo"),
+    };
     let set = Scenario::new(common.source_region, common.dest_region, &common.name_prefix);
     // Set once connected, so that an interrupted run can still show what exists.
     let connected: Arc<OnceLock<(RegionClients, RegionClients, ApiLog)>> = Arc::new(OnceLock::new());
@@ -176,6 +182,15 @@ where
     }
     match result {
         Ok(()) => ExitStatus::Success.into(),
+        Err(error) if error.chain().any(|cause| cause.is::<BackedOut>()) => {
+            ui.say(&tr!("Nothing was changed (Esc).", "何も変更しませんでした (Esc)。"));
+            ExitStatus::Success.into()
+        }
+        Err(error) if error.chain().any(|cause| cause.is::<StoppedAtPrompt>()) => {
+            let resume = format!("{}{resume_flags}", manifest::command_for(lab));
+            eprintln!("{}", stopped_at_prompt(&resume, &repeat_flags, lab_id));
+            ExitStatus::Interrupted.into()
+        }
         Err(error) => {
             let status = exit_status_for(&error);
             eprintln!("{}", render(&error, &decided.get().unwrap_or(&Endpoint::Aws).unreachable_hint()));
@@ -195,6 +210,26 @@ where
             status.into()
         }
     }
+}
+
+/// After Ctrl-C at a prompt: nothing was changed (every prompt comes before the changes it asks
+/// about), the command that resumes (`resume`, with its flags), and the one that removes what
+/// earlier labs made (with `repeat_flags`), unless this is that lab.
+fn stopped_at_prompt(resume: &str, repeat_flags: &str, lab_id: &str) -> String {
+    let mut text = tr!(
+        "Stopped at the question (Ctrl-C): this run changed nothing.\nTo resume: {resume}",
+        "質問の途中で中断しました (Ctrl-C)。この実行では何も変更していません。\n再開するには: {resume}"
+    );
+    let final_lab = manifest::final_lab();
+    if final_lab.id != lab_id {
+        let cleanup = manifest::command_for(final_lab);
+        text.push('\n');
+        text.push_str(&tr!(
+            "To remove what the labs made so far instead: {cleanup}{repeat_flags}",
+            "代わりに、ここまでにラボが作成したものを削除するには: {cleanup}{repeat_flags}"
+        ));
+    }
+    text
 }
 
 /// After Ctrl-C: a quick inventory of what the labs have made so far (a second Ctrl-C, or 30
@@ -218,7 +253,8 @@ async fn show_what_exists(ui: &Ui, source: &RegionClients, destination: &RegionC
     }
 }
 
-/// Says where this run goes, before anything is changed.
+/// Says where this run goes, before anything is changed: the place, the account and caller, and
+/// where the credentials came from (`--profile NAME`, the environment, SSO, an instance role…).
 pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
     let account = &session.account;
     let caller = &session.caller_arn;
@@ -239,6 +275,8 @@ pub fn show_banner(ui: &Ui, session: &Session, args: &CommonArgs) {
         ),
     };
     ui.say(&place);
+    let origin = session.credentials.describe();
+    ui.say(&tr!("Credentials: {origin}, account {account}", "認証情報: {origin}、アカウント {account}"));
     let (source, destination) = (args.source_region, args.dest_region);
     ui.say(&tr!(
         "Source region: {source}   Destination region: {destination}",
@@ -289,6 +327,21 @@ mod tests {
 
     fn arguments(words: &[&[u8]]) -> impl Iterator<Item = OsString> {
         words.iter().map(|word| OsString::from_vec(word.to_vec())).collect::<Vec<_>>().into_iter()
+    }
+
+    #[test]
+    fn ctrl_c_at_a_prompt_says_nothing_changed_and_gives_the_commands_that_resume_or_remove() {
+        let final_lab = manifest::final_lab();
+        let first = &manifest::labs()[0];
+        let resume = format!("{} -- --undo", manifest::command_for(first));
+        let text = stopped_at_prompt(&resume, " -- --name-prefix a-", &first.id);
+        assert!(text.starts_with("Stopped at the question (Ctrl-C): this run changed nothing.\n"), "{text}");
+        assert!(text.contains(&format!("To resume: {resume}\n")), "{text}");
+        let cleanup = format!("{} -- --name-prefix a-", manifest::command_for(final_lab));
+        assert!(text.ends_with(&format!("instead: {cleanup}")), "{text}");
+        // The final lab is the removal: no second command.
+        let text = stopped_at_prompt(&manifest::command_for(final_lab), "", &final_lab.id);
+        assert!(!text.contains("instead"), "{text}");
     }
 
     #[test]

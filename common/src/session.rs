@@ -1,20 +1,26 @@
-//! The one place that builds AWS SDK clients: the standard credential chain (or a profile),
-//! the latest behaviour version, standard retries, endpoints from the environment or the profile,
-//! one EC2 and one KMS client per region, and who the caller is; and where requests go, per
-//! client ([`Endpoints`]) and for the whole run ([`Endpoint`]), settled before any AWS call
-//! ([`Setup`]).
+//! The one place that builds AWS SDK clients: the standard credential chain, or only the named
+//! profile's credentials when one is asked for ([`chosen_profile`]: `--profile`, else
+//! `AWS_PROFILE`), the latest behaviour version, standard retries, endpoints from the environment
+//! or the profile, one EC2 and one KMS client per region, who the caller is and where the
+//! credentials came from ([`CredentialsOrigin`]); regions the built-in table does not know are
+//! checked against the account's `DescribeRegions` ([`check_unlisted_regions`]); and where
+//! requests go, per client ([`Endpoints`]) and for the whole run ([`Endpoint`]), settled before
+//! any AWS call ([`Setup`]).
 
 use crate::api_log::{ApiLog, CliSink};
 use crate::args::CommonArgs;
 use crate::cli::GlobalOptions;
-use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, UsageError};
+use crate::errors::{error_chain, AwsResultExt, CredentialsMissing, Refusal, UsageError};
 use crate::regions::RegionInfo;
 use crate::scenario::Side;
 use crate::tr;
 use anyhow::{Context, Result};
+use aws_config::profile::ProfileFileCredentialsProvider;
+use aws_config::provider_config::ProviderConfig;
 use aws_config::retry::RetryConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_credential_types::provider::ProvideCredentials;
+use aws_credential_types::Credentials;
 use aws_types::service_config::ServiceConfigKey;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
@@ -305,17 +311,88 @@ impl RegionClients {
 pub struct Setup {
     pub config: SdkConfig,
     pub endpoints: Endpoints,
+    /// The profile whose credentials alone the run uses ([`chosen_profile`]), if one was named.
+    pub profile: Option<String>,
 }
 
 impl Setup {
-    /// Loads the configuration (`profile`, or the standard chain) and reads where each client
-    /// sends: clients that would send to different places are refused here, before any request.
-    pub async fn load(profile: Option<&str>) -> Result<Setup> {
-        let config = load_config(profile).await;
+    /// Loads the configuration (the profile `--profile` names, or else `AWS_PROFILE`, or the
+    /// standard chain: [`chosen_profile`]) and reads where each client sends: clients that would
+    /// send to different places are refused here, before any request.
+    pub async fn load(profile_flag: Option<&str>) -> Result<Setup> {
+        let profile = chosen_profile(profile_flag, |name| std::env::var(name).ok());
+        let config = load_config(profile.as_deref()).await;
         let endpoints = Endpoints::resolve(&config);
         endpoints.shared()?;
-        Ok(Setup { config, endpoints })
+        Ok(Setup { config, endpoints, profile })
     }
+}
+
+/// The profile a run must take its credentials from: `--profile NAME`, else a non-empty
+/// `AWS_PROFILE` (read through `env`), else none (the standard chain). Unlike the SDK's default
+/// chain, and unlike the AWS CLI for `AWS_PROFILE`, exported `AWS_ACCESS_KEY_ID` /
+/// `AWS_SECRET_ACCESS_KEY` then do not win over the profile: a learner who names a profile
+/// gets that profile's account ([`load_config`]).
+pub fn chosen_profile(flag: Option<&str>, env: impl Fn(&str) -> Option<String>) -> Option<String> {
+    flag.map(str::to_string).or_else(|| env("AWS_PROFILE")).filter(|name| !name.trim().is_empty())
+}
+
+/// Where a run's credentials came from, as the banner says it (next to the account), like
+/// `aws configure list`: the SDK provider that gave them and the profile named, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CredentialsOrigin {
+    /// The SDK's name for the provider that gave the credentials ([`provider_name`]), e.g.
+    /// `EnvironmentVariable`, `ProfileFile`, `SSO`, `AssumeRoleProvider`, `IMDSv2`.
+    pub provider: String,
+    /// The profile the run was asked to use (`--profile` or `AWS_PROFILE`).
+    pub profile: Option<String>,
+}
+
+impl CredentialsOrigin {
+    /// Of `credentials`, for a run asked to use `profile`.
+    pub fn of(credentials: &Credentials, profile: Option<&str>) -> CredentialsOrigin {
+        CredentialsOrigin {
+            provider: provider_name(credentials).unwrap_or_default(),
+            profile: profile.map(str::to_string),
+        }
+    }
+
+    /// In the learner's language, e.g. `profile sandbox (IAM Identity Center / SSO)` or
+    /// `environment variables (AWS_ACCESS_KEY_ID)`: credentials a profile gave name it (`default`
+    /// when none was named), others say where they came from.
+    pub fn describe(&self) -> String {
+        let from_a_profile = ["ProfileFile", "SSO", "AssumeRoleProvider", "CredentialProcess", "Login"];
+        let kind = match self.provider.as_str() {
+            "EnvironmentVariable" => tr!("environment variables (AWS_ACCESS_KEY_ID)", "環境変数 (AWS_ACCESS_KEY_ID)"),
+            "ProfileFile" => tr!("access keys", "アクセスキー"),
+            "SSO" => tr!("IAM Identity Center / SSO", "IAM Identity Center (SSO) のサインイン"),
+            "AssumeRoleProvider" => tr!("assumed role", "ロールの引き受け"),
+            "CredentialProcess" => "credential_process".to_string(),
+            "Login" => tr!("aws login", "aws login のサインイン"),
+            "WebIdentityToken" => tr!("web identity token", "Web ID トークン"),
+            "IMDSv2" => tr!("instance role (EC2 instance metadata)", "インスタンスロール (EC2 インスタンスメタデータ)"),
+            "EcsContainer" => tr!("container role (ECS task credentials)", "コンテナのロール (ECS タスクの認証情報)"),
+            "" => "?".to_string(),
+            other => other.to_string(),
+        };
+        match self.profile.as_deref() {
+            Some(name) => tr!("profile {name} ({kind})", "プロファイル {name} ({kind})"),
+            None if from_a_profile.contains(&self.provider.as_str()) => {
+                tr!("profile default ({kind})", "プロファイル default ({kind})")
+            }
+            None => kind,
+        }
+    }
+}
+
+/// The name of the SDK provider that gave `credentials`. aws-credential-types 1.3 keeps it private
+/// (there is no `Credentials::provider_name()` getter) and shows it only in `Debug`, which prints
+/// `Credentials { provider_name: "ProfileFile", access_key_id: …, secret_access_key: "** redacted
+/// **", … }`; a test pins that format.
+pub fn provider_name(credentials: &Credentials) -> Option<String> {
+    let debug = format!("{credentials:?}");
+    let rest = debug.split_once("provider_name: \"")?.1;
+    Some(rest.split_once('"')?.0.to_string())
 }
 
 /// A connected run: where requests go, who the caller is, and the clients of both regions.
@@ -325,8 +402,12 @@ pub struct Session {
     pub api_log: ApiLog,
     pub account: String,
     pub caller_arn: String,
+    /// Where the credentials came from (the banner says it).
+    pub credentials: CredentialsOrigin,
     pub source: RegionClients,
     pub destination: RegionClients,
+    /// The configuration the clients share: for clients of other regions (a sweep of every region).
+    pub config: SdkConfig,
 }
 
 impl Session {
@@ -334,31 +415,46 @@ impl Session {
     /// the shared endpoint is ([`Endpoint::decide`]; the probe and the first call are independent,
     /// and the decision only shapes what the run shows). `decided` gets the endpoint as soon as it
     /// is known, for the hint of an error; `cli` receives the AWS CLI twin of every request
-    /// (`--show-cli`), with the profile and endpoints of the run.
+    /// (`--show-cli`), with the profile and endpoints of the run. A region outside the built-in
+    /// table is checked against the account's `DescribeRegions` alongside the STS call
+    /// ([`check_unlisted_regions`]); its refusal comes first.
     pub async fn connect(
         setup: Setup,
         args: &CommonArgs,
         cli: Option<CliSink>,
         decided: &OnceLock<Endpoint>,
     ) -> Result<Session> {
-        let Setup { config, endpoints } = setup;
-        let api_log = ApiLog::new(args.show_api).with_cli(cli, endpoints.cli_options(args.profile.as_deref()));
+        let Setup { config, endpoints, profile } = setup;
+        let api_log = ApiLog::new(args.show_api).with_cli(cli, endpoints.cli_options(profile.as_deref()));
         let identity = async {
-            check_credentials(&config, args.profile.as_deref()).await?;
-            caller_identity(&config, args.source_region, &api_log).await
+            let credentials = check_credentials(&config, profile.as_deref()).await?;
+            let regions = [args.source_region, args.dest_region];
+            let (listed, identity) = futures::join!(
+                check_unlisted_regions(&config, &regions, &api_log),
+                caller_identity(&config, args.source_region, &api_log)
+            );
+            listed?;
+            anyhow::Ok((credentials, identity?))
         };
         let (endpoint, identity) = futures::join!(Endpoint::decide(&endpoints), identity);
         let endpoint = endpoint?;
         let _ = decided.set(endpoint.clone());
-        let (account, caller_arn) = identity?;
+        let (credentials, (account, caller_arn)) = identity?;
         Ok(Session {
             endpoint,
+            credentials,
             source: RegionClients::logged(&config, args.source_region, &api_log),
             destination: RegionClients::logged(&config, args.dest_region, &api_log),
             api_log,
             account,
             caller_arn,
+            config,
         })
+    }
+
+    /// Clients for any region, with the run's credentials, endpoint and API log.
+    pub fn region_clients(&self, region: &'static RegionInfo) -> RegionClients {
+        RegionClients::logged(&self.config, region, &self.api_log)
     }
 
     pub fn clients(&self, side: Side) -> &RegionClients {
@@ -369,16 +465,35 @@ impl Session {
     }
 }
 
-/// The shared SDK configuration: standard chain or `profile`, latest behaviour, 5 attempts.
+/// The shared SDK configuration: the standard chain, or with `profile` that profile's
+/// credentials and nothing else; latest behaviour, 5 attempts.
+///
+/// The standard chain tries the environment (`AWS_ACCESS_KEY_ID`) before any profile, so a
+/// profile name alone (`profile_name`) would still sign with exported keys. A named profile gets
+/// the SDK's profile provider instead ([`profile_credentials`]), which does whatever the profile
+/// says: static keys, SSO, assume-role (`source_profile`, or `credential_source`, which may name
+/// the environment on purpose), `credential_process`, web identity.
 pub async fn load_config(profile: Option<&str>) -> SdkConfig {
+    // A region is needed to load; every client overrides it with the lab's regions.
+    let region = Region::new("us-east-1");
     let mut loader = aws_config::defaults(BehaviorVersion::latest())
-        // A region is needed to load; every client overrides it with the lab's regions.
-        .region(Region::new("us-east-1"))
+        .region(region.clone())
         .retry_config(RetryConfig::standard().with_max_attempts(5));
     if let Some(profile) = profile {
-        loader = loader.profile_name(profile);
+        let provider_config = ProviderConfig::default().with_region(Some(region));
+        loader =
+            loader.profile_name(profile).credentials_provider(profile_credentials(profile, &provider_config).build());
     }
     loader.load().await
+}
+
+/// The SDK's provider of `profile`'s credentials alone (the profile part of the standard chain),
+/// configured by `provider_config`; tests give it profile files as text.
+pub fn profile_credentials(
+    profile: &str,
+    provider_config: &ProviderConfig,
+) -> aws_config::profile::credentials::Builder {
+    ProfileFileCredentialsProvider::builder().configure(provider_config).profile_name(profile)
 }
 
 /// Configuration for the local emulator with fixed dummy credentials (tests and tools).
@@ -392,20 +507,111 @@ pub async fn emulator_config(endpoint_url: &str) -> SdkConfig {
         .await
 }
 
-async fn check_credentials(config: &SdkConfig, profile: Option<&str>) -> Result<()> {
-    let for_profile = |detail: String| match profile {
+/// Resolves the credentials once, before any request: a missing profile or expired SSO session is
+/// told as such. Returns where they came from.
+async fn check_credentials(config: &SdkConfig, profile: Option<&str>) -> Result<CredentialsOrigin> {
+    let for_profile = |detail: String| {
+        match profile {
         Some(name) => CredentialsMissing(tr!(
-            "profile '{name}' gave none (is it in ~/.aws/config? `aws configure list-profiles` lists them): {detail}",
+            "profile '{name}' gave none (is it in ~/.aws/config? `aws configure list-profiles` lists them; a named \
+             profile, by --profile or AWS_PROFILE, is the only source of credentials: exported AWS_ACCESS_KEY_ID keys \
+             are not used then): {detail}",
             "プロファイル '{name}' から認証情報を得られませんでした (~/.aws/config にありますか? \
-             `aws configure list-profiles` で一覧を表示できます): {detail}"
+             `aws configure list-profiles` で一覧を表示できます。--profile または AWS_PROFILE でプロファイルを指定すると、\
+             認証情報はそのプロファイルからだけ読み、エクスポートした AWS_ACCESS_KEY_ID のキーは使いません): {detail}"
         )),
         None => CredentialsMissing(detail),
+    }
     };
     let provider = config.credentials_provider().ok_or_else(|| {
         for_profile(tr!("no credentials provider is configured", "認証情報プロバイダーが設定されていません"))
     })?;
-    provider.provide_credentials().await.map_err(|error| for_profile(error_chain(&error)))?;
+    let credentials = provider.provide_credentials().await.map_err(|error| for_profile(error_chain(&error)))?;
+    Ok(CredentialsOrigin::of(&credentials, profile))
+}
+
+/// Checks the regions of `regions` that the built-in table does not know (unlisted, see
+/// [`crate::regions`]) against the account: EC2 `DescribeRegions` with `AllRegions` must list
+/// each, enabled ([`judge_unlisted_region`]). No call when the table knows both. Asked in a
+/// region of the table (the source or destination if one is, else us-east-1), which the account
+/// always has.
+pub async fn check_unlisted_regions(config: &SdkConfig, regions: &[&'static RegionInfo], log: &ApiLog) -> Result<()> {
+    let unlisted: Vec<&str> = regions.iter().filter(|region| !region.in_table).map(|region| region.code).collect();
+    if unlisted.is_empty() {
+        return Ok(());
+    }
+    let asked_in = regions.iter().find(|region| region.in_table).map_or("us-east-1", |region| region.code);
+    let regional = config.to_builder().region(Region::new(asked_in)).build();
+    let ec2 = aws_sdk_ec2::Client::from_conf(
+        aws_sdk_ec2::config::Builder::from(&regional).interceptor(log.for_region(asked_in)).build(),
+    );
+    let codes = unlisted.join(", ");
+    let output =
+        ec2.describe_regions().all_regions(true).send().await.aws("ec2:DescribeRegions").with_context(|| {
+            tr!(
+                "checking that the account has {codes} (not in the labs' region table)",
+                "アカウントで {codes} (ラボのリージョン表にないリージョン) が使えるか確認中"
+            )
+        })?;
+    let listed: Vec<(String, String)> = output
+        .regions()
+        .iter()
+        .filter_map(|region| {
+            let status = region.opt_in_status().unwrap_or("opt-in-not-required");
+            Some((region.region_name()?.to_string(), status.to_string()))
+        })
+        .collect();
+    for code in unlisted {
+        judge_unlisted_region(code, &listed)?;
+    }
     Ok(())
+}
+
+/// Whether the account can use `code`, a region outside the built-in table, by what
+/// `DescribeRegions` (with `AllRegions`) lists: (code, opt-in status) pairs. Listed as
+/// `opt-in-not-required` or `opted-in`: yes. Listed otherwise (`not-opted-in`): a refusal that
+/// says how to opt in. Not listed: a refusal that names the codes that look like it.
+pub fn judge_unlisted_region(code: &str, listed: &[(String, String)]) -> Result<(), Refusal> {
+    match listed.iter().find(|(name, _)| name == code) {
+        Some((_, status)) if status == "opt-in-not-required" || status == "opted-in" => Ok(()),
+        Some((_, status)) => Err(Refusal {
+            reason: tr!(
+                "the region {code} is not enabled for this account (DescribeRegions says {status}):                  the labs cannot work there. Nothing was created.",
+                "リージョン {code} はこのアカウントで有効になっていません (DescribeRegions の結果は {status})。                 ラボはこのリージョンで動作できません。何も作成していません。"
+            ),
+            hint: tr!(
+                "enable it (opt in) in the console: Account → AWS Regions → {code} → Enable, or with                  `aws account enable-region --region-name {code}`; enabling can take minutes to hours, and                  `aws account get-region-opt-status --region-name {code}` says ENABLED when it is done. Then run                  the lab again, or choose another region with --source-region / --dest-region",
+                "コンソールで有効にして (オプトインして) ください: アカウント → AWS リージョン → {code} → 有効化。                 または `aws account enable-region --region-name {code}` を実行します。有効になるまで数分から数時間                 かかることがあり、完了すると `aws account get-region-opt-status --region-name {code}` が ENABLED                  を返します。そのあとラボを再実行するか、--source-region / --dest-region で別のリージョンを選んでください"
+            ),
+        }),
+        None => {
+            let family = code.rsplit_once('-').map_or(code, |(family, _)| family);
+            let mut alike: Vec<&str> =
+                listed.iter().map(|(name, _)| name.as_str()).filter(|name| name.starts_with(family)).collect();
+            if alike.is_empty() {
+                let area = code.split('-').next().unwrap_or(code);
+                alike = listed.iter().map(|(name, _)| name.as_str()).filter(|name| name.starts_with(area)).collect();
+            }
+            let alike = alike.join(", ");
+            Err(Refusal {
+                reason: tr!(
+                    "{code} is not a region of this account: EC2 DescribeRegions does not list it. Nothing was created.",
+                    "{code} はこのアカウントのリージョンではありません。EC2 の DescribeRegions に含まれていません。                     何も作成していません。"
+                ),
+                hint: if alike.is_empty() {
+                    tr!(
+                        "check the code: `aws ec2 describe-regions --all-regions --query 'Regions[].RegionName'` lists                          the account's regions",
+                        "コードを確認してください。`aws ec2 describe-regions --all-regions --query 'Regions[].RegionName'`                          でアカウントのリージョンを一覧表示できます"
+                    )
+                } else {
+                    tr!(
+                        "check the code; regions of this account that look like it: {alike}",
+                        "コードを確認してください。このアカウントの似たリージョン: {alike}"
+                    )
+                },
+            })
+        }
+    }
 }
 
 async fn caller_identity(config: &SdkConfig, region: &'static RegionInfo, log: &ApiLog) -> Result<(String, String)> {
@@ -647,6 +853,101 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn the_profile_is_the_flag_else_aws_profile_else_none() {
+        let env = |value: Option<&'static str>| {
+            move |name: &str| (name == "AWS_PROFILE").then_some(value).flatten().map(String::from)
+        };
+        assert_eq!(chosen_profile(Some("sandbox"), env(Some("work"))).as_deref(), Some("sandbox"));
+        assert_eq!(chosen_profile(None, env(Some("work"))).as_deref(), Some("work"));
+        assert_eq!(chosen_profile(None, env(Some(""))), None);
+        assert_eq!(chosen_profile(None, env(None)), None);
+    }
+
+    #[test]
+    fn the_provider_name_is_read_from_the_credentials_and_nothing_secret_with_it() {
+        let credentials = Credentials::new("AKIDPROFILE", "very-secret", None, None, "ProfileFile");
+        assert_eq!(provider_name(&credentials).as_deref(), Some("ProfileFile"));
+        let origin = CredentialsOrigin::of(&credentials, Some("sandbox"));
+        assert_eq!(origin.describe(), "profile sandbox (access keys)");
+        assert!(!format!("{origin:?}").contains("very-secret"));
+        let from = |provider: &str, profile: Option<&str>| {
+            CredentialsOrigin { provider: provider.into(), profile: profile.map(String::from) }.describe()
+        };
+        assert_eq!(from("EnvironmentVariable", None), "environment variables (AWS_ACCESS_KEY_ID)");
+        assert_eq!(from("ProfileFile", None), "profile default (access keys)");
+        assert_eq!(from("SSO", Some("sso-dev")), "profile sso-dev (IAM Identity Center / SSO)");
+        assert_eq!(from("AssumeRoleProvider", Some("admin")), "profile admin (assumed role)");
+        assert_eq!(from("IMDSv2", None), "instance role (EC2 instance metadata)");
+        assert_eq!(from("SomethingNew", Some("x")), "profile x (SomethingNew)");
+        assert_eq!(from("WebIdentityToken", Some("eks")), "profile eks (web identity token)");
+        assert_eq!(from("WebIdentityToken", None), "web identity token");
+    }
+
+    /// The credentials of `profile` from the profile provider the labs use, with these files.
+    async fn credentials_of(profile: &str, config_file: &str, credentials_file: &str) -> Credentials {
+        let files = EnvConfigFiles::builder()
+            .with_contents(EnvConfigFileKind::Config, config_file)
+            .with_contents(EnvConfigFileKind::Credentials, credentials_file)
+            .build();
+        let provider_config = ProviderConfig::default().with_region(Some(Region::new("us-east-1")));
+        let provider = profile_credentials(profile, &provider_config).profile_files(files).build();
+        provider.provide_credentials().await.expect("the profile gives credentials")
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn a_named_profile_gives_its_own_credentials_whatever_kind_it_is() {
+        // Whatever this process's environment exports, the profile's keys come back.
+        let keys = credentials_of(
+            "sandbox",
+            "[profile sandbox]\n",
+            "[sandbox]\naws_access_key_id = AKIDPROFILE\naws_secret_access_key = s\n",
+        )
+        .await;
+        assert_eq!((keys.access_key_id(), provider_name(&keys).as_deref()), ("AKIDPROFILE", Some("ProfileFile")));
+        let process = r#"[profile proc]
+credential_process = printf '{"Version": 1, "AccessKeyId": "AKIDPROCESS", "SecretAccessKey": "s"}'
+"#;
+        let keys = credentials_of("proc", process, "").await;
+        assert_eq!((keys.access_key_id(), provider_name(&keys).as_deref()), ("AKIDPROCESS", Some("CredentialProcess")));
+    }
+
+    #[test]
+    fn an_unlisted_region_is_used_only_when_the_account_has_it_enabled() {
+        let listed: Vec<(String, String)> = [
+            ("us-west-2", "opt-in-not-required"),
+            ("ap-future-1", "opted-in"),
+            ("ap-future-2", "not-opted-in"),
+            ("ap-southeast-1", "opt-in-not-required"),
+        ]
+        .iter()
+        .map(|(code, status)| (code.to_string(), status.to_string()))
+        .collect();
+        assert!(judge_unlisted_region("ap-future-1", &listed).is_ok());
+        assert!(judge_unlisted_region("us-west-2", &listed).is_ok());
+        let refusal = judge_unlisted_region("ap-future-2", &listed).unwrap_err();
+        assert!(
+            refusal.reason.contains("not enabled for this account (DescribeRegions says not-opted-in)"),
+            "{}",
+            refusal.reason
+        );
+        assert!(refusal.hint.contains("aws account enable-region --region-name ap-future-2"), "{}", refusal.hint);
+        let refusal = judge_unlisted_region("ap-future-9", &listed).unwrap_err();
+        assert!(refusal.reason.contains("DescribeRegions does not list it"), "{}", refusal.reason);
+        assert!(refusal.hint.contains("ap-future-1, ap-future-2"), "{}", refusal.hint);
+        let refusal = judge_unlisted_region("zz-nowhere-1", &listed).unwrap_err();
+        assert!(refusal.hint.contains("aws ec2 describe-regions --all-regions"), "{}", refusal.hint);
+    }
+
+    #[tokio::test(flavor = "multi_thread")]
+    async fn regions_of_the_table_need_no_call() {
+        let config = crate::session::emulator_config("http://127.0.0.1:9").await;
+        let regions = [crate::regions::find("ap-northeast-1").unwrap(), crate::regions::find("us-west-2").unwrap()];
+        let log = ApiLog::new(false);
+        check_unlisted_regions(&config, &regions, &log).await.expect("nothing to check");
+        assert_eq!(log.calls(), 0);
     }
 
     #[test]

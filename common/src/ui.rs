@@ -4,19 +4,27 @@
 //!
 //! Rule: a run that would create or delete something asks first; with `--yes` it does not
 //! ask, and with no terminal and no `--yes` it stops at once with a message naming `--yes`.
+//!
+//! At a prompt the terminal is in raw mode, so Ctrl-C is a key, not a signal: it ends the run as
+//! Ctrl-C does anywhere else ([`StoppedAtPrompt`], exit 130, with the resume command), and since
+//! every prompt comes before the changes it asks about, this run has changed nothing. Esc at a
+//! yes/no question answers no; Esc at a choice backs out ([`BackedOut`], exit 0); either way
+//! nothing is changed.
 
 use crate::args::OutputFormat;
-use crate::errors::UsageError;
+use crate::errors::{Interrupted, UsageError};
 use crate::text;
 use crate::tr;
 use anyhow::{bail, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, ContentArrangement, Table};
 use indicatif::{MultiProgress, ProgressBar, ProgressDrawTarget, ProgressStyle};
+use inquire::InquireError;
 use serde_json::{json, Map, Value};
 use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use thiserror::Error;
 
 /// A table of results; rows may carry a verification check.
 #[derive(Debug, Clone, Default)]
@@ -141,6 +149,44 @@ pub enum Answer {
     Pick(usize),
     /// These options, for a multiple choice.
     PickMany(Vec<usize>),
+    /// Ctrl-C at the prompt.
+    CtrlC,
+    /// Esc at the prompt.
+    Esc,
+}
+
+/// Ctrl-C at a prompt: the run stops as on Ctrl-C anywhere ([`Interrupted`] is the source, so
+/// the exit status is 130), having changed nothing (prompts come before the changes they ask
+/// about); `run_lab` says so and prints the command that resumes.
+#[derive(Debug, Error)]
+// thiserror with `tr!` in the attribute: the text is chosen by language when displayed.
+#[error("{}", tr!("stopped at a question (Ctrl-C)", "質問の途中で中断しました (Ctrl-C)"))]
+pub struct StoppedAtPrompt {
+    #[source]
+    pub interrupted: Interrupted,
+}
+
+/// Esc at a choice: the learner backs out; nothing is changed, and `run_lab` exits 0 saying so.
+/// (Esc at a yes/no question is simply "no".)
+#[derive(Debug, Error)]
+// thiserror with `tr!` in the attribute: the text is chosen by language when displayed.
+#[error("{}", tr!("backed out of a question (Esc)", "質問から抜けました (Esc)"))]
+pub struct BackedOut;
+
+/// What a prompt's outcome means for the run: Ctrl-C stops it ([`StoppedAtPrompt`]), Esc is
+/// `on_escape` (no, or [`BackedOut`]), anything else inquire reports is an error.
+fn settle<T>(answer: Result<T, InquireError>, on_escape: impl FnOnce() -> Result<T>) -> Result<T> {
+    match answer {
+        Ok(answer) => Ok(answer),
+        Err(InquireError::OperationInterrupted) => Err(StoppedAtPrompt { interrupted: Interrupted }.into()),
+        Err(InquireError::OperationCanceled) => on_escape(),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Esc at a choice.
+fn back_out<T>() -> Result<T> {
+    Err(BackedOut.into())
 }
 
 /// Answers questions: inquire at a terminal, a list of answers in tests.
@@ -154,17 +200,17 @@ struct InquirePrompter;
 
 impl Prompter for InquirePrompter {
     fn confirm(&self, question: &str, default: bool) -> Result<bool> {
-        Ok(inquire::Confirm::new(question).with_default(default).prompt()?)
+        settle(inquire::Confirm::new(question).with_default(default).prompt(), || Ok(false))
     }
 
     fn select(&self, question: &str, options: &[String], default: usize) -> Result<usize> {
-        let chosen = inquire::Select::new(question, options.to_vec()).with_starting_cursor(default).raw_prompt()?;
-        Ok(chosen.index)
+        let chosen = inquire::Select::new(question, options.to_vec()).with_starting_cursor(default).raw_prompt();
+        settle(chosen.map(|chosen| chosen.index), back_out)
     }
 
     fn select_many(&self, question: &str, options: &[String]) -> Result<Vec<usize>> {
-        let chosen = inquire::MultiSelect::new(question, options.to_vec()).raw_prompt()?;
-        Ok(chosen.into_iter().map(|option| option.index).collect())
+        let chosen = inquire::MultiSelect::new(question, options.to_vec()).raw_prompt();
+        settle(chosen.map(|chosen| chosen.into_iter().map(|option| option.index).collect()), back_out)
     }
 }
 
@@ -173,9 +219,12 @@ struct ScriptedPrompter {
 }
 
 impl ScriptedPrompter {
-    fn next(&self, question: &str) -> Result<Answer> {
+    /// The next answer; Ctrl-C and Esc come back as inquire reports them, to go through [`settle`].
+    fn next(&self, question: &str) -> Result<Result<Answer, InquireError>> {
         match self.answers.lock().expect("prompt script lock").pop_front() {
-            Some(answer) => Ok(answer),
+            Some(Answer::CtrlC) => Ok(Err(InquireError::OperationInterrupted)),
+            Some(Answer::Esc) => Ok(Err(InquireError::OperationCanceled)),
+            Some(answer) => Ok(Ok(answer)),
             // english-only: a test script's mistake, seen by its author only
             None => bail!("the test script has no answer left for the prompt {question:?}"),
         }
@@ -184,7 +233,7 @@ impl ScriptedPrompter {
 
 impl Prompter for ScriptedPrompter {
     fn confirm(&self, question: &str, _default: bool) -> Result<bool> {
-        match self.next(question)? {
+        match settle(self.next(question)?, || Ok(Answer::No))? {
             Answer::Yes => Ok(true),
             Answer::No => Ok(false),
             // english-only: a test script's mistake, seen by its author only
@@ -193,7 +242,7 @@ impl Prompter for ScriptedPrompter {
     }
 
     fn select(&self, question: &str, options: &[String], _default: usize) -> Result<usize> {
-        match self.next(question)? {
+        match settle(self.next(question)?, back_out)? {
             Answer::Pick(index) if index < options.len() => Ok(index),
             // english-only: a test script's mistake, seen by its author only
             other => bail!("the test script answered {other:?} to the choice {question:?} of {options:?}"),
@@ -201,7 +250,7 @@ impl Prompter for ScriptedPrompter {
     }
 
     fn select_many(&self, question: &str, options: &[String]) -> Result<Vec<usize>> {
-        match self.next(question)? {
+        match settle(self.next(question)?, back_out)? {
             Answer::PickMany(indices) if indices.iter().all(|i| *i < options.len()) => Ok(indices),
             // english-only: a test script's mistake, seen by its author only
             other => bail!("the test script answered {other:?} to the multiple choice {question:?} of {options:?}"),
@@ -502,6 +551,21 @@ mod tests {
         let options = vec!["a".to_string(), "b".to_string(), "c".to_string()];
         assert_eq!(ui.choose("which?", &options, 0).unwrap(), 2);
         assert!(ui.confirm("one too many?").is_err());
+    }
+
+    #[test]
+    fn ctrl_c_at_a_prompt_stops_the_run_and_esc_means_no_or_backs_out() {
+        let answers = vec![Answer::Esc, Answer::CtrlC, Answer::Esc, Answer::CtrlC];
+        let (ui, _, _) = Ui::scripted(OutputFormat::Table, false, answers);
+        assert!(!ui.confirm("Create 4 keys?").unwrap(), "Esc at a yes/no question is no");
+        let stopped = ui.confirm("Create 4 keys?").unwrap_err();
+        assert!(stopped.is::<StoppedAtPrompt>(), "{stopped}");
+        assert_eq!(crate::errors::exit_status_for(&stopped), crate::errors::ExitStatus::Interrupted);
+        let options = vec!["a".to_string(), "b".to_string()];
+        let backed_out = ui.choose("which?", &options, 0).unwrap_err();
+        assert!(backed_out.is::<BackedOut>(), "{backed_out}");
+        let stopped = ui.choose("which?", &options, 0).unwrap_err();
+        assert_eq!(crate::errors::exit_status_for(&stopped), crate::errors::ExitStatus::Interrupted);
     }
 
     #[test]

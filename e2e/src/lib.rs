@@ -5,7 +5,7 @@
 use common::args::CommonArgs;
 use common::regions::{self, RegionInfo};
 use common::scenario::Scenario;
-use common::session::{emulator_config, Endpoint, RegionClients, Session};
+use common::session::{emulator_config, CredentialsOrigin, Endpoint, RegionClients, Session};
 use common::ui::Ui;
 use common::LabContext;
 use std::io::{Read, Write};
@@ -95,8 +95,10 @@ impl Emulator {
                 api_log: common::api_log::ApiLog::new(false),
                 account: "123456789012".into(),
                 caller_arn: "arn:aws:iam::123456789012:user/test".into(),
+                credentials: CredentialsOrigin { provider: "emulator".into(), profile: None },
                 source: RegionClients::new(&config, args.source_region),
                 destination: RegionClients::new(&config, args.dest_region),
+                config,
             },
             args,
             ui: Arc::new(ui),

@@ -254,3 +254,49 @@ async fn cleanup_with_a_name_prefix_removes_only_that_set() {
     emulator.run_ok("05-cleanup", &["--yes"]);
     assert!(volume_names().await.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sweep_of_every_region_and_every_set_leaves_nothing_anywhere_and_nothing_foreign_touched() {
+    const IRELAND: &str = "eu-west-1";
+    let emulator = Emulator::start();
+    let foreign = make_foreign(&emulator).await;
+    let before = observe(&emulator, &foreign).await;
+    // Three runs a learner may have forgotten: the defaults, another destination, another set.
+    for extra in [&[][..], &["--dest-region", IRELAND][..], &["--name-prefix", "x-"][..]] {
+        for lab in ["01-keys", "02-volumes", "03-snapshots", "04-copy"] {
+            let mut args = vec!["--yes"];
+            args.extend_from_slice(extra);
+            emulator.run_ok(lab, &args);
+        }
+    }
+    // A plain cleanup sees its own pair of regions and its own set only.
+    let (stdout, _) = emulator.run_ok("05-cleanup", &["--dry-run"]);
+    assert!(!stdout.contains("ireland"), "the default pair does not reach Ireland:\n{stdout}");
+    let (status, _) = emulator.run_ok("status", &[]);
+    assert!(status.contains("-- --all-regions --all-sets --dry-run"), "status says how to find the rest:\n{status}");
+
+    let (stdout, _) = emulator.run_ok("05-cleanup", &["--all-regions", "--all-sets", "--yes"]);
+    assert!(stdout.contains(IRELAND) && stdout.contains("x-Single-region-key"), "{stdout}");
+    for region in [TOKYO, OREGON, IRELAND] {
+        let clients = emulator.clients(region).await;
+        assert!(describe::lab_volumes(&clients.ec2).await.is_empty(), "{region}: lab volumes left");
+        assert!(describe::lab_snapshots(&clients.ec2).await.is_empty(), "{region}: lab snapshots left");
+        let lab_keys = describe::lab_keys(&clients.kms, region).await;
+        assert!(!lab_keys.is_empty(), "{region}: the labs made keys here");
+        for key in &lab_keys {
+            let state = key.key_state();
+            let pending = matches!(state, Some(KeyState::PendingDeletion | KeyState::PendingReplicaDeletion));
+            assert!(pending, "{region}: lab key {} is {state:?}", key.key_id());
+        }
+        let lab_key_ids: Vec<&str> = lab_keys.iter().map(|key| key.key_id()).collect();
+        let aliases = clients.kms.list_aliases().send().await.unwrap().aliases.unwrap_or_default();
+        let left: Vec<&str> = aliases
+            .iter()
+            .filter(|a| a.alias_arn().is_some_and(|arn| arn.contains(&format!(":{region}:"))))
+            .filter(|a| a.target_key_id().is_some_and(|target| lab_key_ids.contains(&target)))
+            .filter_map(|a| a.alias_name())
+            .collect();
+        assert!(left.is_empty(), "{region}: lab aliases left: {left:?}");
+    }
+    assert_eq!(observe(&emulator, &foreign).await, before, "the sweep touched a foreign resource");
+}

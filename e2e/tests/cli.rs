@@ -7,10 +7,9 @@ fn bad_arguments_exit_2_with_a_message_naming_the_problem() {
     let cases: &[(&[&str], &str)] = &[
         (&["--source-region", "tokyo"], "'tokyo' is not a region code"),
         (&["--dest-region", "ap-northeast-1"], "must differ from --source-region"),
-        (&["--source-region", "ap-northeast-9"], "not a region the labs know"),
         (&["--dest-region", "us-gov-west-1"], "separate AWS partition"),
-        (&["--name-prefix", "a b"], "cannot appear in a KMS alias name"),
-        (&["--name-prefix", "aws-"], "AWS reserves"),
+        (&["--name-prefix", "a b"], "' ' is not allowed in a name prefix"),
+        (&["--name-prefix", "aws-"], "a prefix may not start with 'aws'"),
         (&["--output", "xml"], "invalid value 'xml'"),
         (&["--max-wait-minutes", "0"], "--max-wait-minutes"),
         (&["--no-such-flag"], "unexpected argument"),

@@ -4,6 +4,8 @@
 mod keys;
 // Labs 02 to 04 in order, re-runs, the matrix, prerequisites, refused keys.
 mod walkthrough;
+// A class in one account: ten sets run the course at once; one set's cleanup leaves the others.
+mod class;
 // 05-cleanup, --undo and status: nothing billable left, nothing foreign touched.
 mod cleanup;
 // Prompts answered through the UI seam by a scripted learner.
@@ -34,3 +36,9 @@ mod ownership;
 mod endpoints;
 // The project's scripts: no billable surprise, no unsafe temp files, no stray kills.
 mod scripts;
+// --profile and AWS_PROFILE sign with that profile's keys, whatever is exported; the banner says so.
+mod credentials;
+// Ctrl-C and Esc at a confirmation or a choice, in a pseudo-terminal, in both languages.
+mod prompts;
+// Regions the table does not know yet: used when DescribeRegions lists them enabled, else refused.
+mod new_regions;

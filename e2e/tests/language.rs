@@ -23,6 +23,7 @@ fn product_sources() -> Vec<(String, String)> {
         }
     }
     let mut files = Vec::new();
+    walk(&root().join("course/src"), &mut files);
     walk(&root().join("common/src"), &mut files);
     for group in ["labs", "tools"] {
         for entry in fs::read_dir(root().join(group)).unwrap() {

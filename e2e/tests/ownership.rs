@@ -5,7 +5,7 @@
 use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification};
 use aws_sdk_kms::types::{GrantOperation, KeyState};
 use e2e::{describe, output_text, Emulator, OREGON, TOKYO};
-use rexpect::session::{spawn_with_options, Options};
+use rexpect::session::{spawn_with_options, Options, PtySession};
 use std::collections::BTreeMap;
 use std::process::Stdio;
 
@@ -83,6 +83,22 @@ fn owned_by(before: &BTreeMap<String, String>, id: &str, set: &str) -> bool {
         return before.get(id).is_some_and(|target| key_of_set(region, target));
     }
     before.get(id).is_some_and(|d| of_set(d, set))
+}
+
+/// A lab in a pseudo-terminal, so that it asks before changing anything.
+fn in_a_terminal(emulator: &Emulator, lab: &str) -> PtySession {
+    let mut command = emulator.lab_process_via(&emulator.url, lab);
+    command.stdin(Stdio::inherit()).stdout(Stdio::inherit()).stderr(Stdio::inherit()).env("TERM", "xterm");
+    let options = Options::new().timeout_ms(Some(60_000)).strip_ansi_escape_codes(true);
+    spawn_with_options(command, options).expect("start the lab in a pseudo-terminal")
+}
+
+/// Answers the confirmation yes, a moment after it appears (as a person types).
+fn answer_yes(terminal: &mut PtySession) {
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    terminal.send("y").unwrap();
+    terminal.send("\r").unwrap();
+    terminal.flush().unwrap();
 }
 
 fn run(emulator: &Emulator, lab: &str, args: &[&str]) -> (bool, String) {
@@ -343,19 +359,37 @@ async fn an_alias_moved_while_the_confirmation_waits_is_left_alone() {
     let foreign = tokyo.kms.create_key().description("a team's key").send().await.unwrap().key_metadata.unwrap();
     let foreign_id = foreign.key_id().to_string();
 
-    let mut command = emulator.lab_process_via(&emulator.url, "05-cleanup");
-    command.stdin(Stdio::inherit()).stdout(Stdio::inherit()).stderr(Stdio::inherit()).env("TERM", "xterm");
-    let options = Options::new().timeout_ms(Some(60_000)).strip_ansi_escape_codes(true);
-    let mut terminal = spawn_with_options(command, options).expect("start 05-cleanup in a pseudo-terminal");
+    let mut terminal = in_a_terminal(&emulator, "05-cleanup");
     terminal.exp_string("(y/N)").expect("the confirmation");
     // While the learner reads the plan, someone points the lab's alias at their own key.
     tokyo.kms.update_alias().alias_name("alias/Single-region-key").target_key_id(&foreign_id).send().await.unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(300));
-    terminal.send("y").unwrap();
-    terminal.send("\r").unwrap();
-    terminal.flush().unwrap();
+    answer_yes(&mut terminal);
     let screen = terminal.exp_eof().expect("cleanup ends");
     assert!(screen.contains(&foreign_id), "the moved alias is reported:\n{screen}");
+
+    let after = whole_account(&emulator).await;
+    assert_eq!(after.get(&format!("{TOKYO} alias/Single-region-key")), Some(&foreign_id), "{after:#?}");
+    assert_eq!(describe::key(&tokyo.kms, &foreign_id).await.key_state(), Some(&KeyState::Enabled));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn keys_lab_leaves_an_alias_that_moved_while_the_confirmation_waits() {
+    let emulator = Emulator::start();
+    emulator.run_ok("01-keys", &["--yes"]);
+    let tokyo = emulator.clients(TOKYO).await;
+    // The lab key behind the alias can no longer serve: the re-run plans to point the alias at a new key.
+    let old = describe::key(&tokyo.kms, "alias/Single-region-key").await.key_id().to_string();
+    tokyo.kms.schedule_key_deletion().key_id(&old).pending_window_in_days(7).send().await.unwrap();
+    let foreign = tokyo.kms.create_key().description("a team's key").send().await.unwrap().key_metadata.unwrap();
+    let foreign_id = foreign.key_id().to_string();
+
+    let mut terminal = in_a_terminal(&emulator, "01-keys");
+    let plan = terminal.exp_string("(y/N)").expect("the confirmation");
+    assert!(plan.contains("alias/Single-region-key") || plan.contains("Single-region-key"), "{plan}");
+    tokyo.kms.update_alias().alias_name("alias/Single-region-key").target_key_id(&foreign_id).send().await.unwrap();
+    answer_yes(&mut terminal);
+    let screen = terminal.exp_eof().expect("the lab ends");
+    assert!(screen.contains("changed while the plan waited") && screen.contains(&foreign_id), "{screen}");
 
     let after = whole_account(&emulator).await;
     assert_eq!(after.get(&format!("{TOKYO} alias/Single-region-key")), Some(&foreign_id), "{after:#?}");

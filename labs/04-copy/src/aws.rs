@@ -1,9 +1,10 @@
-//! The AWS SDK calls of lab 04: CopySnapshot, sent to the destination region. Finding the
-//! lab's snapshots and keys and waiting for the copies are shared with other labs
+//! The AWS SDK calls of lab 04: CopySnapshot, sent to the destination region, and the account's
+//! pending snapshots there (read only while waiting for a copy slot). Finding the lab's snapshots
+//! and keys and waiting for the copies are shared with other labs
 //! (`common::ec2::set_snapshots`, `common::kms::RegionKeys::lookup`,
 //! `common::ec2::wait_for_snapshots`).
 
-use aws_sdk_ec2::types::ResourceType;
+use aws_sdk_ec2::types::{Filter, ResourceType, Snapshot};
 use aws_sdk_ec2::Client;
 use common::errors::{AwsError, AwsResultExt};
 use common::tags;
@@ -36,4 +37,12 @@ pub async fn copy_snapshot(
         .await
         .aws("ec2:CopySnapshot")?;
     Ok(output.snapshot_id)
+}
+
+/// The snapshots this account has `pending` in the region of `ec2`, whoever started them: the
+/// copies in flight to that region are among them (AWS sets `TransferType` on copies only).
+pub async fn pending_snapshots(ec2: &Client) -> Result<Vec<Snapshot>, AwsError> {
+    let pending = Filter::builder().name("status").values("pending").build();
+    let request = ec2.describe_snapshots().owner_ids("self").filters(pending);
+    request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeSnapshots")
 }

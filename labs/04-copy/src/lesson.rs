@@ -34,8 +34,9 @@ pub fn explain(ctx: &LabContext) {
         "CopySnapshot is sent to the destination region ({dst}), naming the source region and snapshot.\n\
          A copy of an encrypted snapshot is always encrypted, and a KMS key is regional: the copy is\n\
          re-encrypted with a key of {dst}. While the data travels, Amazon S3 server-side encryption\n\
-         (256-bit AES) protects it. A multi-region key does not skip that re-encryption: it gives you a\n\
-         related key that already exists in {dst} (its replica), as AWS documents for most services.\n\
+         (256-bit AES) protects it. AWS documents that most services treat a multi-region key like a\n\
+         single-region key; for EBS it is inferred (not documented) that a multi-region key does not skip\n\
+         that re-encryption: it gives you a related key that already exists in {dst} (its replica).\n\
          Any source key type can be copied with any destination key type. Tags are not copied: the lab\n\
          tags each copy in the CopySnapshot request.",
         "CopySnapshot リクエストは、コピー先のリージョンである{dst} に送信します。\n\
@@ -43,10 +44,11 @@ pub fn explain(ctx: &LabContext) {
          暗号化されたスナップショットのコピーは必ず暗号化されます。また、KMS キーはリージョンごとの\n\
          リソースなので、コピーは{dst} のキーで再暗号化されます。\n\
          転送中のデータは、Amazon S3 のサーバー側の暗号化 (256 ビット AES) で保護されます。\n\
-         AWS のドキュメントがほとんどのサービスについて説明しているとおり、マルチリージョンキーを\n\
-         使ってもこの再暗号化は省略されません。マルチリージョンキーで得られるのは、{dst} に\n\
-         すでに存在する関連キー (キーマテリアルを共有するレプリカキー) であり、コピーはこのレプリカキーで\n\
-         再暗号化されます。コピー元のキーがどの種類でも、コピー先ではどの種類のキーでも選べます。\n\
+         AWS のドキュメントによると、ほとんどのサービスはマルチリージョンキーを単一リージョンキーと\n\
+         同じように扱います。EBS でもマルチリージョンキーでこの再暗号化が省略されないことは、\n\
+         ドキュメントに明記されておらず推測です。マルチリージョンキーで得られるのは、{dst} に\n\
+         すでに存在する関連キー (キーマテリアルを共有するレプリカキー) です。\n\
+         コピー元のキーがどの種類でも、コピー先ではどの種類のキーでも選べます。\n\
          タグはコピーされないため、このラボは CopySnapshot リクエストの中で各コピーにタグを付けます。",
         dst = ctx.scenario.destination
     ));

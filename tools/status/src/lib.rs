@@ -140,6 +140,15 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     if !resources.rows.is_empty() {
         ui.report(&resources);
     }
+    let sweep = manifest::command_for(manifest::final_lab()) + " -- --all-regions --all-sets --dry-run";
+    ui.say(&tr!(
+        "Only {src} and {dst}, and this set, are shown. Lab resources left in other regions or sets (an\n\
+         earlier run with another --dest-region or --name-prefix) keep billing: `{sweep}` lists them all.",
+        "表示しているのは {src} と{dst}、そしてこのセットだけです。ほかのリージョンやセットに残ったラボのリソース\n\
+         (別の --dest-region や --name-prefix で実行したもの) にも料金がかかります。`{sweep}` ですべて一覧表示できます。",
+        src = ctx.scenario.source,
+        dst = ctx.scenario.destination
+    ));
     let cost = if ctx.session.endpoint.is_local() {
         tr!("free on the emulator", "エミュレーターでは無料")
     } else {
