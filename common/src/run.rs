@@ -41,29 +41,8 @@ pub fn parse_in_language<A: clap::Parser>(about_ja: &str, help_ja: &[(&str, &str
     text::set_lang(Lang::resolve(lang_flag(std::env::args_os())));
     let mut command = A::command();
     if text::lang() == Lang::Ja {
-        command = command
-            .about(about_ja.to_string())
-            .long_about(None)
-            .help_template("{about-with-newline}\n使い方: {usage}\n\nオプション:\n{options}{after-help}")
-            .disable_help_flag(true)
-            .disable_version_flag(true)
-            .arg(
-                clap::Arg::new("help").short('h').long("help").action(clap::ArgAction::Help).help("ヘルプを表示します"),
-            )
-            .arg(
-                clap::Arg::new("version")
-                    .short('V')
-                    .long("version")
-                    .action(clap::ArgAction::Version)
-                    .help("バージョンを表示します"),
-            );
-        let ids: Vec<String> = command.get_arguments().map(|arg| arg.get_id().to_string()).collect();
-        for id in ids {
-            let japanese = help_ja.iter().chain(crate::args::HELP_JA).find(|(known, _)| *known == id);
-            if let Some((_, japanese)) = japanese {
-                command = command.mut_arg(id, |arg| arg.help(japanese.to_string()).long_help(None));
-            }
-        }
+        let help_ja: Vec<(&str, &str)> = help_ja.iter().chain(crate::args::HELP_JA).copied().collect();
+        command = text::in_japanese(command, about_ja, &help_ja);
     }
     let matches = command.get_matches();
     A::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())

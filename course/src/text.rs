@@ -86,6 +86,33 @@ macro_rules! tr {
     };
 }
 
+/// `command` as `--help` shows it in a Japanese run: the description `about_ja`, the usage and
+/// option headings in Japanese, and each argument's help from `help_ja` (by argument id). clap's
+/// own error sentences stay English.
+pub fn in_japanese(command: clap::Command, about_ja: &str, help_ja: &[(&str, &str)]) -> clap::Command {
+    let mut command = command
+        .about(about_ja.to_string())
+        .long_about(None)
+        .help_template("{about-with-newline}\n使い方: {usage}\n\nオプション:\n{options}{after-help}")
+        .disable_help_flag(true)
+        .disable_version_flag(true)
+        .arg(clap::Arg::new("help").short('h').long("help").action(clap::ArgAction::Help).help("ヘルプを表示します"))
+        .arg(
+            clap::Arg::new("version")
+                .short('V')
+                .long("version")
+                .action(clap::ArgAction::Version)
+                .help("バージョンを表示します"),
+        );
+    let ids: Vec<String> = command.get_arguments().map(|arg| arg.get_id().to_string()).collect();
+    for id in ids {
+        if let Some((_, japanese)) = help_ja.iter().find(|(known, _)| *known == id) {
+            command = command.mut_arg(id, |arg| arg.help(japanese.to_string()).long_help(None));
+        }
+    }
+    command
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

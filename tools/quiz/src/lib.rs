@@ -596,25 +596,7 @@ fn parse_args() -> Args {
     text::set_lang(Lang::resolve(lang_flag(std::env::args_os())));
     let mut command = Args::command();
     if text::lang() == Lang::Ja {
-        command = command
-            .about(ABOUT_JA)
-            .long_about(None)
-            .help_template("{about-with-newline}\n使い方: {usage}\n\nオプション:\n{options}{after-help}")
-            .disable_help_flag(true)
-            .disable_version_flag(true)
-            .arg(
-                clap::Arg::new("help").short('h').long("help").action(clap::ArgAction::Help).help("ヘルプを表示します"),
-            )
-            .arg(
-                clap::Arg::new("version")
-                    .short('V')
-                    .long("version")
-                    .action(clap::ArgAction::Version)
-                    .help("バージョンを表示します"),
-            );
-        for (id, japanese) in HELP_JA {
-            command = command.mut_arg(*id, |arg| arg.help(*japanese).long_help(None));
-        }
+        command = text::in_japanese(command, ABOUT_JA, HELP_JA);
     }
     let matches = command.get_matches();
     Args::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
