@@ -265,11 +265,43 @@ pub struct Found {
     pub destination_snapshots: Vec<LabSnapshot>,
     pub source_volumes: Vec<LabVolume>,
     pub destination_volumes: Vec<LabVolume>,
-    /// Volumes and snapshots with the project tag that are not this set's, and why.
+    /// The volumes and snapshots listed that are not this set's.
+    pub others: Others,
+}
+
+/// The volumes and snapshots a listing holds that are not the set's own (a run's pair of regions,
+/// or a sweep).
+#[derive(Debug, Clone, Default)]
+pub struct Others {
+    /// Those with the project tag, and why each is not the set's.
     pub not_ours: Vec<(Item, String)>,
-    /// Before a teardown only: the volumes and snapshots that are not this set's, tagged or not,
-    /// with the key that encrypts them (side, id, key ARN).
-    pub others_encrypted: Vec<(Side, String, String)>,
+    /// Those encrypted under a key (region, id, key ARN), kept when `keys` is set: a key that
+    /// encrypts them is not the set's alone.
+    pub encrypted: Vec<(&'static str, String, String)>,
+    /// Whether to keep `encrypted` (before a teardown only).
+    pub keys: bool,
+}
+
+impl Others {
+    /// Whether a listed volume or snapshot is the set's own; one that is not is filed here.
+    pub fn sort_out(&mut self, verdict: Option<Verdict>, item: impl Fn() -> Item, kms_key_id: Option<&str>) -> bool {
+        if verdict == Some(Verdict::Ours) {
+            return true;
+        }
+        if let Some(key) = kms_key_id.filter(|_| self.keys) {
+            let item = item();
+            self.encrypted.push((item.region.code, item.id, key.to_string()));
+        }
+        if let Some(why) = verdict.and_then(|verdict| verdict.why_not_ours()) {
+            self.not_ours.push((item(), why));
+        }
+        false
+    }
+
+    /// (id, key ARN) of those in `region` that are encrypted.
+    pub fn encrypted_in<'a>(&'a self, region: &'a RegionInfo) -> impl Iterator<Item = (&'a str, &'a str)> {
+        self.encrypted.iter().filter(move |(r, _, _)| *r == region.code).map(|(_, id, key)| (id.as_str(), key.as_str()))
+    }
 }
 
 /// What a listing is for: the set's resources only (status, the Ctrl-C report), or everything
@@ -343,8 +375,7 @@ impl Found {
             destination_snapshots: Vec::new(),
             source_volumes: Vec::new(),
             destination_volumes: Vec::new(),
-            not_ours: Vec::new(),
-            others_encrypted: Vec::new(),
+            others: Others { keys: listing == Listing::Everything, ..Others::default() },
         };
         for (side, region, snapshots, made) in [
             (Side::Source, source.region, source_snapshots, Made::Snapshot),
@@ -352,7 +383,7 @@ impl Found {
         ] {
             for snapshot in snapshots {
                 let item = || Item::from_snapshot(&snapshot, region, side);
-                if found.sort_out(snapshot.verdict(scenario, made), item, snapshot.kms_key_id.as_deref(), listing) {
+                if found.others.sort_out(snapshot.verdict(scenario, made), item, snapshot.kms_key_id.as_deref()) {
                     found.snapshots_mut(side).push(snapshot);
                 }
             }
@@ -363,35 +394,12 @@ impl Found {
         ] {
             for volume in volumes {
                 let item = || Item::from_volume(&volume, region, side);
-                if found.sort_out(volume.verdict(scenario), item, volume.kms_key_id.as_deref(), listing) {
+                if found.others.sort_out(volume.verdict(scenario), item, volume.kms_key_id.as_deref()) {
                     found.volumes_mut(side).push(volume);
                 }
             }
         }
         Ok(found)
-    }
-
-    /// Whether a listed volume or snapshot is the set's. One that is not is filed: with why, when
-    /// it carries the project tag; with the key that encrypts it, before a teardown (a key it
-    /// uses is not the set's alone).
-    fn sort_out(
-        &mut self,
-        verdict: Option<Verdict>,
-        item: impl Fn() -> Item,
-        kms_key_id: Option<&str>,
-        listing: Listing,
-    ) -> bool {
-        if verdict == Some(Verdict::Ours) {
-            return true;
-        }
-        if let Some(key) = kms_key_id.filter(|_| listing == Listing::Everything) {
-            let item = item();
-            self.others_encrypted.push((item.side, item.id, key.to_string()));
-        }
-        if let Some(why) = verdict.and_then(|verdict| verdict.why_not_ours()) {
-            self.not_ours.push((item(), why));
-        }
-        false
     }
 
     fn snapshots_mut(&mut self, side: Side) -> &mut Vec<LabSnapshot> {
@@ -435,14 +443,12 @@ impl Found {
                     .map(|v| Item::from_volume(v, region, side)),
             );
         }
-        let mut not_ours = self.not_ours.clone();
+        let mut not_ours = self.others.not_ours.clone();
         for (side, region_keys) in [(Side::Source, &keys.source), (Side::Destination, &keys.destination)] {
             let region = region_keys.region;
             for key in region_keys.owned.iter().filter(|key| !key.aws_managed) {
-                let own_alias = key.scenario_alias(&self.scenario);
-                let encrypted = self.others_encrypted.iter().filter(|(s, _, _)| *s == side);
-                let encrypted = encrypted.map(|(_, id, key)| (id.as_str(), key.as_str()));
-                let used_by = Item::uses_outside_the_set(key, own_alias.as_deref(), encrypted);
+                let own_alias = key.scenario_alias();
+                let used_by = Item::uses_outside_the_set(key, own_alias.as_deref(), self.others.encrypted_in(region));
                 items.extend(Item::of_key_and_alias(key, region, side, own_alias, used_by));
             }
             for (key, why) in &region_keys.not_ours {
@@ -684,19 +690,13 @@ pub async fn execute(
     waves.sort_unstable();
     waves.dedup();
     // Aliases can move while the confirmation waits: read them again, alongside the first wave.
-    let touches_kms = items
-        .iter()
-        .any(|item| matches!(item.kind, ItemKind::Alias | ItemKind::Key) && item.plan(pending_days).removes());
-    let mut kms_regions: Vec<&RegionClients> = clients
+    let in_kms = |item: &Item| matches!(item.kind, ItemKind::Alias | ItemKind::Key);
+    let touches_kms = items.iter().any(|item| in_kms(item) && item.plan(pending_days).removes());
+    let kms_regions: Vec<&RegionClients> = clients
         .iter()
         .copied()
-        .filter(|c| {
-            items.iter().any(|item| {
-                item.region.code == c.region.code && item.kind != ItemKind::Snapshot && item.kind != ItemKind::Volume
-            })
-        })
+        .filter(|c| items.iter().any(|item| in_kms(item) && item.region.code == c.region.code))
         .collect();
-    kms_regions.dedup_by_key(|c| c.region.code);
     let reread = async {
         if !touches_kms {
             return None;

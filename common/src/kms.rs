@@ -7,7 +7,7 @@
 
 use crate::errors::{AwsError, AwsResultExt};
 use crate::ownership::{self, Made, Verdict};
-use crate::regions::RegionInfo;
+use crate::regions::{self, RegionInfo};
 use crate::scenario::{KeyKind, Scenario, ScenarioKey, Side, AWS_EBS_ALIAS};
 use crate::session::{RegionClients, Session};
 use crate::tags::LabTags;
@@ -205,13 +205,16 @@ impl KeyInfo {
         self.multi_region.map_or_else(|| "—".to_string(), |role| role.to_string())
     }
 
-    /// The alias the scenario gives this key (`alias/…`): its role's, or for a replica known
-    /// through its primary, the replica's alias.
-    pub fn scenario_alias(&self, scenario: &Scenario) -> Option<String> {
+    /// The alias the walkthrough gives this key (`alias/…`): its role's, or for a replica known
+    /// through its primary, the replica alias of the primary's set in this key's region.
+    pub fn scenario_alias(&self) -> Option<String> {
         match &self.ownership {
             Ownership::NotLabs => None,
             Ownership::Tagged(tags) => tags.role.as_ref().map(|role| format!("alias/{role}")),
-            Ownership::ReplicaOfLabPrimary(_) => Some(scenario.alias(KeyKind::MultiRegion, Side::Destination)),
+            Ownership::ReplicaOfLabPrimary(tags) => {
+                let (region, set) = (regions::lookup(&self.region), ownership::set_of(Made::Key(Side::Source), tags));
+                Some(Scenario::new(region, region, &set).alias(KeyKind::MultiRegion, Side::Destination))
+            }
         }
     }
 

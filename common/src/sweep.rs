@@ -6,12 +6,12 @@
 
 use crate::ec2::{self, LabSnapshot, LabVolume};
 use crate::errors::AwsResultExt;
-use crate::inventory::{Inventory, Item};
-use crate::kms::{self, KeyInfo, MultiRegionRole, Ownership, Purpose, RegionKeys};
+use crate::inventory::{Inventory, Item, Others};
+use crate::kms::{self, MultiRegionRole, Ownership, Purpose, RegionKeys};
 use crate::manifest::{self, Makes};
-use crate::ownership::{self, judge_in_region, Made, Sets, Verdict};
+use crate::ownership::{self, judge_in_region, Made, Sets};
 use crate::regions::{self, RegionInfo};
-use crate::scenario::{KeyKind, Scenario, Side};
+use crate::scenario::{Scenario, Side};
 use crate::session::{RegionClients, Session};
 use crate::tags::LabTags;
 use crate::tr;
@@ -84,9 +84,9 @@ impl Sweep {
     /// but not theirs; each key with what outside its set uses it.
     pub fn inventory(&self) -> Inventory {
         let mut inventory = Inventory::default();
+        let mut others = Others { keys: true, ..Others::default() };
         for found in &self.found {
             let region = found.clients.region;
-            let mut others_encrypted = Vec::new();
             for snapshot in &found.snapshots {
                 let verdict = snapshot.lab_tags().map(|tags| {
                     judge_in_region(region, &self.sets, &[Made::Snapshot, Made::Copy], &tags, Some(&snapshot.name))
@@ -97,7 +97,9 @@ impl Sweep {
                     Side::Source
                 };
                 let item = || Item::from_snapshot(snapshot, region, side);
-                file(&mut inventory, &mut others_encrypted, verdict, item, snapshot.kms_key_id.as_deref());
+                if others.sort_out(verdict, item, snapshot.kms_key_id.as_deref()) {
+                    inventory.items.push(item());
+                }
             }
             for volume in found.volumes.iter().filter(|v| v.state != "deleted") {
                 let verdict = volume
@@ -105,54 +107,24 @@ impl Sweep {
                     .as_ref()
                     .map(|tags| judge_in_region(region, &self.sets, &[Made::Volume], tags, Some(&volume.name)));
                 let item = || Item::from_volume(volume, region, Side::Source);
-                file(&mut inventory, &mut others_encrypted, verdict, item, volume.kms_key_id.as_deref());
+                if others.sort_out(verdict, item, volume.kms_key_id.as_deref()) {
+                    inventory.items.push(item());
+                }
             }
             for key in found.keys.owned.iter().filter(|key| !key.aws_managed) {
-                let own_alias = own_alias(key, region);
+                let own_alias = key.scenario_alias();
                 let side =
                     if key.multi_region == Some(MultiRegionRole::Replica) { Side::Destination } else { Side::Source };
-                let encrypted = others_encrypted.iter().map(|(id, key)| (id.as_str(), key.as_str()));
-                let used_by = Item::uses_outside_the_set(key, own_alias.as_deref(), encrypted);
+                let used_by = Item::uses_outside_the_set(key, own_alias.as_deref(), others.encrypted_in(region));
                 inventory.items.extend(Item::of_key_and_alias(key, region, side, own_alias, used_by));
             }
             for (key, why) in &found.keys.not_ours {
                 inventory.not_ours.push((Item::from_key(key, region, Side::Source), why.clone()));
             }
         }
+        inventory.not_ours.extend(others.not_ours);
         inventory.settle();
         inventory
-    }
-}
-
-/// Files one volume or snapshot: the sweep's own into the inventory, a lab-tagged other into
-/// `not_ours` with why, and any other that a key encrypts into `others_encrypted`.
-fn file(
-    inventory: &mut Inventory,
-    others_encrypted: &mut Vec<(String, String)>,
-    verdict: Option<Verdict>,
-    item: impl Fn() -> Item,
-    kms_key_id: Option<&str>,
-) {
-    if verdict == Some(Verdict::Ours) {
-        inventory.items.push(item());
-        return;
-    }
-    if let Some(key) = kms_key_id {
-        others_encrypted.push((item().id, key.to_string()));
-    }
-    if let Some(why) = verdict.and_then(|verdict| verdict.why_not_ours()) {
-        inventory.not_ours.push((item(), why));
-    }
-}
-
-/// The alias the walkthrough gives a key of some set in `region`.
-fn own_alias(key: &KeyInfo, region: &'static RegionInfo) -> Option<String> {
-    match &key.ownership {
-        Ownership::ReplicaOfLabPrimary(tags) => {
-            let set = ownership::set_of(Made::Key(Side::Source), tags);
-            Some(Scenario::new(region, region, &set).alias(KeyKind::MultiRegion, Side::Destination))
-        }
-        _ => key.scenario_alias(&Scenario::new(region, region, "")),
     }
 }
 
