@@ -4,11 +4,14 @@
 
 use crate::errors::{AwsError, AwsResultExt};
 use crate::ownership::{self, Made, Verdict};
+use crate::regions::RegionInfo;
 use crate::scenario::Scenario;
+use crate::session::RegionClients;
 use crate::tags::{self, LabTags};
+use crate::text::pick;
 use crate::tr;
 use crate::ui::Ui;
-use anyhow::Result;
+use anyhow::{Context, Result};
 use aws_sdk_ec2::types::{Filter, Snapshot, Tag, Volume};
 use aws_sdk_ec2::Client;
 use std::collections::BTreeMap;
@@ -139,10 +142,21 @@ pub async fn lab_volumes(ec2: &Client) -> Result<Vec<LabVolume>, AwsError> {
     Ok(volumes.iter().map(LabVolume::from_sdk).collect())
 }
 
-/// This set's volumes in the region of `ec2`, in any state.
-pub async fn set_volumes(ec2: &Client, scenario: &Scenario) -> Result<Vec<LabVolume>, AwsError> {
-    let volumes = lab_volumes(ec2).await?;
+/// This set's volumes in the region of `clients`, in any state.
+pub async fn set_volumes(clients: &RegionClients, scenario: &Scenario) -> anyhow::Result<Vec<LabVolume>> {
+    let volumes = listed(lab_volumes(&clients.ec2), pick("volumes", "ボリューム"), clients.region).await?;
     Ok(volumes.into_iter().filter(|volume| volume.verdict(scenario).is_some_and(|v| v.is_ours())).collect())
+}
+
+/// A listing, with the context that says what was listed where.
+pub async fn listed<T>(
+    listing: impl Future<Output = Result<Vec<T>, AwsError>>,
+    what: &str,
+    region: &RegionInfo,
+) -> anyhow::Result<Vec<T>> {
+    listing
+        .await
+        .with_context(|| tr!("listing the lab's {what} in {region}", "{region} にあるラボの{what}の一覧を取得中"))
 }
 
 /// Every volume in the region of `ec2`, tagged or not: before a key is deleted, the ones that
@@ -175,9 +189,15 @@ pub async fn lab_snapshots(ec2: &Client) -> Result<Vec<LabSnapshot>, AwsError> {
     Ok(snapshots.iter().map(LabSnapshot::from_sdk).collect())
 }
 
-/// This set's snapshots (`Made::Snapshot`) or copies (`Made::Copy`) in the region of `ec2`.
-pub async fn set_snapshots(ec2: &Client, scenario: &Scenario, made: Made) -> Result<Vec<LabSnapshot>, AwsError> {
-    let snapshots = lab_snapshots(ec2).await?;
+/// This set's snapshots (`Made::Snapshot`) or copies (`Made::Copy`) in the region of `clients`.
+pub async fn set_snapshots(
+    clients: &RegionClients,
+    scenario: &Scenario,
+    made: Made,
+) -> anyhow::Result<Vec<LabSnapshot>> {
+    let what =
+        if made == Made::Copy { pick("copies", "コピー") } else { pick("snapshots", "スナップショット") };
+    let snapshots = listed(lab_snapshots(&clients.ec2), what, clients.region).await?;
     Ok(snapshots.into_iter().filter(|snapshot| snapshot.verdict(scenario, made).is_some_and(|v| v.is_ours())).collect())
 }
 

@@ -24,7 +24,7 @@ use crate::session::{RegionClients, Session};
 use crate::text::{self, pick, Lang};
 use crate::tr;
 use crate::ui::{Report, Ui};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -363,10 +363,10 @@ impl Found {
         };
         let (keys, source_snapshots, destination_snapshots, source_volumes, destination_volumes) = futures::try_join!(
             keys,
-            listed(list_snapshots(source), snapshots, source.region),
-            listed(list_snapshots(destination), snapshots, destination.region),
-            listed(list_volumes(source), volumes, source.region),
-            listed(list_volumes(destination), volumes, destination.region),
+            ec2::listed(list_snapshots(source), snapshots, source.region),
+            ec2::listed(list_snapshots(destination), snapshots, destination.region),
+            ec2::listed(list_volumes(source), volumes, source.region),
+            ec2::listed(list_volumes(destination), volumes, destination.region),
         )?;
         let mut found = Found {
             scenario: scenario.clone(),
@@ -662,16 +662,6 @@ impl Inventory {
         }
         report
     }
-}
-
-async fn listed<T>(
-    future: impl std::future::Future<Output = Result<Vec<T>, AwsError>>,
-    what: &str,
-    region: &RegionInfo,
-) -> Result<Vec<T>> {
-    future
-        .await
-        .with_context(|| tr!("listing the lab's {what} in {region}", "{region} にあるラボの{what}の一覧を取得中"))
 }
 
 /// What happened to one item: `Ok(what was done)` or `Err(why it remains)`.

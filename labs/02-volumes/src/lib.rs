@@ -93,15 +93,7 @@ async fn find(ctx: &LabContext) -> Result<Found> {
     let (keys, by_default, volumes) = futures::try_join!(
         RegionKeys::lookup(&source.kms, source.region, &ctx.scenario, &wanted, None),
         encryption_by_default(ctx),
-        async {
-            ec2::set_volumes(&source.ec2, &ctx.scenario).await.with_context(|| {
-                tr!(
-                    "listing the lab's volumes in {region}",
-                    "{region} にあるラボのボリュームの一覧を取得中",
-                    region = source.region
-                )
-            })
-        },
+        ec2::set_volumes(source, &ctx.scenario),
     )?;
     let keys = ctx.usable_keys(&keys, Side::Source, &KeyKind::ALL)?;
     Ok(Found { keys, by_default, volumes })

@@ -50,13 +50,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
 /// any is missing.
 pub async fn source_volumes(ctx: &LabContext) -> Result<BTreeMap<KeyKind, LabVolume>> {
     let source = &ctx.session.source;
-    let volumes = ec2::set_volumes(&source.ec2, &ctx.scenario).await.with_context(|| {
-        tr!(
-            "listing the lab's volumes in {region}",
-            "{region} にあるラボのボリュームの一覧を取得中",
-            region = source.region
-        )
-    })?;
+    let volumes = ec2::set_volumes(&ctx.session.source, &ctx.scenario).await?;
     let mut found = BTreeMap::new();
     let mut missing = Vec::new();
     for kind in KeyKind::ALL {
@@ -98,15 +92,7 @@ async fn find(ctx: &LabContext) -> Result<Found> {
     let source = &ctx.session.source;
     let (volumes, snapshots, keys) = futures::try_join!(
         source_volumes(ctx),
-        async {
-            ec2::set_snapshots(&source.ec2, &ctx.scenario, Made::Snapshot).await.with_context(|| {
-                tr!(
-                    "listing the lab's snapshots in {region}",
-                    "{region} にあるラボのスナップショットの一覧を取得中",
-                    region = source.region
-                )
-            })
-        },
+        ec2::set_snapshots(source, &ctx.scenario, Made::Snapshot),
         RegionKeys::aliases_only(&source.kms, source.region),
     )?;
     Ok(Found { volumes, snapshots, keys })

@@ -4,7 +4,7 @@
 
 use crate::lesson::PLAN_COLUMNS;
 use crate::Args;
-use anyhow::{Context, Result};
+use anyhow::Result;
 use common::ec2::{self, LabSnapshot};
 use common::errors::Refusal;
 use common::facts;
@@ -37,24 +37,8 @@ pub async fn find(ctx: &LabContext) -> Result<Found> {
     let wanted: Vec<_> = KeyKind::ALL.iter().map(|kind| ctx.scenario.key(*kind, Side::Destination)).collect();
     let (destination_keys, source_snapshots, copies) = futures::try_join!(
         RegionKeys::lookup(&destination.kms, destination.region, &ctx.scenario, &wanted, Some(&source.kms)),
-        async {
-            ec2::set_snapshots(&source.ec2, &ctx.scenario, Made::Snapshot).await.with_context(|| {
-                tr!(
-                    "listing the lab's snapshots in {region}",
-                    "{region} にあるラボのスナップショットを一覧表示中",
-                    region = source.region
-                )
-            })
-        },
-        async {
-            ec2::set_snapshots(&destination.ec2, &ctx.scenario, Made::Copy).await.with_context(|| {
-                tr!(
-                    "listing the lab's copies in {region}",
-                    "{region} にあるラボのコピーを一覧表示中",
-                    region = destination.region
-                )
-            })
-        },
+        ec2::set_snapshots(source, &ctx.scenario, Made::Snapshot),
+        ec2::set_snapshots(destination, &ctx.scenario, Made::Copy),
     )?;
     Ok(Found { destination_keys, source_snapshots, copies })
 }
