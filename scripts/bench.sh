@@ -8,16 +8,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 
 scripts/emulator.sh install
-if [ ! -x .emulator/cli-venv/bin/aws ] || ! cmp -s scripts/bench-requirements.txt .emulator/cli-venv/installed.txt; then
-  echo "bench: installing the AWS CLI into .emulator/cli-venv (once)" >&2
-  rm -rf .emulator/cli-venv
-  python3 -m venv .emulator/cli-venv
-  # Every package is pinned there, dependencies included: --no-deps installs exactly that set,
-  # and pip check fails the install if a pin is ever missing.
-  .emulator/cli-venv/bin/pip install --quiet --disable-pip-version-check --no-deps -r scripts/bench-requirements.txt
-  .emulator/cli-venv/bin/pip check >&2
-  cp scripts/bench-requirements.txt .emulator/cli-venv/installed.txt
-fi
+scripts/aws-cli.sh >/dev/null
 cargo build --bins --quiet
 
 MOTO_SERVER="$root/.emulator/venv/bin/moto_server" \
