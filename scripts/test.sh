@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README command two, and what CI runs (.ci/run): installs the pinned emulator if needed,
+# The README's test command, and what CI runs (.ci/run): installs the pinned emulator and AWS CLI if needed,
 # builds the lab binaries, and runs every test. The end-to-end tests start their own moto
 # server per test on a free loopback port, so nothing else needs to be running.
 set -euo pipefail
@@ -9,6 +9,8 @@ cd "$root"
 
 scripts/emulator.sh install
 export EBS_LABS_MOTO_SERVER="$root/.emulator/venv/bin/moto_server"
+# The AWS CLI, pinned: the hands-on tests run each lab page's CLI commands with it.
+export EBS_LABS_AWS_CLI="$(scripts/aws-cli.sh)"
 # The IAM policy's checkers (parliament, policy_sentry), pinned: e2e/tests/iam.rs runs them.
 scripts/policy-tools.sh
 export EBS_LABS_POLICY_PYTHON="$root/.emulator/policy-venv/bin/python"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# README command one: runs every lab of the course, in the order of labs/labs.toml, against the
+# The README's walkthrough: runs every lab of the course, in the order of labs/labs.toml, against the
 # local emulator (started if needed). Free, no AWS account needed.
 #
 #   scripts/walkthrough.sh            run all labs with --yes (no prompts)

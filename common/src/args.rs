@@ -72,6 +72,21 @@ pub struct CommonArgs {
     #[arg(long)]
     pub undo: bool,
 
+    /// Hands-on: change nothing; check this step's resources, whether the lab or you made them
+    /// (console, CLI), and say what is wrong and how to fix it
+    #[arg(long, conflicts_with_all = ["adopt", "yourself", "undo", "dry_run"])]
+    pub check: bool,
+
+    /// Hands-on: check, then add the labs' ownership tags to what you made by hand for this step
+    /// (and nothing else), so that status, --undo and cleanup see it
+    #[arg(long, conflicts_with_all = ["yourself", "undo"])]
+    pub adopt: bool,
+
+    /// Hands-on: do this step yourself in the console or with the AWS CLI; the lab shows how,
+    /// then checks your work each time you press Enter
+    #[arg(long, conflicts_with_all = ["undo", "dry_run", "yes"])]
+    pub yourself: bool,
+
     /// Waiting period before scheduled keys are deleted (7 to 30 days), for cleanup and --undo
     #[arg(
         long,
@@ -92,6 +107,11 @@ pub struct CommonArgs {
     pub verbose: u8,
 }
 
+/// The shared options about making, changing or removing something, by argument id: a read-only
+/// tool does not take them ([`crate::run::LabArgs::not_taken`]).
+pub const CHANGING: &[&str] =
+    &["yes", "dry_run", "undo", "check", "adopt", "yourself", "max_wait_minutes", "pending_days", "force_key"];
+
 /// The shared options' help in Japanese, by argument id (the English is each field's doc comment).
 pub const HELP_JA: &[(&str, &str)] = &[
     ("source_region", "キー、ボリューム、スナップショットを置くリージョン (コピー元)"),
@@ -107,12 +127,36 @@ pub const HELP_JA: &[(&str, &str)] = &[
     ("lang", "説明とメッセージの言語 (省略時は LC_ALL / LC_MESSAGES / LANG から。日本語以外は英語)"),
     ("show_api", "AWS の呼び出しを、行うたびに表示します (サービス、オペレーション、リージョン、パラメーター、結果、時間)。最後に呼び出し回数も表示します"),
     ("undo", "このラボが作ったもの (と、それをもとに後のラボが作ったもの) を削除し、ステップをやり直せるようにします"),
+    ("check", "ハンズオン: 何も変更せず、このステップのリソースを確認します。ラボが作ったものも、あなたがコンソールや CLI で作ったものも確認し、どこが違うか、どう直すかを示します"),
+    ("adopt", "ハンズオン: 確認のあと、このステップであなたが手で作ったもの (だけ) にラボの所有タグを付け、status、--undo、クリーンアップの対象にします"),
+    ("yourself", "ハンズオン: このステップをコンソールか AWS CLI で自分で行います。ラボが手順を示し、Enter を押すたびに結果を確認します"),
     ("pending_days", "クリーンアップと --undo で削除をスケジュールするキーの待機期間 (7～30 日)"),
     ("force_key", "クリーンアップと --undo: このセット以外 (エイリアス、権限付与、ボリューム、スナップショット) でまだ使われていても、このラボのキーの削除をスケジュールします。複数のキーには繰り返し指定します"),
     ("verbose", "stderr に詳細を表示します: -v は SDK の情報ログ、-vv はデバッグログ"),
 ];
 
+/// How a lab's step gets done: by the lab, or by the learner with the lab checking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandsOn {
+    /// `--check`: read only; the verification table of what exists.
+    Check,
+    /// `--adopt`: check, then tag what the learner made for this step as the labs' own.
+    Adopt,
+    /// `--yourself`: show how, wait for the learner, check; again until every row is ✓.
+    Yourself,
+}
+
 impl CommonArgs {
+    /// The hands-on mode asked for, if any (the flags exclude one another).
+    pub fn hands_on(&self) -> Option<HandsOn> {
+        match (self.check, self.adopt, self.yourself) {
+            (true, _, _) => Some(HandsOn::Check),
+            (_, true, _) => Some(HandsOn::Adopt),
+            (_, _, true) => Some(HandsOn::Yourself),
+            _ => None,
+        }
+    }
+
     /// The flags another lab needs to see the same resources: regions, prefix and profile (quoted
     /// for a POSIX shell), when they differ from the defaults (with a leading ` -- ` for `cargo
     /// run`). The labs take no endpoint flag: endpoints come from the environment and the profile,

@@ -77,6 +77,19 @@ async fn teardown(
     if !inventory.not_ours.is_empty() {
         ui.report(&inventory.not_ours_report());
     }
+    if !inventory.untagged.is_empty() {
+        ui.report(&inventory.untagged_report(|lab| {
+            let command = ctx.command_for(&lab.id);
+            let separator = if command.contains(" -- ") { "" } else { " --" };
+            format!("{command}{separator} --adopt")
+        }));
+        let cost = facts::usd_per_month(inventory.untagged_monthly_usd());
+        ui.warn(&tr!(
+            "the untagged look-alikes above are left alone and keep costing about {cost}: adopt them with the lab              that makes them (then run cleanup again), or delete them with the commands shown",
+            "上のタグのないリソースには触れません。約 {cost} の費用がかかり続けます: 作成するラボの --adopt で\
+             引き継いでからもう一度クリーンアップするか、表示したコマンドで削除してください"
+        ));
+    }
     if let Some(step) = from {
         inventory = inventory.from_step(step);
         let later: Vec<&str> = manifest::labs()

@@ -174,6 +174,33 @@ pub async fn all_snapshots(ec2: &Client) -> Result<Vec<LabSnapshot>, AwsError> {
     Ok(snapshots.iter().map(LabSnapshot::from_sdk).collect())
 }
 
+/// The volumes whose Name tag is one of `names`, tagged by the labs or not (hands-on `--check`:
+/// the learner may have made them by hand), in any state.
+pub async fn volumes_named(ec2: &Client, names: &[String]) -> Result<Vec<LabVolume>, AwsError> {
+    let filter = Filter::builder().name("tag:Name").set_values(Some(names.to_vec())).build();
+    let request = ec2.describe_volumes().filters(filter);
+    let volumes = request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeVolumes")?;
+    Ok(volumes.iter().map(LabVolume::from_sdk).collect())
+}
+
+/// The snapshots this account owns whose Name tag is one of `names`, tagged by the labs or not
+/// (as [`volumes_named`]).
+pub async fn snapshots_named(ec2: &Client, names: &[String]) -> Result<Vec<LabSnapshot>, AwsError> {
+    let filter = Filter::builder().name("tag:Name").set_values(Some(names.to_vec())).build();
+    let request = ec2.describe_snapshots().owner_ids("self").filters(filter);
+    let snapshots = request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeSnapshots")?;
+    Ok(snapshots.iter().map(LabSnapshot::from_sdk).collect())
+}
+
+/// The snapshots this account owns of the volumes `volume_ids`, whatever their tags (hands-on
+/// `--check`: a snapshot of the right volume that the learner did not name).
+pub async fn snapshots_of_volumes(ec2: &Client, volume_ids: &[String]) -> Result<Vec<LabSnapshot>, AwsError> {
+    let filter = Filter::builder().name("volume-id").set_values(Some(volume_ids.to_vec())).build();
+    let request = ec2.describe_snapshots().owner_ids("self").filters(filter);
+    let snapshots = request.into_paginator().items().send().try_collect().await.aws("ec2:DescribeSnapshots")?;
+    Ok(snapshots.iter().map(LabSnapshot::from_sdk).collect())
+}
+
 /// Volumes by id (not filtered by tags: used right after the labs made them).
 pub async fn volumes_by_id(ec2: &Client, ids: &[String]) -> Result<Vec<LabVolume>, AwsError> {
     let filter = Filter::builder().name("volume-id").set_values(Some(ids.to_vec())).build();

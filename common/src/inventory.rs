@@ -12,12 +12,13 @@
 //! aliases are read again after the confirmation, and one that moved is left alone. AWS managed
 //! keys are never touched.
 
+use crate::cli;
 use crate::ec2::{self, LabSnapshot, LabVolume};
 use crate::errors::{AwsError, AwsResultExt};
 use crate::facts;
-use crate::kms::{self, AwsEbs, KeyInfo, LabKeys, MultiRegionRole, Purpose};
+use crate::kms::{self, AwsEbs, KeyInfo, LabKeys, MultiRegionRole, Purpose, RegionKeys};
 use crate::manifest::{self, Makes};
-use crate::ownership::{Made, Verdict};
+use crate::ownership::{self, Made, Verdict};
 use crate::regions::RegionInfo;
 use crate::scenario::{Scenario, Side};
 use crate::session::{RegionClients, Session};
@@ -128,6 +129,35 @@ impl Item {
         item.aws_managed = key.aws_managed;
         item.deletion_date = key.deletion_date.clone();
         item
+    }
+
+    /// The lab that makes a resource of this kind on this side.
+    pub fn maker(&self) -> &'static manifest::LabInfo {
+        manifest::lab_that_makes(match (self.kind, self.side) {
+            (ItemKind::Key | ItemKind::Alias, _) => Makes::Keys,
+            (ItemKind::Volume, _) => Makes::Volumes,
+            (ItemKind::Snapshot, Side::Source) => Makes::Snapshots,
+            (ItemKind::Snapshot, Side::Destination) => Makes::Copies,
+        })
+    }
+
+    /// The AWS CLI command that deletes this untagged look-alike by hand (a key: scheduled, with
+    /// the shortest waiting period).
+    pub fn delete_command(&self) -> String {
+        let (region, id) = (self.region.code, self.id.as_str());
+        match self.kind {
+            ItemKind::Volume => cli::aws(&["ec2", "delete-volume", "--region", region, "--volume-id", id]),
+            ItemKind::Snapshot => cli::aws(&["ec2", "delete-snapshot", "--region", region, "--snapshot-id", id]),
+            ItemKind::Alias => cli::aws(&["kms", "delete-alias", "--region", region, "--alias-name", id]),
+            ItemKind::Key => {
+                let alias = format!("alias/{}", self.name);
+                let days = facts::KEY_DELETION_MIN_DAYS.to_string();
+                let delete_alias = cli::aws(&["kms", "delete-alias", "--region", region, "--alias-name", &alias]);
+                let schedule = ["kms", "schedule-key-deletion", "--region", region, "--key-id", id];
+                let schedule = cli::aws(&[&schedule[..], &["--pending-window-in-days", &days]].concat());
+                format!("{delete_alias} && {schedule}")
+            }
+        }
     }
 
     pub fn is_pending_deletion(&self) -> bool {
@@ -253,6 +283,10 @@ pub struct Inventory {
     /// Tagged like the labs' but not this set's (another set's, or near-misses), and why: never
     /// touched.
     pub not_ours: Vec<(Item, String)>,
+    /// Untagged look-alikes: named as the walkthrough names this set's resources (Name tag, alias)
+    /// but carrying none of the labs' tags, e.g. made by hand for a hands-on step and not adopted.
+    /// Never touched; `step` is the lab whose `--adopt` would make them the set's.
+    pub untagged: Vec<Item>,
 }
 
 /// This set's resources in both regions, as discovered (the inventory and the status view
@@ -280,6 +314,11 @@ pub struct Others {
     pub encrypted: Vec<(&'static str, String, String)>,
     /// Whether to keep `encrypted` (before a teardown only).
     pub keys: bool,
+    /// The Names the walkthrough gives this set's volumes, snapshots and copies.
+    pub names: Vec<String>,
+    /// Those without the project tag that carry a walkthrough Name of the set (see
+    /// [`Inventory::untagged`]).
+    pub untagged: Vec<Item>,
 }
 
 impl Others {
@@ -287,6 +326,9 @@ impl Others {
     pub fn sort_out(&mut self, verdict: Option<Verdict>, item: impl Fn() -> Item, kms_key_id: Option<&str>) -> bool {
         if verdict == Some(Verdict::Ours) {
             return true;
+        }
+        if verdict.is_none() {
+            self.file_if_named(item());
         }
         if let Some(key) = kms_key_id.filter(|_| self.keys) {
             let item = item();
@@ -298,24 +340,36 @@ impl Others {
         false
     }
 
+    /// Files an untagged resource whose Name is one the walkthrough gives this set (`names`).
+    fn file_if_named(&mut self, item: Item) {
+        if self.names.contains(&item.name) && !matches!(item.state.as_str(), "deleting" | "deleted" | "error") {
+            self.untagged.push(item);
+        }
+    }
+
     /// (id, key ARN) of those in `region` that are encrypted.
     pub fn encrypted_in<'a>(&'a self, region: &'a RegionInfo) -> impl Iterator<Item = (&'a str, &'a str)> {
         self.encrypted.iter().filter(move |(r, _, _)| *r == region.code).map(|(_, id, key)| (id.as_str(), key.as_str()))
     }
 }
 
-/// What a listing is for: the set's resources only (status, the Ctrl-C report), or everything
-/// in the regions, to know whether a key the teardown would delete encrypts someone else's data.
+/// What a listing is for: the set's resources only (the Ctrl-C report), everything in the regions
+/// to also find untagged look-alikes (status), or everything and who uses which key, to know
+/// whether a key the teardown would delete encrypts someone else's data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Listing {
     Tagged,
     Everything,
+    EverythingWithKeyUses,
 }
 
 impl Found {
-    /// One concurrent discovery of both regions.
+    /// One concurrent discovery of both regions, with the untagged look-alikes (status): every
+    /// volume and snapshot is listed, in as many calls as the tagged ones alone.
     pub async fn load(session: &Session, scenario: &Scenario) -> Result<Found> {
-        Found::load_in(&session.source, &session.destination, scenario).await
+        let (source, destination) = (&session.source, &session.destination);
+        let keys = LabKeys::discover_in(source, destination, scenario, Purpose::Use);
+        Found::read(keys, source, destination, scenario, Listing::Everything).await
     }
 
     /// The same, given the two regions' clients.
@@ -330,7 +384,7 @@ impl Found {
     pub async fn load_for_teardown(session: &Session, scenario: &Scenario) -> Result<Found> {
         let (source, destination) = (&session.source, &session.destination);
         let keys = LabKeys::discover_in(source, destination, scenario, Purpose::Teardown);
-        Found::read(keys, source, destination, scenario, Listing::Everything).await
+        Found::read(keys, source, destination, scenario, Listing::EverythingWithKeyUses).await
     }
 
     /// The snapshots and volumes of both regions, listed while `keys` are found, sorted out by
@@ -348,7 +402,7 @@ impl Found {
             async move {
                 match listing {
                     Listing::Tagged => ec2::lab_snapshots(&ec2).await,
-                    Listing::Everything => ec2::all_snapshots(&ec2).await,
+                    Listing::Everything | Listing::EverythingWithKeyUses => ec2::all_snapshots(&ec2).await,
                 }
             }
         };
@@ -357,7 +411,7 @@ impl Found {
             async move {
                 match listing {
                     Listing::Tagged => ec2::lab_volumes(&ec2).await,
-                    Listing::Everything => ec2::all_volumes(&ec2).await,
+                    Listing::Everything | Listing::EverythingWithKeyUses => ec2::all_volumes(&ec2).await,
                 }
             }
         };
@@ -375,7 +429,14 @@ impl Found {
             destination_snapshots: Vec::new(),
             source_volumes: Vec::new(),
             destination_volumes: Vec::new(),
-            others: Others { keys: listing == Listing::Everything, ..Others::default() },
+            others: Others {
+                keys: listing == Listing::EverythingWithKeyUses,
+                names: [Made::Volume, Made::Snapshot, Made::Copy]
+                    .into_iter()
+                    .flat_map(|made| ownership::names(scenario, made))
+                    .collect(),
+                ..Others::default()
+            },
         };
         for (side, region, snapshots, made) in [
             (Side::Source, source.region, source_snapshots, Made::Snapshot),
@@ -455,10 +516,35 @@ impl Found {
                 not_ours.push((Item::from_key(key, region, side), why.clone()));
             }
         }
-        let mut inventory = Inventory { items, not_ours };
+        let mut untagged = self.others.untagged.clone();
+        for (side, region_keys) in [(Side::Source, &keys.source), (Side::Destination, &keys.destination)] {
+            untagged.extend(untagged_keys(&self.scenario, region_keys, side));
+        }
+        for item in &mut untagged {
+            item.step = item.maker().id.clone();
+        }
+        let mut inventory = Inventory { items, not_ours, untagged };
         inventory.settle();
         inventory
     }
+}
+
+/// The customer managed keys of `region_keys` that a walkthrough alias of this set names but that
+/// carry none of the labs' tags (made by hand, not adopted): look-alikes, never touched.
+fn untagged_keys(scenario: &Scenario, region_keys: &RegionKeys, side: Side) -> Vec<Item> {
+    let known = |key_id: &str| {
+        region_keys.owned.iter().any(|key| key.key_id == key_id)
+            || region_keys.not_ours.iter().any(|(key, _)| key.key_id == key_id)
+    };
+    ownership::names(scenario, Made::Key(side))
+        .into_iter()
+        .filter_map(|name| {
+            let key_id = region_keys.alias_target(&format!("alias/{name}"))?;
+            (!known(key_id)).then(|| {
+                Item::base(ItemKind::Key, region_keys.region, side, key_id, &name, "", pick("not tagged", "タグなし"))
+            })
+        })
+        .collect()
 }
 
 impl Item {
@@ -563,6 +649,46 @@ impl Inventory {
             report.row(cells, None);
         }
         report
+    }
+
+    /// The untagged look-alikes, each with its cost and the commands that adopt it (so the labs
+    /// clean it up) or delete it by hand.
+    pub fn untagged_report(&self, adopt: impl Fn(&manifest::LabInfo) -> String) -> Report {
+        let columns = [
+            ("Kind", "種類"),
+            ("Region", "リージョン"),
+            ("Name", "名前"),
+            ("ID", "ID"),
+            ("Cost (estimate)", "費用 (概算)"),
+            ("Adopt (then cleanup removes it)", "引き継ぐ (その後クリーンアップで削除)"),
+            ("Or delete it by hand", "または手で削除"),
+        ];
+        let mut report = Report::new(
+            "untagged",
+            tr!(
+                "Named like this set's resources but without the labs' tags (made by hand?): left alone",
+                "このセットのリソースと同じ名前で、ラボのタグがないもの (手で作成したもの?): 触れません"
+            ),
+            &columns,
+        );
+        for item in &self.untagged {
+            let cells = vec![
+                item.kind.to_string(),
+                item.region.to_string(),
+                item.name.clone(),
+                item.id.clone(),
+                item.cost_label(),
+                adopt(item.maker()),
+                item.delete_command(),
+            ];
+            report.row(cells, None);
+        }
+        report
+    }
+
+    /// The monthly estimate of the untagged look-alikes (snapshots by data stored, not counted).
+    pub fn untagged_monthly_usd(&self) -> f64 {
+        Inventory { items: self.untagged.clone(), ..Inventory::default() }.monthly_usd()
     }
 
     /// Only what lab `from` or a later lab made (what depends on `from`'s work).
@@ -937,7 +1063,7 @@ mod tests {
         (tokyo.size_gib, oregon.size_gib) = (8, 8);
         assert!(tokyo.cost_label().contains("0.77"), "{}", tokyo.cost_label());
         assert!(oregon.cost_label().contains("0.64"), "{}", oregon.cost_label());
-        let inventory = Inventory { items: vec![tokyo, oregon], not_ours: Vec::new() };
+        let inventory = Inventory { items: vec![tokyo, oregon], ..Inventory::default() };
         assert!((inventory.monthly_usd() - 8.0 * (0.096 + 0.08)).abs() < 1e-9);
     }
 

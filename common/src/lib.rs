@@ -11,6 +11,7 @@ pub mod cli;
 pub mod context;
 pub mod ec2;
 pub mod errors;
+pub mod hands_on;
 pub mod inventory;
 pub mod kms;
 pub mod ownership;

@@ -31,29 +31,93 @@ pub trait LabArgs: clap::Parser {
     fn help_ja() -> &'static [(&'static str, &'static str)] {
         &[]
     }
+    /// The shared options this binary does not take, by argument id (a field of [`CommonArgs`]):
+    /// clap refuses them as unknown arguments and `--help` does not list them; the binary's
+    /// [`CommonArgs`] holds their defaults.
+    fn not_taken() -> &'static [&'static str] {
+        &[]
+    }
 }
 
 /// Parses the command line in the learner's language: the language is read first (`--lang`, or
 /// the locale), so that `--help` and our argument checks speak it. clap's own error sentences
 /// ("error: unexpected argument …") stay English. Arguments are read as `OsString`s: one that is
-/// not UTF-8 gets clap's usual error (exit code 2), never a panic.
-pub fn parse_in_language<A: clap::Parser>(about_ja: &str, help_ja: &[(&str, &str)]) -> A {
+/// not UTF-8 gets clap's usual error (exit code 2), never a panic. The options in `not_taken`
+/// (argument ids) are left out of the command ([`without`]): clap refuses them like any unknown
+/// argument, and the value is then read with the whole command, so that they keep their defaults.
+pub fn parse_in_language<A: clap::Parser>(about_ja: &str, help_ja: &[(&str, &str)], not_taken: &[&str]) -> A {
     text::set_lang(Lang::resolve(lang_flag(std::env::args_os())));
-    let mut command = A::command();
+    let mut command = without(A::command(), not_taken);
     if text::lang() == Lang::Ja {
         let help_ja: Vec<(&str, &str)> = help_ja.iter().chain(crate::args::HELP_JA).copied().collect();
         command = text::in_japanese(command, about_ja, &help_ja);
     }
-    let matches = command.get_matches();
+    let mut matches = command.get_matches();
+    if !not_taken.is_empty() {
+        // Only what `command` accepted is on the command line: the whole command reads the same.
+        matches = A::command().get_matches();
+    }
     A::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+}
+
+/// `command` without the arguments `ids`: the same name, version, descriptions, other arguments
+/// and groups (less those arguments). Constraints between arguments are checked again when the
+/// whole command reads the value.
+pub fn without(command: clap::Command, ids: &[&str]) -> clap::Command {
+    if ids.is_empty() {
+        return command;
+    }
+    for id in ids {
+        debug_assert!(
+            command.get_arguments().any(|arg| arg.get_id() == id),
+            "{} has no argument {id}",
+            command.get_name()
+        );
+    }
+    let kept = |id: &clap::Id| !ids.contains(&id.as_str());
+    let mut reduced = clap::Command::new(command.get_name().to_string())
+        .args(command.get_arguments().filter(|arg| kept(arg.get_id())).cloned());
+    if let Some(version) = command.get_version() {
+        reduced = reduced.version(version.to_string());
+    }
+    if let Some(about) = command.get_about() {
+        reduced = reduced.about(about.clone());
+    }
+    if let Some(long_about) = command.get_long_about() {
+        reduced = reduced.long_about(long_about.clone());
+    }
+    if let Some(before_help) = command.get_before_help() {
+        reduced = reduced.before_help(before_help.clone());
+    }
+    if let Some(after_help) = command.get_after_help() {
+        reduced = reduced.after_help(after_help.clone());
+    }
+    for group in command.get_groups() {
+        let members: Vec<clap::Id> = group.get_args().filter(|id| kept(id)).cloned().collect();
+        if !members.is_empty() {
+            let rebuilt = clap::ArgGroup::new(group.get_id().clone())
+                .args(members)
+                .multiple(group.clone().is_multiple())
+                .required(group.is_required_set());
+            reduced = reduced.group(rebuilt);
+        }
+    }
+    reduced
 }
 
 /// Declares `Args` for a lab (or tool) that takes only the shared arguments, with its binary
 /// name and description in both languages:
-/// `common::common_args_only!("NN-name", "Lab NN: …", about_ja = "ラボ NN: …");`
+/// `common::common_args_only!("NN-name", "Lab NN: …", about_ja = "ラボ NN: …");`, and
+/// `not_taken = &[…]` for shared options it does not take ([`LabArgs::not_taken`]).
 #[macro_export]
 macro_rules! common_args_only {
-    ($name:literal, $about:literal, about_ja = $about_ja:literal $(, long_about = $long:literal)?) => {
+    (
+        $name:literal,
+        $about:literal,
+        about_ja = $about_ja:literal
+        $(, long_about = $long:literal)?
+        $(, not_taken = $not_taken:expr)?
+    ) => {
         /// The arguments: only the ones every lab shares.
         #[derive(Debug, ::clap::Parser)]
         #[command(name = $name, version, about = $about $(, long_about = $long)?)]
@@ -70,6 +134,12 @@ macro_rules! common_args_only {
             fn about_ja() -> &'static str {
                 $about_ja
             }
+
+            $(
+                fn not_taken() -> &'static [&'static str] {
+                    $not_taken
+                }
+            )?
         }
     };
 }
@@ -81,7 +151,7 @@ where
     F: FnOnce(LabContext, A) -> Fut,
     Fut: Future<Output = Result<()>>,
 {
-    let args: A = parse_in_language(A::about_ja(), A::help_ja());
+    let args: A = parse_in_language(A::about_ja(), A::help_ja(), A::not_taken());
     let common = args.common().clone();
     text::set_lang(Lang::resolve(common.lang));
     if let Err(message) = common.validate() {
@@ -132,14 +202,8 @@ where
             show_banner(&lab_ui, &session, &common);
             let scenario = Scenario::new(common.source_region, common.dest_region, &common.name_prefix);
             let context = LabContext { lab, args: common, scenario, session, ui: Arc::clone(&lab_ui) };
+            // Only labs 01-04 take --undo (`LabArgs::not_taken`).
             if context.args.undo {
-                if !manifest::labs().iter().any(|lab| lab.id == lab_id) {
-                    return Err(crate::errors::UsageError(tr!(
-                        "--undo is for the labs; {lab_id} changes nothing",
-                        "--undo はラボ用のオプションです。{lab_id} は何も変更しません"
-                    ))
-                    .into());
-                }
                 return crate::cleanup::run(&context, Some(lab_id)).await;
             }
             run(context, args).await
@@ -321,6 +385,32 @@ mod tests {
         // The final lab is the removal: no second command.
         let text = stopped_at_prompt(&manifest::command_for(final_lab), "", &final_lab.id);
         assert!(!text.contains("instead"), "{text}");
+    }
+
+    /// A binary with the shared options and one of its own.
+    #[derive(Debug, clap::Parser)]
+    #[command(name = "lab", version, about = "A lab", long_about = "A lab, at length")]
+    struct Cli {
+        #[command(flatten)]
+        common: CommonArgs,
+        /// Its own option
+        #[arg(long)]
+        own: bool,
+    }
+
+    #[test]
+    fn a_command_without_some_options_refuses_them_and_keeps_the_rest() {
+        use clap::CommandFactory;
+        let mut whole = Cli::command();
+        assert_eq!(without(Cli::command(), &[]).render_long_help().to_string(), whole.render_long_help().to_string());
+        let mut reduced = without(Cli::command(), crate::args::CHANGING);
+        let help = reduced.render_long_help().to_string();
+        assert!(help.starts_with("A lab, at length") && help.contains("--own") && help.contains("--name-prefix"));
+        assert!(!help.contains("--undo") && !help.contains("--yes") && !help.contains("--pending-days"), "{help}");
+        assert_eq!(reduced.render_version(), whole.clone().render_version());
+        let refused = reduced.clone().try_get_matches_from(["lab", "--undo"]).unwrap_err();
+        assert_eq!(refused.kind(), clap::error::ErrorKind::UnknownArgument);
+        assert!(reduced.try_get_matches_from(["lab", "--own", "--quiet", "--lang", "ja"]).is_ok());
     }
 
     #[test]

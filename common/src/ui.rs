@@ -10,6 +10,11 @@
 //! every prompt comes before the changes it asks about, this run has changed nothing. Esc at a
 //! yes/no question answers no; Esc at a choice backs out ([`BackedOut`], exit 0); either way
 //! nothing is changed.
+//!
+//! Prose (`say`, `teach`, `heading`, `warn`) is written in the source hard-wrapped near 100
+//! columns; [`lay_out`] undoes that: at a terminal it wraps each paragraph to the terminal's
+//! width (`COLUMNS` when set), elsewhere (a pipe, a log, a test) it writes each paragraph on one
+//! line. Tables, indented lines, commands and JSON are left as they are.
 
 use crate::args::OutputFormat;
 use crate::errors::{Interrupted, UsageError};
@@ -24,6 +29,8 @@ use std::collections::VecDeque;
 use std::io::{IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use textwrap::core::{display_width, Word};
+use textwrap::{WordSeparator, WordSplitter};
 use thiserror::Error;
 
 /// A table of results; rows may carry a verification check.
@@ -189,6 +196,15 @@ fn back_out<T>() -> Result<T> {
     Err(BackedOut.into())
 }
 
+/// A typed answer to a yes/no question, in either language: y, yes, n, no, はい, いいえ.
+fn yes_or_no(answer: &str) -> Option<bool> {
+    match answer.trim().to_lowercase().as_str() {
+        "y" | "yes" | "はい" => Some(true),
+        "n" | "no" | "いいえ" => Some(false),
+        _ => None,
+    }
+}
+
 /// Answers questions: inquire at a terminal, a list of answers in tests.
 trait Prompter: Send + Sync {
     fn confirm(&self, question: &str, default: bool) -> Result<bool>;
@@ -199,17 +215,40 @@ trait Prompter: Send + Sync {
 struct InquirePrompter;
 
 impl Prompter for InquirePrompter {
+    // inquire's own words (help lines, the answer shown, the complaint about a bad answer) are
+    // English: each prompt gets them in the learner's language.
     fn confirm(&self, question: &str, default: bool) -> Result<bool> {
-        settle(inquire::Confirm::new(question).with_default(default).prompt(), || Ok(false))
+        let answered = |yes: bool| if yes { text::pick("Yes", "はい") } else { text::pick("No", "いいえ") }.to_string();
+        let parse = |answer: &str| yes_or_no(answer).ok_or(());
+        let prompt = inquire::Confirm::new(question)
+            .with_default(default)
+            .with_parser(&parse)
+            .with_formatter(&answered)
+            .with_error_message(text::pick(
+                "Invalid answer, try typing 'y' for yes or 'n' for no",
+                "答えが読み取れません。はいなら y、いいえなら n を入力してください",
+            ));
+        settle(prompt.prompt(), || Ok(false))
     }
 
     fn select(&self, question: &str, options: &[String], default: usize) -> Result<usize> {
-        let chosen = inquire::Select::new(question, options.to_vec()).with_starting_cursor(default).raw_prompt();
+        let chosen = inquire::Select::new(question, options.to_vec())
+            .with_starting_cursor(default)
+            .with_help_message(text::pick(
+                "↑↓ to move, enter to select, type to filter",
+                "↑↓ で移動、Enter で選択、文字を入力すると絞り込み",
+            ))
+            .raw_prompt();
         settle(chosen.map(|chosen| chosen.index), back_out)
     }
 
     fn select_many(&self, question: &str, options: &[String]) -> Result<Vec<usize>> {
-        let chosen = inquire::MultiSelect::new(question, options.to_vec()).raw_prompt();
+        let chosen = inquire::MultiSelect::new(question, options.to_vec())
+            .with_help_message(text::pick(
+                "↑↓ to move, space to select one, → to all, ← to none, type to filter",
+                "↑↓ で移動、Space で 1 つ選択、→ ですべて選択、← ですべて解除、文字を入力すると絞り込み",
+            ))
+            .raw_prompt();
         settle(chosen.map(|chosen| chosen.into_iter().map(|option| option.index).collect()), back_out)
     }
 }
@@ -287,6 +326,10 @@ pub struct Ui {
     interactive: bool,
     out: Mutex<Box<dyn Write + Send>>,
     err: Mutex<Box<dyn Write + Send>>,
+    /// The width prose is wrapped to on stdout and on stderr; `None` (not a terminal): a
+    /// paragraph is one line.
+    out_width: Option<usize>,
+    err_width: Option<usize>,
     prompter: Box<dyn Prompter>,
     json: Mutex<Map<String, Value>>,
     progress: MultiProgress,
@@ -309,6 +352,8 @@ impl Ui {
             interactive,
             out: Mutex::new(Box::new(std::io::stdout())),
             err: Mutex::new(Box::new(std::io::stderr())),
+            out_width: prose_width(std::io::stdout()),
+            err_width: prose_width(std::io::stderr()),
             prompter: Box::new(InquirePrompter),
             json: Mutex::new(Map::new()),
             progress,
@@ -326,6 +371,8 @@ impl Ui {
             interactive: true,
             out: Mutex::new(Box::new(out.clone())),
             err: Mutex::new(Box::new(err.clone())),
+            out_width: None,
+            err_width: None,
             prompter: Box::new(ScriptedPrompter { answers: Mutex::new(answers.into()) }),
             json: Mutex::new(Map::new()),
             progress: MultiProgress::with_draw_target(ProgressDrawTarget::hidden()),
@@ -386,28 +433,35 @@ impl Ui {
         let _ = self.progress.suspend(|| writeln!(writer, "{text}"));
     }
 
+    /// Prose, laid out for its stream ([`lay_out`]).
+    fn write_prose(&self, stream: &Mutex<Box<dyn Write + Send>>, text: &str) {
+        let width = if std::ptr::eq(stream, &self.err) { self.err_width } else { self.out_width };
+        self.write_line(stream, &lay_out(text, width));
+    }
+
     /// A section heading (part of the teaching text: `--quiet` leaves it out).
     pub fn heading(&self, text: &str) {
         if self.quiet {
             return;
         }
-        self.write_line(self.text_stream(), &format!("\n== {text} =="));
+        self.write_prose(self.text_stream(), &format!("\n== {text} =="));
     }
 
     /// Explanations and progress notes for the learner.
     pub fn say(&self, text: &str) {
-        self.write_line(self.text_stream(), text);
+        self.write_prose(self.text_stream(), text);
     }
 
     /// Warnings: always on stderr.
     pub fn warn(&self, text: &str) {
-        self.write_line(&self.err, &tr!("warning: {text}", "警告: {text}"));
+        self.write_prose(&self.err, &tr!("warning: {text}", "警告: {text}"));
     }
 
     /// Shows a table, or adds it to the JSON document under its name.
     pub fn report(&self, report: &Report) {
         match self.format {
-            OutputFormat::Table => self.write_line(&self.out, &report.render_table()),
+            // The title is prose; the table's lines are kept as they are.
+            OutputFormat::Table => self.write_prose(&self.out, &report.render_table()),
             OutputFormat::Json => {
                 self.json.lock().expect("json lock").insert(report.name.clone(), report.to_json());
             }
@@ -465,6 +519,19 @@ impl Ui {
         self.progress.suspend(|| self.prompter.select_many(question, options))
     }
 
+    /// Waits for the learner at a terminal (`--yourself`): Enter (or y) is true, n or Esc false,
+    /// Ctrl-C stops the run. With no terminal it refuses, `--yes` or not: nobody is there to wait for.
+    pub fn wait_for_learner(&self, question: &str) -> Result<bool> {
+        if !self.interactive {
+            return Err(UsageError(tr!(
+                "the question {question:?} waits for you at a terminal, and there is none",
+                "質問 {question:?} は端末であなたの操作を待ちますが、端末がありません"
+            ))
+            .into());
+        }
+        self.progress.suspend(|| self.prompter.confirm(question, true))
+    }
+
     /// A spinner for something that takes a while; hidden when not at a terminal.
     pub fn spinner(&self, message: String) -> ProgressBar {
         let bar = self.progress.add(ProgressBar::new_spinner());
@@ -498,6 +565,159 @@ impl Ui {
             self.write_line(&self.out, &text);
         }
     }
+}
+
+/// The width prose is wrapped to on `stream`: `COLUMNS` when set, else the terminal's own; `None`
+/// when the stream is not a terminal, or is one that reports no width (a bare pseudo-terminal
+/// says 0 columns), so that nothing is broken at a guessed width.
+fn prose_width(stream: impl IsTerminal + std::os::fd::AsFd) -> Option<usize> {
+    if !stream.is_terminal() {
+        return None;
+    }
+    let columns = std::env::var("COLUMNS").ok().and_then(|columns| columns.trim().parse::<usize>().ok());
+    let reported = terminal_size::terminal_size_of(stream).map(|(width, _)| usize::from(width.0));
+    columns.or(reported).filter(|width| *width > 0).map(|width| width.max(MIN_PROSE_WIDTH))
+}
+
+/// Narrower than this, prose is wrapped at this width all the same (a word per line helps nobody).
+const MIN_PROSE_WIDTH: usize = 20;
+
+/// `text` as it is printed: each paragraph wrapped to `width` display columns (a Japanese
+/// character takes two), or, with no width (not a terminal), each paragraph on one line. The
+/// source's hard line breaks are undone by these rules:
+///
+/// - a paragraph is a run of prose lines; a line that ends a sentence (`.`, `:`, `?`, `!`, `。`…)
+///   ends its paragraph too, so that deliberate line breaks stay;
+/// - a list item (`- `, `* `, `• `, `1. ` at the start of a line) is a paragraph with the lines
+///   indented under its text (and the prose lines after it, by the rule above), and wraps with
+///   that hanging indent;
+/// - lines that are not prose are kept as they are: blank lines, indented lines, table lines
+///   (box drawing), commands (`cargo …`, `aws …`, `$ …`), `cli:` and `api:` lines, and JSON.
+///
+/// Joined lines meet with a space, except between two Japanese characters and next to Japanese
+/// punctuation (`、`, `（`…): a Japanese line joins the next as if there were no break.
+pub fn lay_out(text: &str, width: Option<usize>) -> String {
+    let mut laid_out: Vec<String> = Vec::new();
+    let mut lines = text.split('\n').peekable();
+    let mut in_code = false;
+    while let Some(line) = lines.next() {
+        // A fenced code block (a lab page's commands, shown by `--yourself`) stays as written.
+        if line.trim_start().starts_with("```") {
+            in_code = !in_code;
+            laid_out.push(line.to_string());
+            continue;
+        }
+        if in_code || !is_prose(line) {
+            laid_out.push(line.to_string());
+            continue;
+        }
+        let indent = list_marker_width(line);
+        let mut paragraph = line.trim_end().to_string();
+        while let Some(next) = lines.peek() {
+            let spaces = next.bytes().take_while(|byte| *byte == b' ').count();
+            let under_the_item =
+                indent > 0 && spaces == indent && next.len() > indent && list_marker_width(&next[indent..]) == 0;
+            let continues =
+                under_the_item || (!ends_sentence(&paragraph) && is_prose(next) && list_marker_width(next) == 0);
+            if !continues {
+                break;
+            }
+            join(&mut paragraph, next.trim());
+            lines.next();
+        }
+        match width {
+            None => laid_out.push(paragraph),
+            Some(width) => {
+                let hanging = " ".repeat(indent);
+                let options = textwrap::Options::new(width)
+                    .subsequent_indent(&hanging)
+                    .word_separator(WordSeparator::Custom(prose_words))
+                    .word_splitter(WordSplitter::NoHyphenation);
+                laid_out.extend(textwrap::wrap(&paragraph, options).into_iter().map(|line| line.into_owned()));
+            }
+        }
+    }
+    laid_out.join("\n")
+}
+
+/// Whether `line` is prose to lay out (see [`lay_out`]).
+fn is_prose(line: &str) -> bool {
+    let Some(first) = line.chars().next() else { return false };
+    let box_drawing = ('\u{2500}'..='\u{257f}').contains(&first);
+    let command = ["cargo ", "aws ", "$ ", "cli:", "api:"].iter().any(|start| line.starts_with(start));
+    // `#` and `|`: a heading or a table row of a lab page (`--yourself` shows a README section).
+    !(first.is_whitespace() || box_drawing || command || "{}[]#|".contains(first))
+}
+
+/// The width of the list marker `line` starts with (`- `, `* `, `• `, `12. `), or 0.
+fn list_marker_width(line: &str) -> usize {
+    if ["- ", "* ", "• "].iter().any(|marker| line.starts_with(marker)) {
+        return 2;
+    }
+    let digits = line.bytes().take_while(u8::is_ascii_digit).count();
+    if digits > 0 && line[digits..].starts_with(". ") {
+        digits + 2
+    } else {
+        0
+    }
+}
+
+/// Whether `line` ends with a sentence (or a colon): a line break after it is meant.
+fn ends_sentence(line: &str) -> bool {
+    line.trim_end().ends_with(['.', ':', '?', '!', '。', '：', '？', '！'])
+}
+
+/// Whether `c` takes two columns (Japanese and other East Asian wide characters).
+fn is_wide(c: char) -> bool {
+    display_width(c.encode_utf8(&mut [0; 4])) == 2
+}
+
+/// Appends the line `next` to `paragraph`: with a space, except between two wide (Japanese)
+/// characters and next to Japanese punctuation (the text then has a space around a Latin word).
+fn join(paragraph: &mut String, next: &str) {
+    let punctuation = |c: char| ('\u{3000}'..='\u{303f}').contains(&c) || ('\u{ff00}'..='\u{ff60}').contains(&c);
+    let (last, first) = (paragraph.chars().next_back(), next.chars().next());
+    let tight = last
+        .zip(first)
+        .is_some_and(|(last, first)| (is_wide(last) && is_wide(first)) || punctuation(last) || punctuation(first));
+    if !tight {
+        paragraph.push(' ');
+    }
+    paragraph.push_str(next);
+}
+
+/// Where a line of prose may break, for textwrap: after spaces (English), and between two
+/// characters one of which is wide (Japanese has no spaces), except before closing punctuation,
+/// small kana and the long-vowel mark, and after opening brackets (the usual kinsoku rules). A
+/// command in backticks stays on one line when it fits.
+fn prose_words(line: &str) -> Box<dyn Iterator<Item = Word<'_>> + '_> {
+    const NOT_FIRST: &str =
+        "、。，．・：；？！）」』】〕〉》ー…々ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ),.:;!?]}";
+    const NOT_LAST: &str = "（「『【〔〈《([{";
+    let (mut start, mut in_code) = (0, false);
+    let mut chars = line.char_indices().peekable();
+    Box::new(std::iter::from_fn(move || {
+        while let Some((_, c)) = chars.next() {
+            in_code ^= c == '`';
+            let Some(&(index, next)) = chars.peek() else { break };
+            let after_spaces = c == ' ' && next != ' ' && !in_code;
+            let between_wide = c != ' '
+                && next != ' '
+                && (is_wide(c) || is_wide(next))
+                && !NOT_FIRST.contains(next)
+                && !NOT_LAST.contains(c);
+            if after_spaces || between_wide {
+                let word = Word::from(&line[start..index]);
+                start = index;
+                return Some(word);
+            }
+        }
+        (start < line.len()).then(|| {
+            let word = Word::from(&line[start..]);
+            start = line.len();
+            word
+        })
+    }))
 }
 
 #[cfg(test)]
@@ -585,6 +805,112 @@ mod tests {
     fn choose_takes_the_default_without_a_terminal() {
         let (ui, _, _) = Ui::non_interactive(OutputFormat::Table, false);
         assert_eq!(ui.choose("which?", &["a".into(), "b".into()], 1).unwrap(), 1);
+    }
+
+    /// The widest line of `text`, in display columns.
+    fn widest(text: &str) -> usize {
+        text.lines().map(display_width).max().unwrap_or(0)
+    }
+
+    const HARD_WRAPPED: &str =
+        "To copy an encrypted EBS snapshot from Tokyo to Oregon, you need a KMS key in each region: EBS\n\
+                                re-encrypts the copy with a key of the destination region. This lab prepares six keys:";
+
+    #[test]
+    fn off_a_terminal_a_paragraph_is_one_line_and_deliberate_breaks_stay() {
+        let text = format!("{HARD_WRAPPED}\n┌──┐\n│ta│\n└──┘\n\nDone.\nNext: cargo run --bin 02-volumes");
+        let laid_out = lay_out(&text, None);
+        let lines: Vec<&str> = laid_out.lines().collect();
+        assert_eq!(lines[0], HARD_WRAPPED.replace('\n', " "));
+        assert_eq!(lines[1..], ["┌──┐", "│ta│", "└──┘", "", "Done.", "Next: cargo run --bin 02-volumes"]);
+        let japanese = "暗号化された EBS スナップショットをコピーするには、\n両方のリージョンに KMS キーが必要です。\n次の行です。";
+        assert_eq!(
+            lay_out(japanese, None),
+            "暗号化された EBS スナップショットをコピーするには、両方のリージョンに KMS キーが必要です。\n次の行です。"
+        );
+        let latin_word = "- 東京の Single-region-key:\n  カスタマーマネージドキーです、\nKMS キーは\n(月額 $1) です";
+        assert_eq!(
+            lay_out(latin_word, None),
+            "- 東京の Single-region-key: カスタマーマネージドキーです、KMS キーは (月額 $1) です"
+        );
+    }
+
+    #[test]
+    fn at_a_terminal_prose_fits_the_width_in_either_language() {
+        let command =
+            "Lab resources left elsewhere keep billing: `cargo run --bin 05-cleanup -- --all-regions` lists them.";
+        let laid_out = lay_out(command, Some(60));
+        assert!(
+            laid_out.lines().any(|line| line.starts_with("`cargo run --bin 05-cleanup -- --all-regions`")),
+            "{laid_out}"
+        );
+        for width in [40, 80, 120] {
+            let laid_out = lay_out(HARD_WRAPPED, Some(width));
+            assert!(widest(&laid_out) <= width, "{width}:\n{laid_out}");
+            assert_eq!(
+                laid_out.split_whitespace().collect::<Vec<_>>(),
+                HARD_WRAPPED.split_whitespace().collect::<Vec<_>>()
+            );
+        }
+        let japanese = "クリーンアップでは、東京とオレゴンでラボのタグが付いたものをすべて探し、\n\
+                        その料金を示したうえで、AWS が受け付ける順序で削除します: まずスナップショットのコピー、\n\
+                        スナップショット、ボリューム、エイリアスをまとめて削除し、最後にキーを扱います。";
+        for width in [30, 80] {
+            let laid_out = lay_out(japanese, Some(width));
+            assert!(widest(&laid_out) <= width, "{width}:\n{laid_out}");
+            assert!(laid_out.lines().all(|line| !line.starts_with(['、', '。'])), "kinsoku:\n{laid_out}");
+            assert_eq!(laid_out.replace('\n', ""), japanese.replace('\n', ""));
+        }
+    }
+
+    #[test]
+    fn list_items_wrap_under_their_text_and_other_lines_stay_as_they_are() {
+        let text = "Keys:\n- aws/ebs: AWS creates it in each region the first time EBS needs it; this lab asks for\n  \
+                    it, so it exists.\n  - indented, kept as it is even when it is longer than the terminal is wide\n\
+                    cli: aws kms create-key --region ap-northeast-1 --description 'a key for the labs of this course'\n\
+                    {\"keys\": []}";
+        let laid_out = lay_out(text, Some(40));
+        let lines: Vec<&str> = laid_out.lines().collect();
+        assert_eq!(lines[0], "Keys:");
+        assert!(
+            lines[1].starts_with("- aws/ebs:") && lines[2].starts_with("  ") && !lines[2].starts_with("   "),
+            "{laid_out}"
+        );
+        let item: Vec<&str> = lines.iter().take_while(|line| !line.starts_with("  - ")).skip(1).copied().collect();
+        assert!(item.iter().all(|line| display_width(line) <= 40), "{laid_out}");
+        assert!(item.join(" ").contains("asks for it, so it exists."), "{laid_out}");
+        assert!(lines.contains(&"  - indented, kept as it is even when it is longer than the terminal is wide"));
+        assert!(lines.iter().any(|line| line.starts_with("cli: ") && line.ends_with("course'")), "{laid_out}");
+        assert_eq!(lines.last(), Some(&"{\"keys\": []}"));
+        let unindented = "- one\n- two goes on\nunindented, as a string continuation leaves it.\nAfter the list.";
+        assert_eq!(
+            lay_out(unindented, None),
+            "- one\n- two goes on unindented, as a string continuation leaves it.\nAfter the list."
+        );
+        let one_line = lay_out(text, None);
+        assert!(one_line.contains("\n- aws/ebs: AWS creates it in each region the first time EBS needs it; this lab asks for it, so it exists.\n"));
+    }
+
+    #[test]
+    fn yes_and_no_are_understood_in_either_language() {
+        assert_eq!(yes_or_no(" Y "), Some(true));
+        assert_eq!(yes_or_no("はい"), Some(true));
+        assert_eq!(yes_or_no("no"), Some(false));
+        assert_eq!(yes_or_no("いいえ"), Some(false));
+        assert_eq!(yes_or_no("maybe"), None);
+    }
+
+    #[test]
+    fn code_blocks_headings_and_table_rows_of_a_page_stay_as_written() {
+        let page = "## Do it yourself\n\nIn the console, three\ntimes:\n\n| Flag | What |\n|---|---|\n\n```sh\nSRC=ap-northeast-1   # source\nPREFIX=\nfor x in a b; do\n  echo \"$x\"\ndone\n```\nThen check";
+        let laid_out = lay_out(page, None);
+        assert!(laid_out.contains("In the console, three times:"), "prose is joined: {laid_out}");
+        let block = "```sh\nSRC=ap-northeast-1   # source\nPREFIX=\nfor x in a b; do\n  echo \"$x\"\ndone\n```\n";
+        assert!(laid_out.contains(block), "{laid_out}");
+        assert!(
+            laid_out.starts_with("## Do it yourself\n") && laid_out.contains("| Flag | What |\n|---|---|"),
+            "{laid_out}"
+        );
     }
 
     #[test]

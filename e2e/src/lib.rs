@@ -127,6 +127,69 @@ impl Emulator {
     }
 }
 
+impl Emulator {
+    /// Runs the AWS CLI commands of a lab page's "do it yourself" section (`lang` "en" or "ja")
+    /// against this emulator with the pinned AWS CLI, the way a learner pastes them, with the set
+    /// `prefix` put into its `PREFIX=` line. Returns the output; the caller asserts on it.
+    pub fn run_readme_commands(&self, lab_id: &str, lang: &str, prefix: &str) -> std::process::Output {
+        let script: Vec<String> = readme_commands(lab_id, lang)
+            .lines()
+            .map(|line| if line.starts_with("PREFIX=") { format!("PREFIX={prefix}") } else { line.to_string() })
+            .collect();
+        let script = script.join("\n");
+        self.run_cli_script(&script)
+    }
+
+    /// Runs `script` with bash (`set -euo pipefail`) and the pinned AWS CLI first on PATH,
+    /// pointed at this emulator.
+    pub fn run_cli_script(&self, script: &str) -> std::process::Output {
+        let aws = aws_cli();
+        let bin = aws.parent().expect("the CLI's directory");
+        let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+        Command::new("bash")
+            .args(["-c", &format!("set -euo pipefail\n{script}")])
+            .env("PATH", path)
+            .env("AWS_ENDPOINT_URL", &self.url)
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .env("AWS_DEFAULT_REGION", TOKYO)
+            .env("AWS_PAGER", "")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .expect("run bash")
+    }
+}
+
+/// The pinned AWS CLI (`scripts/aws-cli.sh` installs it; scripts/test.sh exports its path as
+/// EBS_LABS_AWS_CLI); panics with the fix when it is missing.
+pub fn aws_cli() -> PathBuf {
+    let aws = std::env::var_os("EBS_LABS_AWS_CLI")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".emulator/cli-venv/bin/aws"));
+    assert!(aws.is_file(), "{} is missing: run `scripts/aws-cli.sh` (scripts/test.sh does it for you)", aws.display());
+    aws
+}
+
+/// A lab page: labs/<id>/README.md (`lang` "en") or README.ja.md ("ja").
+pub fn lab_readme(lab_id: &str, lang: &str) -> String {
+    let file = if lang == "ja" { "README.ja.md" } else { "README.md" };
+    let path = workspace_root().join("labs").join(lab_id).join(file);
+    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("read {}: {error}", path.display()))
+}
+
+/// The shell commands of a lab page's "do it yourself" section, as a learner would paste them.
+pub fn readme_commands(lab_id: &str, lang: &str) -> String {
+    let heading = common::hands_on::YOURSELF_HEADING[usize::from(lang == "ja")];
+    let readme = lab_readme(lab_id, lang);
+    let section = common::hands_on::section(&readme, heading)
+        .unwrap_or_else(|| panic!("labs/{lab_id} ({lang}) has no section {heading:?}"));
+    let script = common::hands_on::shell_blocks(section);
+    assert!(!script.trim().is_empty(), "labs/{lab_id} ({lang}): no ```sh block under {heading:?}");
+    script
+}
+
 impl Drop for Emulator {
     fn drop(&mut self) {
         let _ = self.child.kill();

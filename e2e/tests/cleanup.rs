@@ -300,3 +300,64 @@ async fn a_sweep_of_every_region_and_every_set_leaves_nothing_anywhere_and_nothi
     }
     assert_eq!(observe(&emulator, &foreign).await, before, "the sweep touched a foreign resource");
 }
+
+/// What a learner made by hand for the steps, untagged and not adopted: status says so per lab,
+/// lists each look-alike with its cost and the commands that adopt or delete it; cleanup names
+/// them, leaves them alone and says what they keep costing.
+#[tokio::test(flavor = "multi_thread")]
+async fn status_and_cleanup_name_untagged_look_alikes_with_their_cost_and_leave_them_alone() {
+    let emulator = Emulator::start();
+    let tokyo = emulator.clients(TOKYO).await;
+    let key = tokyo.kms.create_key().send().await.unwrap().key_metadata.unwrap().key_id().to_string();
+    tokyo.kms.create_alias().alias_name("alias/Single-region-key").target_key_id(&key).send().await.unwrap();
+    let spec = TagSpecification::builder()
+        .resource_type(ResourceType::Volume)
+        .set_tags(Some(tags(&[("Name", "EBS-encrypted-with-default-key")])))
+        .build();
+    let volume = tokyo
+        .ec2
+        .create_volume()
+        .availability_zone(format!("{TOKYO}a"))
+        .size(8)
+        .encrypted(true)
+        .tag_specifications(spec)
+        .send()
+        .await
+        .unwrap()
+        .volume_id()
+        .unwrap()
+        .to_string();
+    // A look-alike with another Name is nobody's business here.
+    let other = tokyo.ec2.create_volume().availability_zone(format!("{TOKYO}a")).size(8).send().await.unwrap();
+    let other = other.volume_id().unwrap().to_string();
+
+    let (status, _) = emulator.run_ok("status", &[]);
+    for lab in ["01-keys", "02-volumes"] {
+        let line = status.lines().skip_while(|line| !line.contains(lab)).nth(1).unwrap_or_default();
+        assert!(
+            line.contains("done by you, not tagged") && line.contains(&format!("--bin {lab} -- --adopt")),
+            "{lab}: {line}\n{status}"
+        );
+    }
+    assert!(status.contains("without the labs' tags"), "{status}");
+    for expected in [
+        volume.as_str(),
+        key.as_str(),
+        &format!("aws ec2 delete-volume --region {TOKYO} --volume-id {volume}"),
+        "schedule-key-deletion",
+        "Single-region-key",
+    ] {
+        assert!(status.contains(expected), "status does not show {expected:?}:\n{status}");
+    }
+    assert!(!status.contains(&other), "a volume with another Name is not a look-alike:\n{status}");
+
+    let (stdout, stderr) = emulator.run_ok("05-cleanup", &["--yes"]);
+    assert!(stdout.contains(&volume) && stdout.contains(&key), "{stdout}");
+    assert!(stderr.contains("untagged look-alikes above are left alone"), "{stderr}");
+    let volumes = tokyo.ec2.describe_volumes().volume_ids(&volume).volume_ids(&other).send().await.unwrap();
+    assert_eq!(volumes.volumes().len(), 2, "cleanup removed an untagged volume");
+    let state = tokyo.kms.describe_key().key_id(&key).send().await.unwrap().key_metadata.unwrap();
+    assert_eq!(state.key_state(), Some(&KeyState::Enabled), "cleanup touched an untagged key");
+    let aliases = tokyo.kms.list_aliases().key_id(&key).send().await.unwrap();
+    assert_eq!(aliases.aliases().len(), 1, "cleanup removed the untagged key's alias");
+}

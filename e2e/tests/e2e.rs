@@ -42,3 +42,11 @@ mod credentials;
 mod prompts;
 // Regions the table does not know yet: used when DescribeRegions lists them enabled, else refused.
 mod new_regions;
+// The interface itself: prose fits the terminal, inquire speaks the learner's language, each
+// binary takes only its options.
+mod interfaces;
+// Hands-on (--check, --adopt, --yourself): each lab done by hand with its page's CLI commands.
+mod hands_on_01;
+mod hands_on_02;
+mod hands_on_03;
+mod hands_on_04;

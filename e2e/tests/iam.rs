@@ -1,7 +1,8 @@
 //! docs/iam-policy.json, checked four ways:
-//! - against what the labs really call: every lab path, with the API log on; each operation called
-//!   must be allowed by the policy, and the policy must allow nothing that no lab calls (apart from
-//!   the permissions AWS checks inside a call: tagging at creation, the multi-Region keys'
+//! - against what the labs really call: every lab path, with the API log on (the hands-on
+//!   `--adopt` too, the one path that calls CreateTags by itself); each operation called must be
+//!   allowed by the policy, and the policy must allow nothing that no lab calls (apart from the
+//!   permissions AWS checks inside a call: tagging at creation, the multi-Region keys'
 //!   service-linked role, and EBS using the keys on the learner's behalf);
 //! - by parliament (pinned, `scripts/policy-tools.sh`): no finding at MEDIUM or above but the ones
 //!   recorded with their reason in docs/iam-policy-lint-exceptions.json;
@@ -10,16 +11,20 @@
 //! - against docs/iam.md and docs/iam.ja.md: each row of their "allows / does not allow" table is a
 //!   request evaluated here against the policy, and decided by the statement the row names.
 
+use aws_sdk_ec2::types::{ResourceType, Tag, TagSpecification, VolumeType};
+use common::session::RegionClients;
 use e2e::{describe, Emulator, TOKYO};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::process::Command;
 
-/// Permissions AWS checks inside other calls: no lab calls them by name.
-const IMPLIED: [&str; 7] = [
+/// Permissions AWS checks inside other calls, and no lab path run here calls by name. Not
+/// ec2:CreateTags: AWS checks it inside CreateVolume, CreateSnapshot and CopySnapshot too, but
+/// `02-volumes --adopt`, run below, calls it by itself. (kms:TagResource is what `01-keys --adopt`
+/// calls; hands_on_01 runs that.)
+const IMPLIED: [&str; 6] = [
     "kms:TagResource",                     // CreateKey and ReplicateKey with Tags
-    "ec2:CreateTags",                      // CreateVolume, CreateSnapshot, CopySnapshot with TagSpecifications
     "iam:CreateServiceLinkedRole",         // CreateKey of a multi-Region key: KMS makes its role
     "kms:CreateGrant",                     // EBS, on the learner's behalf
     "kms:Decrypt",                         // EBS
@@ -93,6 +98,14 @@ async fn the_iam_policy_allows_exactly_what_the_labs_call() {
     let single = describe::key(&tokyo.kms, "alias/Single-region-key").await;
     tokyo.kms.schedule_key_deletion().key_id(single.key_id()).pending_window_in_days(7).send().await.unwrap();
     run("01-keys", &["--yes"]);
+    // The hands-on path, in a set of its own so that the course above is untouched: the learner
+    // makes lab 02's volumes by hand (the Name tag only, as the console does), and `--adopt` tags
+    // them with CreateTags called by itself (AdoptHandMadeWithTheLabsTagsOnly).
+    run("01-keys", &["--yes", "--name-prefix", HAND]);
+    for kind in ["default-key", "Single-region-key", "Multi-region-key"] {
+        hand_made_volume(&tokyo, HAND, kind).await;
+    }
+    run("02-volumes", &["--adopt", "--yes", "--name-prefix", HAND]);
     // The sweep of every region and set (DescribeRegions).
     run("05-cleanup", &["--all-regions", "--all-sets", "--dry-run"]);
     run("05-cleanup", &["--yes"]);
@@ -107,6 +120,32 @@ async fn the_iam_policy_allows_exactly_what_the_labs_call() {
         policy.iter().filter(|action| !called.contains(*action) && !IMPLIED.contains(&action.as_str())).collect();
     assert!(unused.is_empty(), "docs/iam-policy.json allows these, but no lab calls them: {unused:?}");
     assert!(called.contains("kms:UpdateAlias") && called.contains("kms:ReplicateKey"), "{called:?}");
+    assert!(called.contains("ec2:CreateTags"), "02-volumes --adopt tagged nothing: {called:?}");
+}
+
+/// The set of the hands-on path above.
+const HAND: &str = "hand-";
+
+/// A volume of lab 02's step as a learner makes it in the console, in set `prefix`: the
+/// walkthrough's Name, the key of `kind`, and no other tag.
+async fn hand_made_volume(tokyo: &RegionClients, prefix: &str, kind: &str) -> String {
+    let alias = match kind {
+        "default-key" => "alias/aws/ebs".to_string(),
+        _ => format!("alias/{prefix}{kind}"),
+    };
+    let key = describe::key_arn(&tokyo.kms, &alias).await;
+    let name = Tag::builder().key("Name").value(format!("{prefix}EBS-encrypted-with-{kind}")).build();
+    let spec = TagSpecification::builder().resource_type(ResourceType::Volume).tags(name).build();
+    let request = tokyo
+        .ec2
+        .create_volume()
+        .availability_zone("ap-northeast-1a")
+        .size(8)
+        .volume_type(VolumeType::Gp3)
+        .encrypted(true)
+        .kms_key_id(key)
+        .tag_specifications(spec);
+    request.send().await.expect("CreateVolume").volume_id().expect("volume id").to_string()
 }
 
 #[test]
@@ -203,6 +242,12 @@ fn every_condition_key_is_documented_for_its_action_and_resource_type() {
     assert!(has("ec2:CreateSnapshot", "volume", "aws:ResourceTag/ebs-kms-labs:project"), "{rows:#?}");
     assert!(has("ec2:CreateSnapshot", "snapshot", "aws:RequestTag/ebs-kms-labs:project"), "{rows:#?}");
     assert!(has("kms:ScheduleKeyDeletion", "key", "aws:ResourceTag/ebs-kms-labs:project"), "{rows:#?}");
+    // Adopting: CreateTags on an existing volume or snapshot, with all three keys on each type.
+    for resource_type in ["volume", "snapshot"] {
+        for key in ["aws:RequestTag/ebs-kms-labs:project", "aws:TagKeys", "aws:ResourceTag/ebs-kms-labs:project"] {
+            assert!(has("ec2:CreateTags", resource_type, key), "{resource_type} {key}: {rows:#?}");
+        }
+    }
 }
 
 #[test]
@@ -392,6 +437,19 @@ fn rows() -> Vec<Row> {
     let labs_key = || labs_tags("ResourceTag", false);
     let labs_volume = || labs_tags("ResourceTag", true);
     let foreign = || tags_context("ResourceTag", &[("team", "payments")]);
+    // A volume made in the console: its Name only.
+    let hand_made = || tags_context("ResourceTag", &[("Name", "EBS-encrypted-with-default-key")]);
+    let other_sets = || {
+        tags_context(
+            "ResourceTag",
+            &[
+                ("ebs-kms-labs:project", "ebs-kms-labs"),
+                ("ebs-kms-labs:step", "03-snapshots"),
+                ("ebs-kms-labs:role", "alice-snap-EBS-encrypted-with-default-key"),
+                ("ebs-kms-labs:set", "alice-"),
+            ],
+        )
+    };
     let row = |sid, allowed, action, request: Context, resources: Vec<(String, Context)>| Row {
         sid,
         allowed,
@@ -496,7 +554,38 @@ fn rows() -> Vec<Row> {
             with(labs_tags("RequestTag", true), "ec2:CreateAction", "CopySnapshot"),
             vec![(snapshot_arn("snap-copy"), none())],
         ),
+        // CreateTags called by itself: `Name` (here beside the labs' tags) only in the create call.
         row("TagOnlyInTheCreateCall", false, "ec2:CreateTags", labs_tags("RequestTag", true), vec![(volume_arn("vol-1"), foreign())]),
+        // Adopting: the labs' four tags on a volume without the project tag. IAM cannot tell the
+        // learner's hand-made volume from anyone's: this one is another team's.
+        row(
+            "AdoptHandMadeWithTheLabsTagsOnly",
+            true,
+            "ec2:CreateTags",
+            labs_tags("RequestTag", false),
+            vec![(volume_arn("vol-1"), foreign())],
+        ),
+        row(
+            "AdoptHandMadeWithTheLabsTagsOnly",
+            false,
+            "ec2:CreateTags",
+            tags_context("RequestTag", &[("ebs-kms-labs:project", "ebs-kms-labs"), ("team", "x")]),
+            vec![(volume_arn("vol-1"), hand_made())],
+        ),
+        row(
+            "AdoptHandMadeWithTheLabsTagsOnly",
+            false,
+            "ec2:CreateTags",
+            labs_tags("RequestTag", false),
+            vec![(snapshot_arn("snap-1"), other_sets())],
+        ),
+        row(
+            "AdoptHandMadeWithTheLabsTagsOnly",
+            false,
+            "ec2:CreateTags",
+            tags_context("RequestTag", &[("ebs-kms-labs:step", "02-volumes"), ("ebs-kms-labs:role", "x")]),
+            vec![(volume_arn("vol-1"), hand_made())],
+        ),
         row("DeleteOnlyTheLabsVolumesAndSnapshots", true, "ec2:DeleteSnapshot", none(), vec![(snapshot_arn("snap-1"), labs_volume())]),
         row("DeleteOnlyTheLabsVolumesAndSnapshots", false, "ec2:DeleteVolume", none(), vec![(volume_arn("vol-1"), foreign())]),
         row(

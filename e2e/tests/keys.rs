@@ -209,7 +209,8 @@ async fn a_disabled_lab_key_fails_verification_with_the_reason() {
     let output = emulator.lab("01-keys").arg("--yes").output().unwrap();
     let (stdout, stderr) = output_text(&output);
     assert_eq!(output.status.code(), Some(4), "verification exit code\nstdout:\n{stdout}\nstderr:\n{stderr}");
-    assert!(stdout.contains("✗ the key is Disabled, not Enabled"), "{stdout}");
+    let reason = format!("✗ Single-region-key-oregon ({key_id}) in Oregon (us-west-2) is Disabled: enable it");
+    assert!(stdout.contains(&reason), "{stdout}");
     assert!(stderr.contains("verification failed: 1 of 6"), "{stderr}");
     // The lab reports the problem; it does not re-enable or replace the key.
     assert_eq!(describe::key(&oregon, &key_id).await.key_state(), Some(&KeyState::Disabled));

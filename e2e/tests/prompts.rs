@@ -108,8 +108,10 @@ async fn at_a_choice_esc_backs_out_with_exit_0_and_ctrl_c_exits_130_in_either_la
     for lab in ["01-keys", "02-volumes", "03-snapshots"] {
         emulator.run_ok(lab, &["--yes"]);
     }
-    // inquire draws each choice with this help line.
+    // inquire draws each choice with this help line, in the learner's language (as rexpect reads
+    // it: a `char` a byte).
     let choice = "to move, enter to select";
+    let choice_ja: String = "で移動、Enter で選択".bytes().map(char::from).collect();
 
     let mut terminal = in_terminal(&emulator, "04-copy", &[]);
     answer(&mut terminal, choice, ESC);
@@ -118,14 +120,14 @@ async fn at_a_choice_esc_backs_out_with_exit_0_and_ctrl_c_exits_130_in_either_la
     assert!(screen.contains("Nothing was changed (Esc)."), "{screen}");
 
     let mut terminal = in_terminal(&emulator, "04-copy", &["--lang", "ja"]);
-    answer(&mut terminal, choice, CTRL_C);
+    answer(&mut terminal, &choice_ja, CTRL_C);
     let (screen, code) = until_exit(&mut terminal);
     assert_eq!(code, 130, "Ctrl-C at a choice exits 130:\n{screen}");
     assert!(screen.contains("この実行では何も変更していません。"), "{screen}");
     assert!(screen.contains("再開するには: cargo run --bin 04-copy -- --lang ja"), "{screen}");
 
     let mut terminal = in_terminal(&emulator, "04-copy", &["--lang", "ja"]);
-    answer(&mut terminal, choice, ESC);
+    answer(&mut terminal, &choice_ja, ESC);
     let (screen, code) = until_exit(&mut terminal);
     assert_eq!(code, 0, "Esc at a choice backs out:\n{screen}");
     assert!(screen.contains("何も変更しませんでした (Esc)。"), "{screen}");

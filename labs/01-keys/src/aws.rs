@@ -1,15 +1,17 @@
 //! The AWS SDK calls of lab 01: create the customer managed keys with their ownership tags, name
 //! them with aliases, replicate the multi-region primary, and the reads only this lab makes
-//! (`aws/ebs` by alias, the replica's state, the rotation status). One function per KMS operation.
+//! (`aws/ebs` by alias, the replica's state, the rotation status, and for `--check` the tags of
+//! the keys found by alias and the region's keys). One function per KMS operation.
 
 use crate::LAB_ID;
 use aws_sdk_kms::operation::create_alias::CreateAliasOutput;
 use aws_sdk_kms::operation::create_key::CreateKeyOutput;
 use aws_sdk_kms::operation::describe_key::DescribeKeyOutput;
 use aws_sdk_kms::operation::get_key_rotation_status::GetKeyRotationStatusOutput;
+use aws_sdk_kms::operation::list_resource_tags::ListResourceTagsOutput;
 use aws_sdk_kms::operation::replicate_key::ReplicateKeyOutput;
 use aws_sdk_kms::operation::update_alias::UpdateAliasOutput;
-use aws_sdk_kms::types::{KeySpec, KeyUsageType};
+use aws_sdk_kms::types::{KeyListEntry, KeySpec, KeyUsageType};
 use aws_sdk_kms::Client;
 use common::errors::{AwsError, AwsResultExt};
 use common::scenario::KeyKind;
@@ -75,4 +77,16 @@ pub async fn replicate_key(
 /// GetKeyRotationStatus: whether KMS rotates the key's material automatically, and how often.
 pub async fn get_key_rotation_status(kms: &Client, key_id: &str) -> Result<GetKeyRotationStatusOutput, AwsError> {
     kms.get_key_rotation_status().key_id(key_id).send().await.aws("kms:GetKeyRotationStatus")
+}
+
+/// ListResourceTags: the tags on a key, whoever made it (`--check` tells the labs' keys from the
+/// learner's by them).
+pub async fn list_resource_tags(kms: &Client, key_id: &str) -> Result<ListResourceTagsOutput, AwsError> {
+    kms.list_resource_tags().key_id(key_id).send().await.aws("kms:ListResourceTags")
+}
+
+/// ListKeys: every key of the client's region, all pages (`--check` looks there for a key whose
+/// alias is missing).
+pub async fn list_keys(kms: &Client) -> Result<Vec<KeyListEntry>, AwsError> {
+    kms.list_keys().into_paginator().items().send().try_collect().await.aws("kms:ListKeys")
 }

@@ -3,12 +3,16 @@
 //! source, replicates the primary to the destination, names them all with aliases, and
 //! verifies the six keys by describing them afresh.
 //!
+//! With `--check`, `--adopt` or `--yourself` the learner does the step and the lab checks it
+//! (`check.rs`: the keys found by their aliases, whoever made them, read calls only).
+//!
 //! `run` below is the whole step. The KMS calls themselves are in `aws.rs`, one function per
 //! operation; the plan is in `plan.rs`, the changes in `act.rs`, the checks in `verify.rs` and
 //! the teaching text in `lesson.rs`.
 
 mod act;
 mod aws;
+mod check;
 mod lesson;
 mod plan;
 mod verify;
@@ -19,6 +23,7 @@ pub use verify::check_key;
 
 use act::act;
 use anyhow::Result;
+use common::hands_on::{self, Guide};
 use common::kms::{LabKeys, Purpose};
 use common::LabContext;
 use verify::verify;
@@ -36,8 +41,20 @@ primary to the destination, and names them all with aliases. Safe to run again: 
 labs made and never touches keys the labs did not make."
 );
 
+/// What `--check`, `--adopt` and `--yourself` show: the "do it yourself" section of this lab's
+/// pages, the explanation and the summary.
+const GUIDE: Guide = Guide {
+    readme: [include_str!("../README.md"), include_str!("../README.ja.md")],
+    explain: lesson::explain,
+    summary: lesson::summary,
+};
+
 /// Runs the lab: explain, find the lab's keys, plan, confirm, make what is missing, verify.
+/// In hands-on mode the learner makes the keys and the lab checks them instead.
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
+    if let Some(mode) = ctx.args.hands_on() {
+        return hands_on::drive(&ctx, mode, &GUIDE, || check::check(&ctx)).await;
+    }
     lesson::explain(&ctx);
     let found = LabKeys::discover(&ctx.session, &ctx.scenario, Purpose::Use).await?;
     let plan = plan(&ctx, &found)?;

@@ -237,9 +237,12 @@ pub fn plan(ctx: &LabContext, found: &LabKeys) -> Result<Plan> {
             ),
             hint: tr!(
                 "run with --name-prefix (for example `--name-prefix lab-`) to give the lab's aliases other names, \
-                 and pass the same prefix to every lab{taken}",
+                 and pass the same prefix to every lab{taken}. If you made these keys yourself for the walkthrough, \
+                 check them with `{check}`, then let the labs adopt them with --adopt",
                 "--name-prefix を付けて (例: `--name-prefix lab-`) ラボのエイリアスに別の名前を付け、\
-                 すべてのラボに同じプレフィックスを指定してください{taken}"
+                 すべてのラボに同じプレフィックスを指定してください{taken}。ウォークスルーのために自分で作ったキーなら、\
+                 `{check}` で確認してから、--adopt でラボに引き継いでください",
+                check = check_command(ctx)
             ),
         }
         .into());
@@ -293,4 +296,11 @@ fn plan_key(
     };
     let alias_target = region.alias_target(&wanted.alias).map(str::to_string);
     Ok(PlannedKey { wanted, existing, alias, alias_target })
+}
+
+/// This lab's command with the run's flags and `--check`.
+fn check_command(ctx: &LabContext) -> String {
+    let command = ctx.command_for(&ctx.lab.id);
+    let separator = if command.contains(" -- ") { "" } else { " --" };
+    format!("{command}{separator} --check")
 }

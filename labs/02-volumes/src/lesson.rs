@@ -29,9 +29,13 @@ pub const VOLUME_COLUMNS: [(&str, &str); 8] = [
 
 /// The heading, and what the step does and why.
 pub fn explain(ctx: &LabContext) {
-    let ui = &ctx.ui;
     ctx.heading();
-    ui.teach(&tr!(
+    step(ctx);
+}
+
+/// What the step does and why.
+pub fn step(ctx: &LabContext) {
+    ctx.ui.teach(&tr!(
         "An EBS volume is encrypted when it is created, with the KMS key you choose; it cannot be changed\n\
          later, and every snapshot of the volume is encrypted with the same key. This lab creates three\n\
          {SIZE_GIB} GiB gp3 volumes in {region}, one per key: aws/ebs (AWS managed), the single-region key and\n\

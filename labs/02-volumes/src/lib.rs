@@ -4,9 +4,11 @@
 //!
 //! `run` below is the whole step. The EC2 calls themselves are in `aws.rs`, one function per
 //! operation; the plan is in `plan.rs`, the checks in `verify.rs` and the teaching text in
-//! `lesson.rs`.
+//! `lesson.rs`. With `--check`, `--adopt` or `--yourself` the learner does the step and
+//! `check.rs` checks it.
 
 mod aws;
+mod check;
 mod lesson;
 mod plan;
 mod verify;
@@ -17,6 +19,7 @@ use clap::Parser;
 use common::args::CommonArgs;
 use common::ec2::{self, LabVolume, WaitPolicy};
 use common::errors::AwsError;
+use common::hands_on::{self, Guide};
 use common::kms::{KeyInfo, RegionKeys};
 use common::regions::RegionInfo;
 use common::run::LabArgs;
@@ -62,8 +65,19 @@ impl LabArgs for Args {
     }
 }
 
+/// What `--yourself` shows: this page's "Do it yourself" section, the step's explanation and summary.
+const GUIDE: Guide = Guide {
+    readme: [include_str!("../README.md"), include_str!("../README.ja.md")],
+    explain: lesson::explain,
+    summary: lesson::summary,
+};
+
 /// Runs the lab: explain, find the keys, settings and volumes, plan, confirm, create, verify.
+/// With `--check`, `--adopt` or `--yourself`, checks what the learner made instead.
 pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
+    if let Some(mode) = ctx.args.hands_on() {
+        return hands_on::drive(&ctx, mode, &GUIDE, || check::check(&ctx)).await;
+    }
     lesson::explain(&ctx);
     let found = find(&ctx).await?;
     lesson::encryption_by_default(&ctx, &found.by_default);

@@ -6,14 +6,14 @@
 //! are shared ones from `common`; the teaching text is in `lesson.rs`, the checks in `verify.rs`.
 
 mod aws;
+mod check;
 mod lesson;
 mod verify;
-
-pub use verify::check_snapshot;
 
 use anyhow::{Context, Result};
 use common::ec2::{self, LabSnapshot, LabVolume, WaitPolicy};
 use common::facts;
+use common::hands_on::{self, Guide};
 use common::kms::RegionKeys;
 use common::manifest::Makes;
 use common::ownership::Made;
@@ -32,9 +32,21 @@ common::common_args_only!(
     about_ja = "ラボ 03: ラボの各ボリュームのスナップショットを作成し、completed になるまで待ちます"
 );
 
+/// What `--check`, `--adopt` and `--yourself` show: the lab page's "do it yourself" section,
+/// the explanation and the summary.
+const GUIDE: Guide = Guide {
+    readme: [include_str!("../README.md"), include_str!("../README.ja.md")],
+    explain: lesson::explain,
+    summary: lesson::summary,
+};
+
 /// Runs the lab: explain, find what exists, plan, confirm, start the missing snapshots, wait
-/// until all are completed, verify.
+/// until all are completed, verify. With `--check`, `--adopt` or `--yourself`, the learner does
+/// the step and the lab checks it (`check.rs`).
 pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
+    if let Some(mode) = ctx.args.hands_on() {
+        return hands_on::drive(&ctx, mode, &GUIDE, || check::check(&ctx)).await;
+    }
     lesson::explain(&ctx);
     let found = find(&ctx).await?;
     let plan = plan(&ctx, &found);

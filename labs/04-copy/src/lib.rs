@@ -8,9 +8,11 @@
 //! the SDK's standard retries (`common::session::load_config`).
 //!
 //! The SDK call itself, `client.copy_snapshot()…send()`, is in `aws.rs`; the teaching text in
-//! `lesson.rs`; finding what exists and the plan in `plan.rs`; the checks in `verify.rs`.
+//! `lesson.rs`; finding what exists and the plan in `plan.rs`; the checks in `verify.rs`; the
+//! hands-on check of copies made by hand (`--check`, `--adopt`, `--yourself`) in `check.rs`.
 
 mod aws;
+mod check;
 mod lesson;
 mod plan;
 mod verify;
@@ -21,6 +23,7 @@ use common::args::CommonArgs;
 use common::ec2::{self, LabSnapshot, WaitPolicy};
 use common::errors::{AwsError, Refusal};
 use common::facts::{self, CONCURRENT_COPY_QUOTA};
+use common::hands_on::{self, Guide};
 use common::run::LabArgs;
 use common::scenario::KeyKind;
 use common::text::pick;
@@ -34,9 +37,14 @@ use std::time::Duration;
 // tokio's clock, so tests with a paused clock never really wait.
 use tokio::time::Instant;
 
-pub use verify::check_copy;
-
 pub const LAB_ID: &str = "04-copy";
+
+/// What the hands-on modes show: the README's "do it yourself" section, the lesson, the summary.
+const GUIDE: Guide = Guide {
+    readme: [include_str!("../README.md"), include_str!("../README.ja.md")],
+    explain: lesson::explain,
+    summary: lesson::summary,
+};
 
 /// Parses a key kind as typed on the command line: one of clap's possible values of [`KeyKind`].
 pub fn parse_kind(text: &str) -> Result<KeyKind, String> {
@@ -137,8 +145,12 @@ impl LabArgs for Args {
     }
 }
 
-/// Runs the lab: explain, find what exists, plan, confirm, copy, verify.
+/// Runs the lab: explain, find what exists, plan, confirm, copy, verify (or, with `--check`,
+/// `--adopt` or `--yourself`, checks the copies the learner made).
 pub async fn run(ctx: LabContext, args: Args) -> Result<()> {
+    if let Some(mode) = ctx.args.hands_on() {
+        return hands_on::drive(&ctx, mode, &GUIDE, || check::check(&ctx, &args)).await;
+    }
     lesson::explain(&ctx);
     let found = plan::find(&ctx).await?;
     let plan = plan::plan(&ctx, &args, &found)?;

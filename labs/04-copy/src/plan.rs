@@ -149,10 +149,19 @@ impl Plan {
 
 /// The completed lab snapshot of each kind; a refusal naming lab 03 otherwise.
 fn completed_source_snapshots(ctx: &LabContext, snapshots: &[LabSnapshot]) -> Result<BTreeMap<KeyKind, LabSnapshot>> {
+    completed_sources(ctx, |kind| find_snapshot(ctx, snapshots, kind))
+}
+
+/// The completed source snapshot of each kind, as `pick` finds it (by the lab's tags, or by Name
+/// for `--check`); a refusal naming lab 03 when one is missing or not completed yet.
+pub fn completed_sources<'a>(
+    ctx: &LabContext,
+    pick: impl Fn(KeyKind) -> Option<&'a LabSnapshot>,
+) -> Result<BTreeMap<KeyKind, LabSnapshot>> {
     let mut found = BTreeMap::new();
     let mut missing = Vec::new();
     for kind in KeyKind::ALL {
-        match find_snapshot(ctx, snapshots, kind) {
+        match pick(kind) {
             Some(snapshot) if snapshot.state == "completed" => {
                 found.insert(kind, snapshot.clone());
             }
@@ -177,6 +186,21 @@ fn completed_source_snapshots(ctx: &LabContext, snapshots: &[LabSnapshot]) -> Re
     } else {
         Err(ctx.needs(Makes::Snapshots, &missing))
     }
+}
+
+/// The pairs `args` ask for without asking anything: `--matrix`, else `--key-for`, else the
+/// matching key type (what `--check` checks).
+pub fn pairs_without_asking(args: &Args) -> Vec<(KeyKind, KeyKind)> {
+    if args.matrix {
+        return KeyKind::ALL.into_iter().flat_map(|s| KeyKind::ALL.into_iter().map(move |d| (s, d))).collect();
+    }
+    KeyKind::ALL
+        .into_iter()
+        .map(|source| match args.key_for.iter().find(|(s, _)| *s == source) {
+            Some(pair) => *pair,
+            None => (source, source),
+        })
+        .collect()
 }
 
 /// Which destination key type each source snapshot is copied with.
@@ -209,7 +233,7 @@ fn choose_pairs(ctx: &LabContext, args: &Args) -> Result<Vec<(KeyKind, KeyKind)>
 }
 
 /// A refusal of the destination keys also offers what only this lab can do: another key type.
-fn or_another_key(error: anyhow::Error) -> anyhow::Error {
+pub fn or_another_key(error: anyhow::Error) -> anyhow::Error {
     match error.downcast::<Refusal>() {
         Ok(mut refusal) => {
             refusal.hint.push_str(&tr!(

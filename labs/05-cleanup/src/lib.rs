@@ -51,6 +51,12 @@ impl LabArgs for Args {
             ("all_sets", "この実行のセットだけでなく、すべてのセット (すべての --name-prefix) を対象にします"),
         ]
     }
+
+    /// The cleanup is the whole teardown (no `--undo` of one step), has no step to do by hand,
+    /// and waits for nothing.
+    fn not_taken() -> &'static [&'static str] {
+        &["undo", "check", "adopt", "yourself", "max_wait_minutes"]
+    }
 }
 
 /// Runs the lab.

@@ -20,7 +20,8 @@ pub const TOOL_ID: &str = "status";
 common::common_args_only!(
     "status",
     "Where you stand in the course, from what exists in the account",
-    about_ja = "アカウントに今あるものから、コース (ラボ 01～05) の進み具合を表示します"
+    about_ja = "アカウントに今あるものから、コース (ラボ 01～05) の進み具合を表示します",
+    not_taken = common::args::CHANGING
 );
 
 /// How far one lab has got.
@@ -108,6 +109,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let ui = &ctx.ui;
     let found = Found::load(&ctx.session, &ctx.scenario).await?;
     let progress = lab_progress(&ctx, &found);
+    let untagged = found.inventory().untagged;
     let next = next_lab(&progress);
 
     let done = progress.iter().filter(|(_, p)| *p == Progress::Done).count();
@@ -129,6 +131,13 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
             Progress::NotYet => pick("· not yet", "· 未実施"),
         };
         ui.say(&format!("  {mark} {:<14} {}", lab.id, lab.name()));
+        if untagged.iter().any(|item| item.maker().id == lab.id) {
+            let adopt = adopt_command(&ctx, lab);
+            ui.say(&tr!(
+                "                 done by you, not tagged: run {adopt} (status and cleanup then see it)",
+                "                 あなたが作成し、タグがありません: {adopt} を実行してください (status とクリーンアップの対象になります)"
+            ));
+        }
     }
 
     ui.report(&picture(&ctx, &found));
@@ -139,6 +148,9 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let resources = inventory.report(None);
     if !resources.rows.is_empty() {
         ui.report(&resources);
+    }
+    if !inventory.untagged.is_empty() {
+        ui.report(&inventory.untagged_report(|lab| adopt_command(&ctx, lab)));
     }
     let sweep = manifest::command_for(manifest::final_lab()) + " -- --all-regions --all-sets --dry-run";
     ui.say(&tr!(
@@ -151,9 +163,16 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     ));
     let cost = if ctx.session.endpoint.is_local() {
         tr!("free on the emulator", "エミュレーターでは無料")
-    } else {
+    } else if inventory.untagged.is_empty() {
         let amount = facts::usd_per_month(inventory.monthly_usd());
         tr!("{amount} (estimate)", "{amount} (概算)")
+    } else {
+        let (amount, untagged) =
+            (facts::usd_per_month(inventory.monthly_usd()), facts::usd_per_month(inventory.untagged_monthly_usd()));
+        tr!(
+            "{amount} (estimate), plus {untagged} for the untagged look-alikes above",
+            "{amount} (概算)。このほか、上のタグのないリソースに {untagged}"
+        )
     };
     ui.say(&tr!(
         "Running cost of what exists: {cost}, plus snapshot storage by data stored.",
@@ -181,6 +200,13 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     );
     ui.data("next", next.map_or(serde_json_null(), |lab| common::serde_json_string(&ctx.command_for(&lab.id))));
     Ok(())
+}
+
+/// The command that adopts what the learner made by hand for `lab`'s step.
+fn adopt_command(ctx: &LabContext, lab: &manifest::LabInfo) -> String {
+    let command = ctx.command_for(&lab.id);
+    let separator = if command.contains(" -- ") { "" } else { " --" };
+    format!("{command}{separator} --adopt")
 }
 
 fn serde_json_null() -> common::JsonValue {
