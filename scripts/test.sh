@@ -11,7 +11,8 @@ scripts/emulator.sh install
 export EBS_LABS_MOTO_SERVER="$root/.emulator/venv/bin/moto_server"
 # The AWS CLI, pinned: the hands-on tests run each lab page's CLI commands with it.
 export EBS_LABS_AWS_CLI="$(scripts/aws-cli.sh)"
-# The IAM policy's checkers (parliament, policy_sentry), pinned: e2e/tests/iam.rs runs them.
+# The IAM policy's checkers (parliament, policy_sentry) and the JSON Schema validator (jsonschema),
+# pinned: e2e/tests/iam.rs and e2e/tests/json_output.rs run them.
 scripts/policy-tools.sh
 export EBS_LABS_POLICY_PYTHON="$root/.emulator/policy-venv/bin/python"
 

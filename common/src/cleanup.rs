@@ -13,6 +13,7 @@ use crate::session::RegionClients;
 use crate::sweep::{self, Sweep};
 use crate::tr;
 use anyhow::Result;
+use serde_json::{json, Value};
 
 /// The whole teardown as a lab: inventory, plan, confirm, remove, report, prove. `from` limits it
 /// to what lab `from` and later labs made (`--undo`); `None` is everything (the final lab).
@@ -74,6 +75,10 @@ async fn teardown(
             "--force-key {id}: このセットのキーではないため、触れません (指定できるのはセット自身のキーだけです)"
         ));
     }
+    // In the JSON document both tables are there, empty or not.
+    ui.data("not_ours", json!([]));
+    ui.data("untagged", json!([]));
+    ui.data("pending_days", json!(pending_days));
     if !inventory.not_ours.is_empty() {
         ui.report(&inventory.not_ours_report());
     }
@@ -111,6 +116,7 @@ async fn teardown(
         ));
     }
     let to_act: Vec<Item> = inventory.items.iter().filter(|item| item.plan(pending_days).removes()).cloned().collect();
+    ui.data("monthly_usd", json!(inventory.monthly_usd()));
     if to_act.is_empty() && inventory.billable().next().is_none() {
         ui.report(&inventory.remains_report());
         ui.say(&tr!(
@@ -142,6 +148,10 @@ async fn teardown(
         "AWS マネージドキー (aws/ebs) には触れません: 無料で、削除もできないキーです。"
     ));
     let results = execute(ui, clients, &inventory.items, pending_days).await;
+    ui.data(
+        "results",
+        Value::Array(results.iter().map(|(item, result)| result_record(item, result, pending_days)).collect()),
+    );
     let failed = results.iter().filter(|(_, result)| result.is_err()).count();
     if failed > 0 {
         ui.warn(&tr!(
@@ -178,6 +188,7 @@ async fn teardown(
         ),
         Some(step) => {
             if remains.rows.is_empty() {
+                ui.data("remaining", json!([]));
                 ui.say(&tr!(
                     "✓ Nothing that {step} (or a later lab) made remains.",
                     "✓ {step} (またはそれ以降のラボ) が作成したものは何も残っていません。"
@@ -197,4 +208,23 @@ async fn teardown(
             Ok(())
         }
     }
+}
+
+/// What happened to one item, in `--output json`: `removed` (deleted, already gone, or scheduled
+/// for deletion), `left_alone` (by the plan, costing nothing) or `not_removed` (it remains), with
+/// the words in `message`.
+fn result_record(item: &Item, result: &crate::inventory::ItemResult, pending_days: i32) -> Value {
+    let mut record = item.record();
+    let outcome = match result {
+        Err(_) => "not_removed",
+        Ok(_) if item.plan(pending_days).removes() => "removed",
+        Ok(_) => "left_alone",
+    };
+    record["action"] = json!(item.action());
+    record["outcome"] = json!(outcome);
+    record["ok"] = json!(result.is_ok());
+    record["message"] = json!(match result {
+        Ok(words) | Err(words) => words,
+    });
+    record
 }

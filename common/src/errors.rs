@@ -309,6 +309,54 @@ pub fn exit_status_for(error: &anyhow::Error) -> ExitStatus {
     ExitStatus::Failure
 }
 
+/// The `error` object of an `--output json` document: the kind of failure (the exit status's
+/// name), the exit code, the AWS operation, error code and request id when an AWS call failed,
+/// and the message a person reads (with its causes).
+pub fn error_json(error: &anyhow::Error, status: ExitStatus) -> serde_json::Value {
+    let aws = error.chain().find_map(|cause| cause.downcast_ref::<AwsError>());
+    let (code, request_id) = match aws.map(|aws| &aws.failure) {
+        Some(AwsFailure::Service { code, request_id, .. }) => (Some(code.as_str()), request_id.as_deref()),
+        _ => (None, None),
+    };
+    let message: Vec<String> = error.chain().map(ToString::to_string).collect();
+    serde_json::json!({
+        "kind": status.kind(),
+        "exit_code": status as u8,
+        "aws_operation": aws.map(|aws| aws.operation),
+        "aws_error_code": code,
+        "request_id": request_id,
+        "message": message.join(": "),
+    })
+}
+
+/// The `error` object of a refused command line (exit 2), as [`error_json`] gives it.
+pub fn usage_error_json(message: &str) -> serde_json::Value {
+    let status = ExitStatus::Usage;
+    serde_json::json!({
+        "kind": status.kind(),
+        "exit_code": status as u8,
+        "aws_operation": null,
+        "aws_error_code": null,
+        "request_id": null,
+        "message": message,
+    })
+}
+
+impl ExitStatus {
+    /// The name of the kind of outcome, as `--output json` spells it.
+    pub fn kind(self) -> &'static str {
+        match self {
+            ExitStatus::Success => "success",
+            ExitStatus::Failure => "failure",
+            ExitStatus::Usage => "usage",
+            ExitStatus::Aws => "aws",
+            ExitStatus::VerificationFailed => "verification_failed",
+            ExitStatus::Refused => "refused",
+            ExitStatus::Interrupted => "interrupted",
+        }
+    }
+}
+
 /// No credentials could be resolved.
 #[derive(Debug, Error)]
 // thiserror with a function: the text is chosen by language when displayed.

@@ -161,12 +161,23 @@ pub async fn adopt(ctx: &LabContext, adoptable: &[Adoptable]) -> Result<usize> {
         &[("Name", "名前"), ("ID", "ID"), ("Region", "リージョン"), ("Tags to add", "付けるタグ")],
     );
     for item in adoptable {
-        let tags = tags::ownership(&ctx.lab.id, &item.role, set)
-            .into_iter()
-            .map(|(key, value)| format!("{key}={value}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        plan.row(vec![item.role.clone(), item.id().to_string(), item.region.code.to_string(), tags], None);
+        let pairs = tags::ownership(&ctx.lab.id, &item.role, set);
+        let tags = pairs.iter().map(|(key, value)| format!("{key}={value}")).collect::<Vec<_>>().join(", ");
+        let resource = match &item.resource {
+            Resource::Key(_) => "key",
+            Resource::Ec2(id) if id.starts_with("vol-") => "volume",
+            Resource::Ec2(_) => "snapshot",
+        };
+        let tags_json: serde_json::Map<String, serde_json::Value> =
+            pairs.iter().map(|(key, value)| (key.to_string(), value.as_str().into())).collect();
+        let record = serde_json::json!({
+            "resource": resource,
+            "id": item.id(),
+            "region": item.region.code,
+            "name": item.role,
+            "tags": tags_json,
+        });
+        plan.row_with(vec![item.role.clone(), item.id().to_string(), item.region.code.to_string(), tags], None, record);
     }
     let count = adoptable.len();
     let question = tr!(

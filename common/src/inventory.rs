@@ -26,6 +26,7 @@ use crate::text::{self, pick, Lang};
 use crate::tr;
 use crate::ui::{Report, Ui};
 use anyhow::Result;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -36,6 +37,30 @@ pub enum ItemKind {
     Volume,
     Alias,
     Key,
+}
+
+impl ItemKind {
+    /// Its name in `--output json`: `key`, `alias`, `volume`, `snapshot`.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            ItemKind::Snapshot => "snapshot",
+            ItemKind::Volume => "volume",
+            ItemKind::Alias => "alias",
+            ItemKind::Key => "key",
+        }
+    }
+}
+
+/// A command as `--output json` gives it: without the `--lang ja` a Japanese run repeats, so
+/// that the document is the same in either language.
+pub fn without_lang_flag(command: &str) -> String {
+    let command = command.replace(" --lang ja", "");
+    command.strip_suffix(" --").unwrap_or(&command).to_string()
+}
+
+/// A cost in USD per month, rounded to a hundredth of a cent (so that 8 × 0.08 is 0.64).
+pub fn usd(amount: f64) -> f64 {
+    (amount * 10_000.0).round() / 10_000.0 + 0.0
 }
 
 impl fmt::Display for ItemKind {
@@ -173,6 +198,67 @@ impl Item {
         }
     }
 
+    /// Monthly cost estimate in USD: `None` for a snapshot (billed by data stored); nothing for a
+    /// key pending deletion or an alias.
+    pub fn monthly_usd(&self) -> Option<f64> {
+        match self.kind {
+            ItemKind::Key if self.is_pending_deletion() => Some(0.0),
+            ItemKind::Key => Some(facts::CUSTOMER_KEY_USD_PER_MONTH),
+            ItemKind::Alias => Some(0.0),
+            ItemKind::Volume => Some(usd(f64::from(self.size_gib) * facts::gp3_usd_per_gb_month(self.region.code))),
+            ItemKind::Snapshot => None,
+        }
+    }
+
+    /// The item in `--output json` (docs/schemas/common.schema.json#/$defs/item): raw values, the
+    /// same in every language.
+    pub fn record(&self) -> Value {
+        json!({
+            "kind": self.kind.json_name(),
+            "region": self.region.code,
+            "side": match self.side { Side::Source => "source", Side::Destination => "destination" },
+            "id": self.id,
+            "name": self.name,
+            // An alias has no state of its own.
+            "state": (self.kind != ItemKind::Alias).then_some(&self.state),
+            "step": self.step,
+            "size_gib": (self.kind == ItemKind::Volume).then_some(self.size_gib),
+            "attached": self.attached,
+            "multi_region_role": self.key_role.map(|role| match role {
+                MultiRegionRole::Primary => "primary",
+                MultiRegionRole::Replica => "replica",
+            }),
+            "aws_managed": self.aws_managed,
+            "deletion_date": self.deletion_date,
+            "target_key_id": self.target,
+            "cost_usd_per_month": self.monthly_usd(),
+        })
+    }
+
+    /// Why cleanup leaves it alone, as a stable name for `--output json` (`None`: it is removed).
+    pub fn leave_alone_reason(&self) -> Option<&'static str> {
+        if self.held.is_some() {
+            return Some("changed_since_plan");
+        }
+        match self.kind {
+            _ if self.aws_managed => Some("aws_managed"),
+            ItemKind::Volume if self.attached => Some("attached"),
+            ItemKind::Key if self.is_pending_deletion() => Some("already_pending_deletion"),
+            ItemKind::Key if !self.used_by.is_empty() && !self.forced => Some("used_outside_set"),
+            _ => None,
+        }
+    }
+
+    /// What cleanup does with it, for `--output json`: `delete`, `schedule_key_deletion` or
+    /// `leave_alone`.
+    pub fn action(&self) -> &'static str {
+        match (self.leave_alone_reason(), self.kind) {
+            (Some(_), _) => "leave_alone",
+            (None, ItemKind::Key) => "schedule_key_deletion",
+            (None, _) => "delete",
+        }
+    }
+
     /// Monthly cost estimate, as text.
     pub fn cost_label(&self) -> String {
         match self.kind {
@@ -203,6 +289,12 @@ impl Item {
             (ItemKind::Key, _, Some(MultiRegionRole::Primary)) => 5,
             (ItemKind::Key, _, None) => 6,
         }
+    }
+
+    /// Teardown order, then region, name and id: the same order in every run (discovery is
+    /// concurrent, and listings come in any order).
+    fn sort_key(&self) -> (u8, &str, &str, &str) {
+        (self.phase(), self.region.code, &self.name, &self.id)
     }
 
     /// Which wave of deletes it is removed in: what nothing depends on goes first, all at
@@ -280,9 +372,9 @@ impl Disposition {
 pub struct Inventory {
     /// This set's, in teardown order.
     pub items: Vec<Item>,
-    /// Tagged like the labs' but not this set's (another set's, or near-misses), and why: never
-    /// touched.
-    pub not_ours: Vec<(Item, String)>,
+    /// Tagged like the labs' but not this set's (another set's, or near-misses), with the verdict
+    /// that says why: never touched.
+    pub not_ours: Vec<(Item, Verdict)>,
     /// Untagged look-alikes: named as the walkthrough names this set's resources (Name tag, alias)
     /// but carrying none of the labs' tags, e.g. made by hand for a hands-on step and not adopted.
     /// Never touched; `step` is the lab whose `--adopt` would make them the set's.
@@ -307,8 +399,8 @@ pub struct Found {
 /// or a sweep).
 #[derive(Debug, Clone, Default)]
 pub struct Others {
-    /// Those with the project tag, and why each is not the set's.
-    pub not_ours: Vec<(Item, String)>,
+    /// Those with the project tag, and the verdict that says why each is not the set's.
+    pub not_ours: Vec<(Item, Verdict)>,
     /// Those encrypted under a key (region, id, key ARN), kept when `keys` is set: a key that
     /// encrypts them is not the set's alone.
     pub encrypted: Vec<(&'static str, String, String)>,
@@ -334,8 +426,8 @@ impl Others {
             let item = item();
             self.encrypted.push((item.region.code, item.id, key.to_string()));
         }
-        if let Some(why) = verdict.and_then(|verdict| verdict.why_not_ours()) {
-            self.not_ours.push((item(), why));
+        if let Some(verdict) = verdict {
+            self.not_ours.push((item(), verdict));
         }
         false
     }
@@ -612,11 +704,11 @@ fn hold_pairs_together(items: &mut [Item]) {
 }
 
 impl Inventory {
-    /// Holds multi-region pairs together and puts the items in teardown order (by region within
-    /// each phase).
+    /// Holds multi-region pairs together and puts the items in teardown order (by region, then
+    /// name, within each phase).
     pub fn settle(&mut self) {
         hold_pairs_together(&mut self.items);
-        self.items.sort_by(|a, b| (a.phase(), a.region.code).cmp(&(b.phase(), b.region.code)));
+        self.items.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     }
 
     /// Schedules the keys named by `--force-key` even when something outside the set uses them.
@@ -636,17 +728,27 @@ impl Inventory {
             ("Why not this set's", "このセットのものではない理由"),
         ];
         let mut report = Report::new(
-            "not-ours",
+            "not_ours",
             tr!(
                 "Tagged like the labs' resources, but not this set's: left alone",
                 "ラボのリソースのようなタグがあるが、このセットのものではないもの: 触れません"
             ),
             &columns,
         );
-        for (item, why) in &self.not_ours {
+        // In teardown order, the same in every run (discovery is concurrent).
+        let mut not_ours: Vec<&(Item, Verdict)> = self.not_ours.iter().collect();
+        not_ours.sort_by(|(a, _), (b, _)| a.sort_key().cmp(&b.sort_key()));
+        for (item, verdict) in not_ours {
+            let why = verdict.why_not_ours().unwrap_or_default();
             let cells =
                 vec![item.kind.to_string(), item.region.to_string(), item.name.clone(), item.id.clone(), why.clone()];
-            report.row(cells, None);
+            let mut record = item.record();
+            record["why"] = match verdict {
+                Verdict::OtherSet(set) => json!({ "verdict": "other_set", "set": set }),
+                _ => json!({ "verdict": "near_miss", "set": null }),
+            };
+            record["message"] = json!(why);
+            report.row_with(cells, None, record);
         }
         report
     }
@@ -671,7 +773,9 @@ impl Inventory {
             ),
             &columns,
         );
-        for item in &self.untagged {
+        let mut untagged: Vec<&Item> = self.untagged.iter().collect();
+        untagged.sort_by_key(|item| item.sort_key());
+        for item in untagged {
             let cells = vec![
                 item.kind.to_string(),
                 item.region.to_string(),
@@ -681,7 +785,10 @@ impl Inventory {
                 adopt(item.maker()),
                 item.delete_command(),
             ];
-            report.row(cells, None);
+            let mut record = item.record();
+            record["adopt_command"] = json!(without_lang_flag(&adopt(item.maker())));
+            record["delete_command"] = json!(item.delete_command());
+            report.row_with(cells, None, record);
         }
         report
     }
@@ -705,13 +812,7 @@ impl Inventory {
 
     /// The estimate of what the billable items cost per month (snapshots not counted: by data stored).
     pub fn monthly_usd(&self) -> f64 {
-        self.billable()
-            .map(|item| match item.kind {
-                ItemKind::Key => facts::CUSTOMER_KEY_USD_PER_MONTH,
-                ItemKind::Volume => f64::from(item.size_gib) * facts::gp3_usd_per_gb_month(item.region.code),
-                _ => 0.0,
-            })
-            .sum()
+        usd(self.billable().filter_map(Item::monthly_usd).sum())
     }
 
     /// The inventory as a table with each item's cost; with `plan_days`, also what teardown
@@ -744,10 +845,15 @@ impl Inventory {
                 item.step.clone(),
                 item.cost_label(),
             ];
+            let mut record = item.record();
             if let Some(days) = plan_days {
-                cells.push(item.plan(days).words().to_string());
+                let words = item.plan(days).words().to_string();
+                record["action"] = json!(item.action());
+                record["reason"] = json!(item.leave_alone_reason());
+                record["message"] = json!(words);
+                cells.push(words);
             }
-            report.row(cells, None);
+            report.row_with(cells, None, record);
         }
         report
     }
@@ -774,7 +880,11 @@ impl Inventory {
             } else {
                 Ok(())
             };
-            report.row(
+            let mut record = item.record();
+            record["check"] = json!("removed_or_free");
+            record["expected"] = json!(if item.kind == ItemKind::Key { "pending_deletion" } else { "absent" });
+            record["found"] = json!(if item.kind == ItemKind::Alias { "exists" } else { item.state.as_str() });
+            report.row_with(
                 vec![
                     item.kind.to_string(),
                     item.region.to_string(),
@@ -784,6 +894,7 @@ impl Inventory {
                     item.deletion_date.clone().unwrap_or_else(|| "—".into()),
                 ],
                 Some(check),
+                record,
             );
         }
         report
@@ -1041,6 +1152,50 @@ mod tests {
         pending.state = "PendingDeletion".into();
         assert!(!pending.plan(7).removes() && !pending.is_billable());
         assert_eq!(item(ItemKind::Key, Side::Source, None).plan(9).words(), "schedule deletion in 9 days");
+    }
+
+    #[test]
+    fn records_give_the_plan_as_a_stable_action_and_raw_values() {
+        let mut aws = item(ItemKind::Key, Side::Source, None);
+        aws.aws_managed = true;
+        let mut attached = item(ItemKind::Volume, Side::Source, None);
+        (attached.attached, attached.size_gib) = (true, 8);
+        let mut pending = item(ItemKind::Key, Side::Destination, Some(MultiRegionRole::Replica));
+        pending.state = "PendingDeletion".into();
+        let mut used = item(ItemKind::Key, Side::Source, None);
+        used.used_by.push("alias/other".into());
+        let mut held = item(ItemKind::Alias, Side::Source, None);
+        held.held = Some("moved".into());
+        let removed = [item(ItemKind::Key, Side::Source, None), item(ItemKind::Snapshot, Side::Source, None)];
+        for one in [&aws, &attached, &pending, &used, &held].into_iter().chain(&removed) {
+            assert_eq!(one.action() == "leave_alone", !one.plan(7).removes(), "{one:?}");
+        }
+        assert_eq!(
+            [&aws, &attached, &pending, &used, &held].map(|one| one.leave_alone_reason()),
+            [
+                Some("aws_managed"),
+                Some("attached"),
+                Some("already_pending_deletion"),
+                Some("used_outside_set"),
+                Some("changed_since_plan")
+            ]
+        );
+        assert_eq!((removed[0].action(), removed[1].action()), ("schedule_key_deletion", "delete"));
+        let record = attached.record();
+        assert_eq!(
+            (&record["kind"], &record["size_gib"], &record["state"]),
+            (&json!("volume"), &json!(8), &json!("Enabled"))
+        );
+        assert_eq!(record["cost_usd_per_month"], json!(0.768), "8 GiB of gp3 in Tokyo");
+        assert_eq!(pending.record()["multi_region_role"], "replica");
+        assert_eq!(pending.record()["cost_usd_per_month"], json!(0.0));
+        assert_eq!(removed[1].record()["cost_usd_per_month"], Value::Null, "a snapshot is billed by data stored");
+        assert_eq!(held.record()["state"], Value::Null, "an alias has no state");
+        assert_eq!(
+            without_lang_flag("cargo run --bin 02-volumes -- --lang ja --adopt"),
+            "cargo run --bin 02-volumes -- --adopt"
+        );
+        assert_eq!(without_lang_flag("cargo run --bin 02-volumes -- --lang ja"), "cargo run --bin 02-volumes");
     }
 
     #[test]

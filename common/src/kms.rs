@@ -252,8 +252,9 @@ pub struct RegionKeys {
     pub aliases: BTreeMap<String, Option<String>>,
     /// This set's keys (the whole ownership signature matches), in any state, pending deletion included.
     pub owned: Vec<KeyInfo>,
-    /// Keys with the project tag that are not this set's: another set's, or near-misses, and why.
-    pub not_ours: Vec<(KeyInfo, String)>,
+    /// Keys with the project tag that are not this set's: another set's, or near-misses, with the
+    /// verdict (`Verdict::why_not_ours` says why).
+    pub not_ours: Vec<(KeyInfo, Verdict)>,
     /// The AWS managed key for EBS, if it exists yet.
     pub aws_ebs: Option<KeyInfo>,
 }
@@ -411,7 +412,7 @@ impl RegionKeys {
         region: &'static RegionInfo,
         aliases: BTreeMap<String, Option<String>>,
         mut owned: Vec<KeyInfo>,
-        not_ours: Vec<(KeyInfo, String)>,
+        not_ours: Vec<(KeyInfo, Verdict)>,
         aws_ebs: Option<KeyInfo>,
     ) -> RegionKeys {
         owned.sort_by(|a, b| a.ownership.role_label().cmp(&b.ownership.role_label()).then(a.key_id.cmp(&b.key_id)));
@@ -553,13 +554,13 @@ impl LabKeys {
 }
 
 /// This set's keys, and the others with why they are not this set's.
-fn sort_out(tagged: Vec<(KeyInfo, Verdict)>) -> (Vec<KeyInfo>, Vec<(KeyInfo, String)>) {
+fn sort_out(tagged: Vec<(KeyInfo, Verdict)>) -> (Vec<KeyInfo>, Vec<(KeyInfo, Verdict)>) {
     let mut owned = Vec::new();
     let mut not_ours = Vec::new();
     for (key, verdict) in tagged {
-        match verdict.why_not_ours() {
-            None => owned.push(key),
-            Some(why) => not_ours.push((key, why)),
+        match verdict {
+            Verdict::Ours => owned.push(key),
+            other => not_ours.push((key, other)),
         }
     }
     (owned, not_ours)

@@ -52,12 +52,36 @@ pub fn parse_in_language<A: clap::Parser>(about_ja: &str, help_ja: &[(&str, &str
         let help_ja: Vec<(&str, &str)> = help_ja.iter().chain(crate::args::HELP_JA).copied().collect();
         command = text::in_japanese(command, about_ja, &help_ja);
     }
-    let mut matches = command.get_matches();
+    let name = command.get_name().to_string();
+    let mut matches = command.try_get_matches().unwrap_or_else(|error| refuse_arguments(&name, error));
     if !not_taken.is_empty() {
         // Only what `command` accepted is on the command line: the whole command reads the same.
-        matches = A::command().get_matches();
+        matches = A::command().try_get_matches().unwrap_or_else(|error| refuse_arguments(&name, error));
     }
-    A::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    A::from_arg_matches(&matches).unwrap_or_else(|error| refuse_arguments(&name, error))
+}
+
+/// clap's refusal of the command line, as clap prints it (help and version are no refusal); a
+/// run that asked for `--output json` gets its JSON document on stdout too.
+fn refuse_arguments(binary: &str, error: clap::Error) -> ! {
+    let asked_for_json = {
+        let arguments: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+        arguments.windows(2).any(|pair| pair[0] == "--output" && pair[1] == "json")
+            || arguments.iter().any(|argument| argument == "--output=json")
+    };
+    if asked_for_json && error.use_stderr() {
+        let message = error.render().to_string();
+        let status = ExitStatus::Usage;
+        let document = serde_json::json!({
+            "schema_version": crate::ui::SCHEMA_VERSION,
+            "binary": binary,
+            "ok": false,
+            "exit_code": status as u8,
+            "error": crate::errors::usage_error_json(message.trim()),
+        });
+        println!("{}", serde_json::to_string_pretty(&document).expect("JSON values serialize"));
+    }
+    error.exit()
 }
 
 /// `command` without the arguments `ids`: the same name, version, descriptions, other arguments
@@ -154,12 +178,18 @@ where
     let args: A = parse_in_language(A::about_ja(), A::help_ja(), A::not_taken());
     let common = args.common().clone();
     text::set_lang(Lang::resolve(common.lang));
+    let ui = Arc::new(Ui::terminal(common.output, common.yes).quiet(common.quiet).show_cli(common.show_cli));
+    describe_the_run(&ui, lab_id, &common);
     if let Err(message) = common.validate() {
         eprintln!("{}{message}", error_label());
-        return ExitStatus::Usage.into();
+        let status = ExitStatus::Usage;
+        ui.data("ok", false.into());
+        ui.data("exit_code", (status as u8).into());
+        ui.data("error", crate::errors::usage_error_json(&message));
+        ui.finish();
+        return status.into();
     }
     init_logging(common.verbose);
-    let ui = Arc::new(Ui::terminal(common.output, common.yes).quiet(common.quiet).show_cli(common.show_cli));
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -199,6 +229,13 @@ where
             let session = Session::connect(setup, &common, cli, &endpoint_for_work).await?;
             let _ =
                 clients_for_work.set((session.source.clone(), session.destination.clone(), session.api_log.clone()));
+            lab_ui.data("account", session.account.clone().into());
+            let endpoint = match &session.endpoint {
+                Endpoint::Aws => "aws",
+                Endpoint::Local(_) => "emulator",
+                Endpoint::Custom(_) => "custom",
+            };
+            lab_ui.data("endpoint", endpoint.into());
             show_banner(&lab_ui, &session, &common);
             let scenario = Scenario::new(common.source_region, common.dest_region, &common.name_prefix);
             let context = LabContext { lab, args: common, scenario, session, ui: Arc::clone(&lab_ui) };
@@ -218,6 +255,19 @@ where
             }
         }
     });
+    let status = match &result {
+        Ok(()) => ExitStatus::Success,
+        Err(error) if error.chain().any(|cause| cause.is::<BackedOut>()) => ExitStatus::Success,
+        Err(error) if error.chain().any(|cause| cause.is::<StoppedAtPrompt>()) => ExitStatus::Interrupted,
+        Err(error) => exit_status_for(error),
+    };
+    ui.data("ok", (status == ExitStatus::Success).into());
+    ui.data("exit_code", (status as u8).into());
+    let error_json = match &result {
+        Err(error) if status != ExitStatus::Success => crate::errors::error_json(error, status),
+        _ => serde_json::Value::Null,
+    };
+    ui.data("error", error_json);
     ui.finish();
     if let Some((_, _, api_log)) = connected_after.get().filter(|_| show_api) {
         let calls = api_log.calls();
@@ -253,6 +303,23 @@ where
             status.into()
         }
     }
+}
+
+/// What every `--output json` document says of the run before it starts: the binary, the
+/// regions, the set (`--name-prefix`) and the mode.
+fn describe_the_run(ui: &Ui, lab_id: &str, args: &CommonArgs) {
+    ui.data("binary", lab_id.into());
+    ui.data("regions", serde_json::json!({ "source": args.source_region.code, "destination": args.dest_region.code }));
+    ui.data("set", args.name_prefix.clone().into());
+    let mode = match args.hands_on() {
+        Some(crate::args::HandsOn::Check) => "check",
+        Some(crate::args::HandsOn::Adopt) => "adopt",
+        Some(crate::args::HandsOn::Yourself) => "yourself",
+        None if args.undo => "undo",
+        None if args.dry_run => "dry_run",
+        None => "run",
+    };
+    ui.data("mode", mode.into());
 }
 
 /// After Ctrl-C at a prompt: nothing was changed (every prompt comes before the changes it asks

@@ -118,8 +118,8 @@ impl Sweep {
                 let used_by = Item::uses_outside_the_set(key, own_alias.as_deref(), others.encrypted_in(region));
                 inventory.items.extend(Item::of_key_and_alias(key, region, side, own_alias, used_by));
             }
-            for (key, why) in &found.keys.not_ours {
-                inventory.not_ours.push((Item::from_key(key, region, Side::Source), why.clone()));
+            for (key, verdict) in &found.keys.not_ours {
+                inventory.not_ours.push((Item::from_key(key, region, Side::Source), verdict.clone()));
             }
         }
         inventory.not_ours.extend(others.not_ours);
@@ -156,9 +156,9 @@ async fn add_replicas_known_by_their_primary(found: &mut [RegionFound]) -> Resul
         let set = ownership::set_of(Made::Key(Side::Source), &tags);
         let verdict = kms::replica_verdict(&Scenario::new(region, region, &set), &tags);
         let replica = replica.owned_as(Ownership::ReplicaOfLabPrimary(tags));
-        match verdict.why_not_ours() {
-            None => found[index].keys.owned.push(replica),
-            Some(why) => found[index].keys.not_ours.push((replica, why)),
+        match verdict {
+            ownership::Verdict::Ours => found[index].keys.owned.push(replica),
+            other => found[index].keys.not_ours.push((replica, other)),
         }
     }
     Ok(())

@@ -33,15 +33,16 @@ use textwrap::core::{display_width, Word};
 use textwrap::{WordSeparator, WordSplitter};
 use thiserror::Error;
 
+/// The version of the `--output json` documents (docs/schemas/): raised when a key is removed
+/// or changes meaning; adding a key keeps it.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// A table of results; rows may carry a verification check.
 #[derive(Debug, Clone, Default)]
 pub struct Report {
     /// Key of the table in JSON output, e.g. `keys`.
     pub name: String,
     pub title: String,
-    /// JSON keys of the columns (from the English headers, so scripts see the same keys in
-    /// either language), e.g. `key_id`.
-    pub keys: Vec<String>,
     /// Column headers in the learner's language.
     pub columns: Vec<String>,
     pub rows: Vec<ReportRow>,
@@ -53,6 +54,11 @@ pub struct ReportRow {
     pub cells: Vec<String>,
     /// `Some(Ok(()))` is ✓; `Some(Err(why))` is ✗ with the reason.
     pub check: Option<Result<(), String>>,
+    /// The row in `--output json`: a JSON object with stable snake_case keys and raw values (ids,
+    /// ARNs, region codes, AWS states as AWS spells them, numbers, booleans), the same in every
+    /// language; human text only under keys named `message`. A row with a check also carries
+    /// `check`, `expected` and `found`; `ok` and the check's `message` are added from `check`.
+    pub record: Option<Value>,
 }
 
 impl Report {
@@ -62,15 +68,27 @@ impl Report {
         Report {
             name: name.to_string(),
             title: title.into(),
-            keys: columns.iter().map(|(en, _)| json_key(en)).collect(),
             columns: columns.iter().map(|(en, ja)| lang.pick(en, ja).to_string()).collect(),
             rows: Vec::new(),
         }
     }
 
+    /// A row for people only: `--output json` leaves tables made of such rows out (teaching tables).
     pub fn row(&mut self, cells: Vec<String>, check: Option<Result<(), String>>) {
         debug_assert_eq!(cells.len(), self.columns.len(), "row width must match the header");
-        self.rows.push(ReportRow { cells, check });
+        self.rows.push(ReportRow { cells, check, record: None });
+    }
+
+    /// A row with its JSON `record` (see [`ReportRow::record`]).
+    pub fn row_with(&mut self, cells: Vec<String>, check: Option<Result<(), String>>, record: Value) {
+        debug_assert_eq!(cells.len(), self.columns.len(), "row width must match the header");
+        debug_assert!(record.is_object(), "a row's record is a JSON object");
+        self.rows.push(ReportRow { cells, check, record: Some(record) });
+    }
+
+    /// Whether the table belongs in `--output json`: its rows carry records.
+    pub fn is_data(&self) -> bool {
+        self.rows.iter().any(|row| row.record.is_some())
     }
 
     /// (failed, total) over rows that carry a check.
@@ -111,40 +129,19 @@ impl Report {
         format!("{}\n{table}", self.title)
     }
 
-    /// The table as JSON: a list of objects keyed by column name, plus `ok` and `problem`.
+    /// The table as JSON: its rows' records, each with `ok` and `message` when it carries a check.
     pub fn to_json(&self) -> Value {
-        let rows: Vec<Value> = self
-            .rows
-            .iter()
-            .map(|row| {
-                let mut object = Map::new();
-                for (key, cell) in self.keys.iter().zip(&row.cells) {
-                    object.insert(key.clone(), Value::String(cell.clone()));
-                }
-                if let Some(check) = &row.check {
-                    object.insert("ok".into(), Value::Bool(check.is_ok()));
-                    if let Err(why) = check {
-                        object.insert("problem".into(), Value::String(why.clone()));
-                    }
-                }
-                Value::Object(object)
-            })
-            .collect();
-        json!({ "title": self.title, "rows": rows })
+        let rows = self.rows.iter().filter_map(|row| {
+            let mut record = row.record.clone()?;
+            if let (Some(check), Some(object)) = (&row.check, record.as_object_mut()) {
+                object.insert("ok".into(), Value::Bool(check.is_ok()));
+                let message = check.as_ref().err().map_or(Value::Null, |why| Value::String(why.clone()));
+                object.insert("message".into(), message);
+            }
+            Some(record)
+        });
+        Value::Array(rows.collect())
     }
-}
-
-/// `Key ID` → `key_id`.
-fn json_key(column: &str) -> String {
-    let mut key = String::new();
-    for c in column.chars() {
-        if c.is_ascii_alphanumeric() {
-            key.push(c.to_ascii_lowercase());
-        } else if !key.ends_with('_') && !key.is_empty() {
-            key.push('_');
-        }
-    }
-    key.trim_end_matches('_').to_string()
 }
 
 /// A scripted answer to one prompt.
@@ -462,9 +459,11 @@ impl Ui {
         match self.format {
             // The title is prose; the table's lines are kept as they are.
             OutputFormat::Table => self.write_prose(&self.out, &report.render_table()),
-            OutputFormat::Json => {
+            // A table made for people only (teaching) has no place in the document.
+            OutputFormat::Json if report.is_data() || report.rows.is_empty() => {
                 self.json.lock().expect("json lock").insert(report.name.clone(), report.to_json());
             }
+            OutputFormat::Json => {}
         }
     }
 
@@ -557,10 +556,14 @@ impl Ui {
         }
     }
 
-    /// Prints the JSON document, in JSON mode; call once at the end of a lab.
+    /// Prints the JSON document, in JSON mode; call once at the end of a lab. It opens with
+    /// `schema_version` (docs/schemas/).
     pub fn finish(&self) {
         if self.format == OutputFormat::Json {
-            let document = Value::Object(std::mem::take(&mut *self.json.lock().expect("json lock")));
+            let mut document = Map::new();
+            document.insert("schema_version".into(), json!(SCHEMA_VERSION));
+            document.extend(std::mem::take(&mut *self.json.lock().expect("json lock")));
+            let document = Value::Object(document);
             let text = serde_json::to_string_pretty(&document).expect("JSON values serialize");
             self.write_line(&self.out, &text);
         }
@@ -726,8 +729,17 @@ mod tests {
 
     fn sample() -> Report {
         let mut report = Report::new("keys", "Keys", &[("Alias", "エイリアス"), ("Key ID", "キー ID")]);
-        report.row(vec!["Single-region-key".into(), "1234".into()], Some(Ok(())));
-        report.row(vec!["Multi-region-key".into(), "mrk-1".into()], Some(Err("state Disabled".into())));
+        let record = |alias: &str, id: &str| json!({ "check": "key_enabled", "alias": alias, "key_id": id, "expected": "Enabled", "found": "Enabled" });
+        report.row_with(
+            vec!["Single-region-key".into(), "1234".into()],
+            Some(Ok(())),
+            record("Single-region-key", "1234"),
+        );
+        report.row_with(
+            vec!["Multi-region-key".into(), "mrk-1".into()],
+            Some(Err("state Disabled".into())),
+            record("Multi-region-key", "mrk-1"),
+        );
         report
     }
 
@@ -738,9 +750,24 @@ mod tests {
         assert!(table.contains("✓") && table.contains("✗ state Disabled"), "{table}");
         assert_eq!(report.check_counts(), (1, 2));
         let json = report.to_json();
-        assert_eq!(json["rows"][0]["key_id"], "1234");
-        assert_eq!(json["rows"][1]["ok"], false);
-        assert_eq!(json["rows"][1]["problem"], "state Disabled");
+        assert_eq!(json[0]["key_id"], "1234");
+        assert_eq!((&json[0]["ok"], &json[0]["message"]), (&Value::Bool(true), &Value::Null));
+        assert_eq!(json[1]["ok"], false);
+        assert_eq!(json[1]["message"], "state Disabled");
+    }
+
+    #[test]
+    fn teaching_tables_stay_out_of_the_json_document() {
+        let (ui, out, _) = Ui::scripted(OutputFormat::Json, true, vec![]);
+        let mut teaching = Report::new("kinds", "Key kinds", &[("Kind", "種類")]);
+        teaching.row(vec!["AWS managed".into()], None);
+        ui.report(&teaching);
+        ui.report(&sample());
+        ui.finish();
+        let document: Value = serde_json::from_str(&out.text()).unwrap();
+        assert_eq!(document["schema_version"], SCHEMA_VERSION);
+        assert!(document.get("kinds").is_none(), "{document}");
+        assert_eq!(document["keys"].as_array().map(Vec::len), Some(2));
     }
 
     #[test]
@@ -750,7 +777,7 @@ mod tests {
         ui.report(&sample());
         ui.finish();
         let document: Value = serde_json::from_str(&out.text()).expect("stdout is one JSON document");
-        assert_eq!(document["keys"]["rows"][1]["alias"], "Multi-region-key");
+        assert_eq!(document["keys"][1]["alias"], "Multi-region-key");
         assert!(err.text().contains("explaining"));
     }
 
@@ -911,12 +938,5 @@ mod tests {
             laid_out.starts_with("## Do it yourself\n") && laid_out.contains("| Flag | What |\n|---|---|"),
             "{laid_out}"
         );
-    }
-
-    #[test]
-    fn json_keys_are_snake_case() {
-        assert_eq!(json_key("Key ID"), "key_id");
-        assert_eq!(json_key("Multi-region role"), "multi_region_role");
-        assert_eq!(json_key("✓"), "");
     }
 }

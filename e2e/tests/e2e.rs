@@ -22,6 +22,8 @@ mod real_aws;
 mod iam;
 // The quiz: study sheet, languages, topics, no terminal.
 mod quiz;
+// --output json: one valid document per run (docs/schemas/), the same in English and Japanese.
+mod json_output;
 // Arguments and environment problems: exit codes and messages, nothing created.
 mod cli;
 // Both languages: learner text goes through tr!, and the labs speak Japanese when asked.

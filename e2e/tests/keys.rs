@@ -222,11 +222,11 @@ async fn json_output_is_one_document_with_six_verified_keys() {
     let emulator = Emulator::start();
     let (stdout, stderr) = emulator.run_ok("01-keys", &["--yes", "--output", "json"]);
     let document: serde_json::Value = serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}\n{stdout}"));
-    let rows = document["keys"]["rows"].as_array().expect("keys rows");
+    let rows = document["keys"].as_array().expect("keys rows");
     assert_eq!(rows.len(), 6);
     assert!(rows.iter().all(|row| row["ok"] == true), "{stdout}");
-    assert_eq!(rows[2]["multi_region_role"], "PRIMARY");
-    assert_eq!(rows[5]["multi_region_role"], "REPLICA");
+    assert_eq!(rows[2]["multi_region_role"], "primary");
+    assert_eq!(rows[5]["multi_region_role"], "replica");
     assert!(stderr.contains("Local emulator at"), "the banner goes to stderr in JSON mode:\n{stderr}");
 }
 

@@ -122,10 +122,10 @@ async fn a_prefix_that_looks_like_a_name_never_reaches_another_set() {
     let output = emulator.lab("05-cleanup").args(["--dry-run", "--output", "json"]).output().unwrap();
     let document: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
     let ids_in = |report: &str| -> Vec<String> {
-        let rows = document[report]["rows"].as_array().cloned().unwrap_or_default();
+        let rows = document[report].as_array().cloned().unwrap_or_default();
         rows.iter().filter_map(|row| row["id"].as_str().map(str::to_string)).collect()
     };
-    let (planned, left_alone) = (ids_in("inventory"), ids_in("not-ours"));
+    let (planned, left_alone) = (ids_in("inventory"), ids_in("not_ours"));
     let snap_set_volumes: Vec<&str> = before
         .iter()
         .filter(|(id, d)| id.contains(" volume ") && of_set(d, "snap-"))

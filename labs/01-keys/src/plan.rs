@@ -2,6 +2,7 @@
 //! lab key found, adopt a lab key that lost its alias, or make one; refuse on a foreign alias.
 
 use crate::lesson::PLAN_COLUMNS;
+use crate::verify::{kind_name, side_name};
 use anyhow::Result;
 use common::errors::Refusal;
 use common::facts::{self, CUSTOMER_KEY_USD_PER_MONTH};
@@ -10,6 +11,7 @@ use common::scenario::{KeyKind, ScenarioKey, Side};
 use common::tr;
 use common::ui::Report;
 use common::LabContext;
+use serde_json::json;
 
 /// What to do with an alias.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,6 +75,27 @@ impl PlannedKey {
         }
     }
 
+    /// The action in `--output json`: `reuse` the key found, `adopt` a lab key that lost its
+    /// alias, `replicate` the primary, or `create` a key.
+    fn action_name(&self) -> &'static str {
+        let replicates = self.wanted.kind == KeyKind::MultiRegion && self.wanted.side == Side::Destination;
+        match (&self.existing, self.alias) {
+            (Some(_), AliasStep::Keep) => "reuse",
+            (Some(_), _) => "adopt",
+            (None, _) if replicates => "replicate",
+            (None, _) => "create",
+        }
+    }
+
+    /// The alias step in `--output json`: `keep`, `create` or `update`.
+    fn alias_name(&self) -> &'static str {
+        match self.alias {
+            AliasStep::Keep => "keep",
+            AliasStep::Create => "create",
+            AliasStep::Update => "update",
+        }
+    }
+
     fn creates_key(&self) -> bool {
         self.existing.is_none()
     }
@@ -108,7 +131,8 @@ impl Plan {
             || self.aws_ebs().iter().any(|aws_ebs| aws_ebs.existing.is_none())
     }
 
-    /// The plan as a table: one row per key, with the action and its cost.
+    /// The plan as a table: one row per key, with the action and its cost; in `--output json`,
+    /// each key's action as data (docs/schemas/01-keys.schema.json).
     pub fn report(&self, ctx: &LabContext) -> Report {
         let local = ctx.session.endpoint.is_local();
         let mut report = Report::new("plan", tr!("Plan", "計画"), &PLAN_COLUMNS);
@@ -121,33 +145,58 @@ impl Plan {
                 tr!("no change", "変更なし")
             }
         };
+        // What the row adds to the monthly bill: a new customer managed key on AWS.
+        let usd = |creates: bool| if creates && !local { CUSTOMER_KEY_USD_PER_MONTH } else { 0.0 };
+        let record = |wanted: &ScenarioKey, action: &str, alias_action: Option<&str>, id: Option<&str>, usd: f64| {
+            json!({
+                "resource": "kms_key",
+                "name": wanted.alias,
+                "region": wanted.region.code,
+                "key_kind": kind_name(wanted.kind),
+                "side": side_name(wanted.side),
+                "action": action,
+                "alias_action": alias_action,
+                "id": id,
+                "cost_usd_per_month": usd,
+            })
+        };
         for PlannedAwsEbs { wanted, existing } in self.aws_ebs() {
-            let action = match existing {
-                Some(_) => tr!("exists: AWS managed, nothing to do", "既存: AWS マネージドキーのため操作不要"),
-                None => tr!("ask KMS for it (AWS creates it, free)", "KMS に要求 (AWS が無料で作成)"),
+            let (action, label) = match existing {
+                Some(_) => {
+                    ("none", tr!("exists: AWS managed, nothing to do", "既存: AWS マネージドキーのため操作不要"))
+                }
+                None => ("request", tr!("ask KMS for it (AWS creates it, free)", "KMS に要求 (AWS が無料で作成)")),
             };
-            report.row(
+            let mut record = record(wanted, action, None, existing.as_ref().map(|key| key.key_id.as_str()), 0.0);
+            record["message"] = label.clone().into();
+            report.row_with(
                 vec![
                     wanted.short_alias().into(),
                     wanted.region.to_string(),
                     wanted.kind.to_string(),
-                    action,
+                    label,
                     tr!("free", "無料"),
                 ],
                 None,
+                record,
             );
         }
         for key in self.customer_keys() {
             let wanted = &key.wanted;
-            report.row(
+            let label = key.action();
+            let id = key.existing.as_ref().map(|key| key.key_id.as_str());
+            let mut record = record(wanted, key.action_name(), Some(key.alias_name()), id, usd(key.creates_key()));
+            record["message"] = label.clone().into();
+            report.row_with(
                 vec![
                     wanted.short_alias().into(),
                     wanted.region.to_string(),
                     wanted.kind.to_string(),
-                    key.action(),
+                    label,
                     cost(key.creates_key()),
                 ],
                 None,
+                record,
             );
         }
         report

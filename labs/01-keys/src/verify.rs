@@ -13,6 +13,7 @@ use common::scenario::{KeyKind, Scenario, ScenarioKey, Side};
 use common::tr;
 use common::ui::Report;
 use common::LabContext;
+use serde_json::json;
 use std::collections::BTreeMap;
 
 /// Describes the six keys afresh and checks each; the rotation status is read meanwhile.
@@ -30,7 +31,7 @@ pub async fn verify(ctx: &LabContext, found: &LabKeys, plan: &Plan, in_use: &[Ke
 }
 
 /// The table of the six keys, as just described, with a ✓ or ✗ each.
-fn key_table(ctx: &LabContext, found: &LabKeys, rotations: &BTreeMap<String, String>) -> Report {
+fn key_table(ctx: &LabContext, found: &LabKeys, rotations: &BTreeMap<String, Rotation>) -> Report {
     let mut report = new_key_table();
     let primary = found.source.scenario_key(&ctx.scenario.key(KeyKind::MultiRegion, Side::Source)).cloned();
     for wanted in ctx.scenario.keys() {
@@ -58,12 +59,13 @@ pub fn new_key_table() -> Report {
     Report::new("keys", tr!("The six keys of the walkthrough", "ウォークスルーの 6 つのキー"), &KEY_COLUMNS)
 }
 
-/// One key's row: what was found (or "missing") and the check's ✓ or ✗.
+/// One key's row: what was found (or "missing") and the check's ✓ or ✗; in `--output json`, the
+/// key's raw values and what the walkthrough expects of it (docs/schemas/01-keys.schema.json).
 pub fn key_row(
     report: &mut Report,
     wanted: &ScenarioKey,
     key: Option<&KeyInfo>,
-    rotations: &BTreeMap<String, String>,
+    rotations: &BTreeMap<String, Rotation>,
     check: Result<(), String>,
 ) {
     let cells = match key {
@@ -86,7 +88,84 @@ pub fn key_row(
             "—".into(),
         ],
     };
-    report.row(cells, Some(check));
+    let expected = json!({
+        "region": wanted.region.code,
+        "key_manager": if wanted.kind == KeyKind::AwsManaged { "AWS" } else { "CUSTOMER" },
+        "multi_region_role": match (wanted.kind, wanted.side) {
+            (KeyKind::MultiRegion, Side::Source) => Some("primary"),
+            (KeyKind::MultiRegion, Side::Destination) => Some("replica"),
+            _ => None,
+        },
+        "key_spec": KeySpec::SymmetricDefault.as_str(),
+        "key_usage": KeyUsageType::EncryptDecrypt.as_str(),
+        "key_state": KeyState::Enabled.as_str(),
+    });
+    let found = key.map(|key| {
+        json!({
+            "region": key.region,
+            "key_manager": key_manager(key),
+            "multi_region_role": key.multi_region.map(role_name),
+            "key_spec": key.spec.as_ref().map(KeySpec::as_str),
+            "key_usage": key.usage.as_ref().map(KeyUsageType::as_str),
+            "key_state": key.state.as_str(),
+        })
+    });
+    let (rotation, rotation_period_days) = match key {
+        Some(key) => rotation_record(key, rotations),
+        None => (None, None),
+    };
+    let record = json!({
+        "check": "key",
+        "alias": wanted.alias,
+        "key_kind": kind_name(wanted.kind),
+        "side": side_name(wanted.side),
+        "region": wanted.region.code,
+        "key_id": key.map(|key| &key.key_id),
+        "key_arn": key.map(|key| &key.arn),
+        "key_manager": key.map(key_manager),
+        "multi_region_role": key.and_then(|key| key.multi_region).map(role_name),
+        "key_state": key.map(|key| key.state.as_str()),
+        "key_spec": key.and_then(|key| key.spec.as_ref()).map(KeySpec::as_str),
+        "rotation": rotation,
+        "rotation_period_days": rotation_period_days,
+        "expected": expected,
+        "found": found,
+    });
+    report.row_with(cells, Some(check), record);
+}
+
+/// A key kind in `--output json`.
+pub fn kind_name(kind: KeyKind) -> &'static str {
+    match kind {
+        KeyKind::AwsManaged => "aws_managed",
+        KeyKind::SingleRegion => "single_region",
+        KeyKind::MultiRegion => "multi_region",
+    }
+}
+
+/// A side of the copy in `--output json`.
+pub fn side_name(side: Side) -> &'static str {
+    match side {
+        Side::Source => "source",
+        Side::Destination => "destination",
+    }
+}
+
+/// A multi-region role in `--output json`.
+fn role_name(role: MultiRegionRole) -> &'static str {
+    match role {
+        MultiRegionRole::Primary => "primary",
+        MultiRegionRole::Replica => "replica",
+    }
+}
+
+/// Who manages the key, as KMS spells `KeyManager`.
+fn key_manager(key: &KeyInfo) -> &'static str {
+    if key.aws_managed {
+        "AWS"
+    } else {
+        "CUSTOMER"
+    }
 }
 
 /// What the walkthrough expects of one key, found under `wanted`'s alias; `primary` is the key
@@ -286,33 +365,61 @@ fn wrong_state(wanted: &ScenarioKey, key: &KeyInfo) -> Result<(), String> {
     }
 }
 
+/// A customer key's automatic rotation, as GetKeyRotationStatus answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rotation {
+    /// On, every so many days (when KMS says).
+    On(Option<i32>),
+    Off,
+    /// The call failed.
+    Unknown,
+}
+
 /// The rotation cell: AWS managed keys and replicas need no call; other keys were asked.
-fn rotation_label(key: &KeyInfo, rotations: &BTreeMap<String, String>) -> String {
+fn rotation_label(key: &KeyInfo, rotations: &BTreeMap<String, Rotation>) -> String {
     if key.aws_managed {
         return tr!("yearly, by AWS", "毎年 (AWS が自動で実施)");
     }
     if key.multi_region == Some(MultiRegionRole::Replica) {
         return tr!("set on the primary", "プライマリキーで設定");
     }
-    rotations.get(&key.key_id).cloned().unwrap_or_else(|| tr!("unknown", "不明"))
+    match rotations.get(&key.key_id).copied().unwrap_or(Rotation::Unknown) {
+        Rotation::On(Some(days)) => tr!("on, every {days} days", "有効 ({days} 日ごと)"),
+        Rotation::On(None) => tr!("on", "有効"),
+        Rotation::Off => tr!("off (optional)", "無効 (任意で有効化)"),
+        Rotation::Unknown => tr!("unknown", "不明"),
+    }
+}
+
+/// The rotation in `--output json`: `aws_managed`, `follows_primary`, `enabled`, `disabled` or
+/// `unknown`, and the period in days when KMS gave one.
+fn rotation_record(key: &KeyInfo, rotations: &BTreeMap<String, Rotation>) -> (Option<&'static str>, Option<i32>) {
+    if key.aws_managed {
+        return (Some("aws_managed"), None);
+    }
+    if key.multi_region == Some(MultiRegionRole::Replica) {
+        return (Some("follows_primary"), None);
+    }
+    match rotations.get(&key.key_id).copied().unwrap_or(Rotation::Unknown) {
+        Rotation::On(days) => (Some("enabled"), days),
+        Rotation::Off => (Some("disabled"), None),
+        Rotation::Unknown => (Some("unknown"), None),
+    }
 }
 
 /// GetKeyRotationStatus of the customer keys that rotate on their own (the single-region keys
 /// and the primary; a replica follows its primary), given as (side, key id), all at once: key id
-/// → the rotation cell.
-pub async fn rotation_statuses(ctx: &LabContext, keys: Vec<(Side, String)>) -> BTreeMap<String, String> {
+/// → its rotation.
+pub async fn rotation_statuses(ctx: &LabContext, keys: Vec<(Side, String)>) -> BTreeMap<String, Rotation> {
     let reads = keys.into_iter().map(|(side, key_id)| {
         let kms = &ctx.session.clients(side).kms;
         async move {
-            let label = match aws::get_key_rotation_status(kms, &key_id).await {
-                Ok(status) if status.key_rotation_enabled() => match status.rotation_period_in_days() {
-                    Some(days) => tr!("on, every {days} days", "有効 ({days} 日ごと)"),
-                    None => tr!("on", "有効"),
-                },
-                Ok(_) => tr!("off (optional)", "無効 (任意で有効化)"),
-                Err(_) => tr!("unknown", "不明"),
+            let rotation = match aws::get_key_rotation_status(kms, &key_id).await {
+                Ok(status) if status.key_rotation_enabled() => Rotation::On(status.rotation_period_in_days()),
+                Ok(_) => Rotation::Off,
+                Err(_) => Rotation::Unknown,
             };
-            (key_id, label)
+            (key_id, rotation)
         }
     });
     futures::future::join_all(reads).await.into_iter().collect()
@@ -368,6 +475,42 @@ mod tests {
         let replica_wanted = wanted(KeyKind::MultiRegion, Side::Destination);
         assert_eq!(check_key(&scenario, &replica_wanted, &replica, Some(&primary)), Ok(()));
         assert_eq!(check_key(&scenario, &wanted(KeyKind::SingleRegion, Side::Destination), &single, None), Ok(()));
+    }
+
+    #[test]
+    fn a_key_rows_record_holds_raw_values_and_what_the_walkthrough_expects() {
+        let scenario = scenario();
+        let primary = key("ap-northeast-1", "mrk-1", Some(MultiRegionRole::Primary), "ap-northeast-1");
+        let replica = key("us-west-2", "mrk-1", Some(MultiRegionRole::Replica), "ap-northeast-1");
+        let rotations = BTreeMap::from([("mrk-1".to_string(), Rotation::On(Some(365)))]);
+        let mut report = new_key_table();
+        let wanted = |kind, side| scenario.key(kind, side);
+        key_row(&mut report, &wanted(KeyKind::MultiRegion, Side::Source), Some(&primary), &rotations, Ok(()));
+        key_row(&mut report, &wanted(KeyKind::MultiRegion, Side::Destination), Some(&replica), &rotations, Ok(()));
+        let missing = Err("no key".to_string());
+        key_row(&mut report, &wanted(KeyKind::SingleRegion, Side::Destination), None, &rotations, missing);
+        let rows = report.to_json();
+
+        let primary_row = &rows[0];
+        assert_eq!(primary_row["check"], "key");
+        assert_eq!(primary_row["alias"], "alias/Multi-region-key");
+        assert_eq!(primary_row["key_arn"], "arn:aws:kms:ap-northeast-1:123456789012:key/mrk-1");
+        assert_eq!(primary_row["multi_region_role"], "primary");
+        assert_eq!((&primary_row["rotation"], &primary_row["rotation_period_days"]), (&"enabled".into(), &365.into()));
+        assert_eq!(primary_row["expected"], primary_row["found"]);
+        assert_eq!((&primary_row["ok"], &primary_row["message"]), (&true.into(), &serde_json::Value::Null));
+
+        let replica_row = &rows[1];
+        assert_eq!(replica_row["rotation"], "follows_primary");
+        assert_eq!(replica_row["expected"]["multi_region_role"], "replica");
+        assert_eq!(replica_row["found"]["region"], "us-west-2");
+
+        let missing_row = &rows[2];
+        assert_eq!(missing_row["region"], "us-west-2");
+        assert!(missing_row["key_id"].is_null() && missing_row["found"].is_null(), "{missing_row}");
+        assert_eq!(missing_row["expected"]["key_manager"], "CUSTOMER");
+        assert_eq!(missing_row["expected"]["key_state"], "Enabled");
+        assert_eq!((&missing_row["ok"], &missing_row["message"]), (&false.into(), &"no key".into()));
     }
 
     #[test]

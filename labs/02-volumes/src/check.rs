@@ -50,16 +50,23 @@ pub async fn check(ctx: &LabContext) -> Result<Checked> {
         match live.as_slice() {
             [] if !strays.is_empty() => {
                 for stray in &strays {
-                    volume_row(&mut report, name, key, Some(stray), Err(wrong_region(stray, region, elsewhere)));
+                    volume_row(
+                        &mut report,
+                        name,
+                        elsewhere,
+                        key,
+                        Some(stray),
+                        Err(wrong_region(stray, region, elsewhere)),
+                    );
                 }
                 continue;
             }
             [] => match gone.first() {
                 Some(volume) => {
                     let problem = state_problem(volume, region, &volume.state);
-                    volume_row(&mut report, name, key, Some(volume), Err(problem));
+                    volume_row(&mut report, name, region, key, Some(volume), Err(problem));
                 }
-                None => volume_row(&mut report, name, key, None, Err(missing(name, region))),
+                None => volume_row(&mut report, name, region, key, None, Err(missing(name, region))),
             },
             [volume] => {
                 let check = judge(volume);
@@ -71,18 +78,18 @@ pub async fn check(ctx: &LabContext) -> Result<Checked> {
                     });
                 }
                 zones.push((name.clone(), volume.id.clone(), volume.zone.clone()));
-                volume_row(&mut report, name, key, Some(volume), check);
+                volume_row(&mut report, name, region, key, Some(volume), check);
             }
             several => {
                 let keeper = keeper(several, &judge);
                 for volume in several {
                     let problem = duplicate(several, volume, keeper, region);
-                    volume_row(&mut report, name, key, Some(volume), Err(problem));
+                    volume_row(&mut report, name, region, key, Some(volume), Err(problem));
                 }
             }
         }
         for stray in strays.iter().filter(|_| !live.is_empty()) {
-            volume_row(&mut report, name, key, Some(stray), Err(stray_copy(stray, region, elsewhere)));
+            volume_row(&mut report, name, elsewhere, key, Some(stray), Err(stray_copy(stray, region, elsewhere)));
         }
     }
     say_zones(ctx, &zones);

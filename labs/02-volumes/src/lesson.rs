@@ -6,6 +6,7 @@ use crate::{RegionDefaults, SIZE_GIB};
 use common::tr;
 use common::ui::Report;
 use common::LabContext;
+use serde_json::json;
 
 /// Columns of the plan, (English, Japanese).
 pub const PLAN_COLUMNS: [(&str, &str); 4] =
@@ -60,9 +61,20 @@ pub fn encryption_by_default(ctx: &LabContext, settings: &[RegionDefaults]) {
         &DEFAULT_ENCRYPTION_COLUMNS,
     );
     for setting in settings {
-        report.row(
-            vec![setting.region.to_string(), setting.encryption.label().into(), setting.default_key.label()],
+        let default_key = &setting.default_key;
+        // Human text only when the key is unknown: why.
+        let message = default_key.key().is_none().then(|| default_key.label());
+        let record = json!({
+            "region": setting.region.code,
+            "encryption_by_default": setting.encryption.value(),
+            "default_key": default_key.key(),
+            "default_key_error_code": default_key.error_code(),
+            "message": message,
+        });
+        report.row_with(
+            vec![setting.region.to_string(), setting.encryption.label().into(), default_key.label()],
             None,
+            record,
         );
     }
     ctx.ui.report(&report);

@@ -129,6 +129,15 @@ impl EncryptionByDefault {
             EncryptionByDefault::Unknown => pick("unknown", "不明"),
         }
     }
+
+    /// In `--output json`: true, false, or null when EBS did not say.
+    fn value(self) -> Option<bool> {
+        match self {
+            EncryptionByDefault::On => Some(true),
+            EncryptionByDefault::Off => Some(false),
+            EncryptionByDefault::Unknown => None,
+        }
+    }
 }
 
 /// The key EBS uses in a region when a request names none, as far as the endpoint said.
@@ -152,6 +161,22 @@ impl DefaultKey {
                 Some(code) if !code.starts_with("HTTP") => DefaultKey::Unknown { code: code.to_string() },
                 _ => DefaultKey::UnknownOnThisEndpoint,
             },
+        }
+    }
+
+    /// The key as EBS names it (an ARN or an alias); `None` when unknown.
+    fn key(&self) -> Option<&str> {
+        match self {
+            DefaultKey::Key(key) => Some(key),
+            _ => None,
+        }
+    }
+
+    /// The AWS error code that kept the key unknown, if AWS gave one.
+    fn error_code(&self) -> Option<&str> {
+        match self {
+            DefaultKey::Unknown { code } => Some(code),
+            _ => None,
         }
     }
 

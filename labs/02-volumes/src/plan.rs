@@ -15,6 +15,7 @@ use common::text::pick;
 use common::tr;
 use common::ui::Report;
 use common::LabContext;
+use serde_json::json;
 
 /// What the lab does about one volume of the walkthrough.
 pub enum Action {
@@ -83,9 +84,12 @@ impl Plan {
         self.volumes.iter().any(|volume| volume.new_zone().is_some())
     }
 
-    /// The plan table: each volume's Name, key, action and estimated cost.
+    /// The plan table: each volume's Name, key, action and estimated cost; in `--output json`,
+    /// each volume's action as data (docs/schemas/02-volumes.schema.json).
     pub fn report(&self, ctx: &LabContext) -> Report {
         let mut report = Report::new("plan", pick("Plan", "計画"), &lesson::PLAN_COLUMNS);
+        let local = ctx.session.endpoint.is_local();
+        let region = ctx.scenario.source.code;
         for volume in &self.volumes {
             let (action, cost) = match &volume.action {
                 Action::Reuse(existing) => common::context::reuse_plan(&existing.id, &existing.state),
@@ -94,14 +98,33 @@ impl Plan {
                         "create {SIZE_GIB} GiB gp3 volume in {zone}, encrypted",
                         "{zone} に {SIZE_GIB} GiB の gp3 ボリュームを暗号化して作成します"
                     ),
-                    if ctx.session.endpoint.is_local() {
+                    if local {
                         tr!("free (emulator)", "無料 (エミュレーター)")
                     } else {
                         facts::GP3_VOLUME_8GIB.text().into()
                     },
                 ),
             };
-            report.row(vec![volume.name.clone(), volume.key.display_name().into(), action, cost], None);
+            let (name, id, zone, usd) = match &volume.action {
+                Action::Reuse(existing) => ("reuse", Some(existing.id.as_str()), existing.zone.as_str(), 0.0),
+                Action::Create { zone } => {
+                    let usd = if local { 0.0 } else { f64::from(SIZE_GIB) * facts::gp3_usd_per_gb_month(region) };
+                    ("create", None, zone.as_str(), usd)
+                }
+            };
+            let record = json!({
+                "resource": "ebs_volume",
+                "name": volume.name,
+                "region": region,
+                "availability_zone": zone,
+                "action": name,
+                "id": id,
+                "kms_key_arn": volume.key.arn,
+                "key_alias": volume.key.aliases.first(),
+                "cost_usd_per_month": usd,
+                "message": action,
+            });
+            report.row_with(vec![volume.name.clone(), volume.key.display_name().into(), action, cost], None, record);
         }
         report
     }

@@ -12,6 +12,7 @@ use common::text::pick;
 use common::tr;
 use common::ui::Report;
 use common::LabContext;
+use serde_json::json;
 
 /// Names a key for a message from a volume's `KmsKeyId`: its alias when known, else the value.
 pub type KeyNamer<'a> = &'a dyn Fn(&str) -> String;
@@ -130,11 +131,13 @@ pub fn volumes_report(ctx: &LabContext) -> Report {
     )
 }
 
-/// One row of the table: the volume `volume` (or none) for the walkthrough's `name`, which
-/// `key` should encrypt, with its check.
+/// One row of the table: the volume `volume` (or none) for the walkthrough's `name`, found in
+/// `region`, which `key` should encrypt, with its check; in `--output json`, the volume's raw
+/// values and what the walkthrough expects of it (docs/schemas/02-volumes.schema.json).
 pub fn volume_row(
     report: &mut Report,
     name: &str,
+    region: &str,
     key: &KeyInfo,
     volume: Option<&LabVolume>,
     check: Result<(), String>,
@@ -161,7 +164,41 @@ pub fn volume_row(
             volume.state.clone(),
         ],
     };
-    report.row(cells, Some(check));
+    // The walkthrough's volume is in the source region, which the key is in.
+    let expected = json!({
+        "region": key.region,
+        "encrypted": true,
+        "kms_key_arn": key.arn,
+        "size_gib": SIZE_GIB,
+        "volume_type": "gp3",
+        "state": ["available", "in-use"],
+    });
+    let found = volume.map(|volume| {
+        json!({
+            "region": region,
+            "encrypted": volume.encrypted,
+            "kms_key_arn": volume.kms_key_id,
+            "size_gib": volume.size_gib,
+            "volume_type": volume.volume_type,
+            "state": volume.state,
+        })
+    });
+    let record = json!({
+        "check": "volume",
+        "name": name,
+        "volume_id": volume.map(|volume| &volume.id),
+        "region": volume.map(|_| region),
+        "availability_zone": volume.map(|volume| &volume.zone),
+        "size_gib": volume.map(|volume| volume.size_gib),
+        "volume_type": volume.map(|volume| &volume.volume_type),
+        "encrypted": volume.map(|volume| volume.encrypted),
+        "kms_key_arn": volume.and_then(|volume| volume.kms_key_id.as_ref()),
+        "state": volume.map(|volume| &volume.state),
+        "key_alias": key.aliases.first(),
+        "expected": expected,
+        "found": found,
+    });
+    report.row_with(cells, Some(check), record);
 }
 
 /// The verification table: one row per planned volume, found by Name among `volumes` (as last
@@ -180,7 +217,7 @@ pub fn verify(ctx: &LabContext, plan: &Plan, volumes: &[LabVolume]) -> Report {
             None => Err(tr!("no such volume", "ボリュームがありません")),
             Some(volume) => check_volume(volume, key, region, &key_name),
         };
-        volume_row(&mut report, name, key, volume, check);
+        volume_row(&mut report, name, region, key, volume, check);
     }
     report
 }

@@ -7,7 +7,7 @@
 //! before (or without) adopting the last one. A volume that carries the labs' tags of another
 //! set, or a near-miss of them, does not count.
 
-use crate::verify::{self, Known};
+use crate::verify::{self, Known, Shown};
 use anyhow::Result;
 use common::ec2::{self, LabSnapshot, LabVolume};
 use common::hands_on::{Adoptable, Checked, Resource};
@@ -51,15 +51,23 @@ pub async fn check(ctx: &LabContext) -> Result<Checked> {
             .iter()
             .find(|volume| named.iter().any(|snapshot| snapshot.volume_id == volume.id))
             .unwrap_or(&candidates[0]);
-        let (cells, outcome) = if !named.is_empty() {
+        let (source, destination) = (ctx.scenario.source.code, ctx.scenario.destination.code);
+        let (cells, outcome, record) = if !named.is_empty() {
+            let live: Vec<&LabSnapshot> = named.iter().copied().filter(|s| s.is_live()).collect();
+            let record = match live.as_slice() {
+                [_, _, ..] => verify::record(ctx, &name, volume, Shown::Several(&live)),
+                _ => verify::record(ctx, &name, volume, Shown::One(live.first().unwrap_or(&named[0]), source)),
+            };
             let (cells, outcome, adopt) = judge_named(ctx, &known, &name, &named, volume);
             if adopt {
                 let id = named.iter().find(|s| s.is_live()).map(|s| s.id.clone()).unwrap_or_default();
                 adoptable.push(Adoptable { region: ctx.scenario.source, resource: Resource::Ec2(id), role: name });
             }
-            (cells, outcome)
+            (cells, outcome, record)
         } else if let Some(elsewhere) = seen.there.iter().find(|s| s.name == name && s.is_live()) {
-            wrong_region(ctx, &known, &name, elsewhere, volume)
+            let record = verify::record(ctx, &name, volume, Shown::One(elsewhere, destination));
+            let (cells, outcome) = wrong_region(ctx, &known, &name, elsewhere, volume);
+            (cells, outcome, record)
         } else {
             let mine: Vec<&LabSnapshot> =
                 unnamed.iter().filter(|s| candidates.iter().any(|volume| volume.id == s.volume_id)).collect();
@@ -67,14 +75,16 @@ pub async fn check(ctx: &LabContext) -> Result<Checked> {
                 Some(first) => (
                     verify::snapshot_cells(&known, name.clone(), first, volume),
                     Err(not_named(ctx, &known, &name, &mine)),
+                    verify::record(ctx, &name, volume, Shown::One(first, source)),
                 ),
                 None => (
                     verify::missing_cells(name.clone(), volume, pick("missing", "見つかりません").into()),
                     Err(verify::missing(ctx, &name, volume)),
+                    verify::record(ctx, &name, volume, Shown::Nothing),
                 ),
             }
         };
-        report.row(cells, Some(outcome));
+        report.row_with(cells, Some(outcome), record);
     }
     Ok(Checked { report, adoptable })
 }
@@ -336,6 +346,7 @@ mod tests {
     use common::args::OutputFormat;
     use common::session::{emulator_config, CredentialsOrigin, Endpoint, RegionClients, Session};
     use common::ui::Ui;
+    use serde_json::json;
     use std::sync::Arc;
 
     const KEY: &str = "arn:aws:kms:ap-northeast-1:123456789012:key/1234";
@@ -427,6 +438,14 @@ mod tests {
         );
         assert!(failed.contains("--volume-id vol-Single-region-key"), "{failed}");
         assert_eq!(outcome(2), Ok(()));
+        // The rows' JSON records: raw values, the same in every language.
+        let record = |index: usize| checked.report.rows[index].record.clone().unwrap();
+        assert_eq!((&record(0)["check"], &record(0)["state"]), (&json!("snapshot"), &json!("pending")));
+        assert_eq!(record(0)["progress_percent"], 42, "a number, not \"42%\"");
+        assert_eq!(record(1)["found"]["state"], "error");
+        assert_eq!(record(1)["expected"]["state"], "completed");
+        assert_eq!(record(2)["expected"]["kms_key_arn"], KEY);
+        assert_eq!(record(2)["found"]["volume_id"], "vol-Multi-region-key");
         let adoptable: Vec<&str> = checked.adoptable.iter().map(|item| item.role.as_str()).collect();
         assert_eq!(adoptable, ["snap-EBS-encrypted-with-Multi-region-key"], "only the passing one, untagged");
         assert_eq!(snapshots.num_calls(), 1, "no lookup by volume: every snapshot has its Name");

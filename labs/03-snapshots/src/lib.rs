@@ -22,6 +22,7 @@ use common::text::pick;
 use common::tr;
 use common::ui::Report;
 use common::LabContext;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 pub const LAB_ID: &str = "03-snapshots";
@@ -158,18 +159,37 @@ impl Plan {
         let mut report = Report::new("plan", pick("Plan", "計画"), &lesson::PLAN_COLUMNS);
         for (kind, action) in &self.actions {
             let volume = &found.volumes[kind];
-            let (action, cost) = match action {
-                Action::Reuse { id, state } => common::context::reuse_plan(id, state),
+            let name = ctx.scenario.snapshot_name(*kind);
+            let local = ctx.session.endpoint.is_local();
+            let (action, cost, (verb, id, state, usd)) = match action {
+                Action::Reuse { id, state } => {
+                    let (action, cost) = common::context::reuse_plan(id, state);
+                    (action, cost, ("reuse", Some(id), Some(state), json!(0)))
+                }
                 Action::Create => {
-                    let cost = if ctx.session.endpoint.is_local() {
+                    let cost = if local {
                         tr!("free (emulator)", "無料 (エミュレーター)")
                     } else {
                         facts::SNAPSHOT_STORAGE.text().to_string()
                     };
-                    (tr!("snapshot {id}", "{id} のスナップショットを作成します", id = volume.id), cost)
+                    // A snapshot's price depends on the data it stores: no figure on AWS.
+                    let usd = if local { json!(0) } else { Value::Null };
+                    let action = tr!("snapshot {id}", "{id} のスナップショットを作成します", id = volume.id);
+                    (action, cost, ("create", None, None, usd))
                 }
             };
-            report.row(vec![ctx.scenario.snapshot_name(*kind), volume.id.clone(), action, cost], None);
+            let record = json!({
+                "resource": "ebs_snapshot",
+                "name": name,
+                "region": ctx.scenario.source.code,
+                "volume_id": volume.id,
+                "action": verb,
+                "snapshot_id": id,
+                "state": state,
+                "cost_usd_per_month": usd,
+                "message": action,
+            });
+            report.row_with(vec![name, volume.id.clone(), action, cost], None, record);
         }
         report
     }

@@ -1,6 +1,7 @@
 //! How lab 03 checks its work: one row per snapshot, checked as the last DescribeSnapshots of the
 //! wait showed it (that answer came after the snapshots completed, so no second call is needed).
-//! `--check` (`check.rs`) builds the same rows with the same checks and messages.
+//! `--check` (`check.rs`) builds the same rows with the same checks and messages. In `--output json`
+//! each row is its `record` (docs/schemas/03-snapshots.schema.json).
 
 use crate::lesson::SNAPSHOT_COLUMNS;
 use crate::{find_snapshot, Finished, Found};
@@ -12,6 +13,7 @@ use common::text::pick;
 use common::tr;
 use common::ui::Report;
 use common::LabContext;
+use serde_json::{json, Value};
 
 /// What naming a snapshot's volume and key needs: the source region's key aliases and the
 /// walkthrough's volumes found there.
@@ -171,6 +173,72 @@ pub(crate) fn snapshot_cells(known: &Known, name: String, snapshot: &LabSnapshot
     ]
 }
 
+/// What a row of the snapshots' table found under the walkthrough's Name, for its JSON record.
+pub(crate) enum Shown<'a> {
+    Nothing,
+    /// One snapshot, in this region.
+    One(&'a LabSnapshot, &'static str),
+    /// Several live snapshots under one Name, in the source region (the first is shown).
+    Several(&'a [&'a LabSnapshot]),
+}
+
+/// A snapshot as scripts see it under `found`: raw values as DescribeSnapshots gives them.
+fn facts(snapshot: &LabSnapshot, region: &str) -> Value {
+    json!({
+        "snapshot_id": snapshot.id,
+        "name": snapshot.name,
+        "region": region,
+        "volume_id": snapshot.volume_id,
+        "encrypted": snapshot.encrypted,
+        "kms_key_arn": snapshot.kms_key_id,
+        "state": snapshot.state,
+    })
+}
+
+/// `"42%"` → 42.
+pub(crate) fn percent(progress: Option<&str>) -> Option<Value> {
+    let number = progress?.trim().trim_end_matches('%').trim();
+    match number.parse::<u64>() {
+        Ok(whole) => Some(json!(whole)),
+        Err(_) => number.parse::<f64>().ok().map(|fraction| json!(fraction)),
+    }
+}
+
+/// The JSON record of the row for the snapshot `name` of `volume` (the `snapshot` check): the
+/// snapshot shown, what the walkthrough expects, and what was found (null when nothing was, a
+/// list for several under one Name).
+pub(crate) fn record(ctx: &LabContext, name: &str, volume: &LabVolume, seen: Shown) -> Value {
+    let source = ctx.scenario.source.code;
+    let expected = json!({
+        "name": name,
+        "region": source,
+        "volume_id": volume.id,
+        "encrypted": true,
+        "kms_key_arn": volume.kms_key_id,
+        "state": "completed",
+    });
+    let (shown, region, found) = match seen {
+        Shown::Nothing => (None, None, Value::Null),
+        Shown::One(snapshot, region) => (Some(snapshot), Some(region), facts(snapshot, region)),
+        Shown::Several(list) => {
+            (list.first().copied(), Some(source), list.iter().map(|snapshot| facts(snapshot, source)).collect())
+        }
+    };
+    json!({
+        "check": "snapshot",
+        "name": name,
+        "snapshot_id": shown.map(|s| &s.id),
+        "volume_id": shown.map(|s| &s.volume_id),
+        "region": region,
+        "encrypted": shown.map(|s| s.encrypted),
+        "kms_key_arn": shown.and_then(|s| s.kms_key_id.as_deref()),
+        "state": shown.map(|s| &s.state),
+        "progress_percent": shown.and_then(|s| percent(s.progress.as_deref())),
+        "expected": expected,
+        "found": found,
+    })
+}
+
 /// The cells of a row with no snapshot to show, `state` saying where things stand.
 pub(crate) fn missing_cells(name: String, volume: &LabVolume, state: String) -> Vec<String> {
     vec![name, "—".into(), volume.id.clone(), "—".into(), "—".into(), state]
@@ -204,11 +272,14 @@ pub(crate) fn verify(ctx: &LabContext, found: &Found, finished: &Finished) -> Re
         match snapshot {
             None => {
                 let why = missing(ctx, &name, volume);
-                report.row(missing_cells(name, volume, pick("missing", "見つかりません").into()), Some(Err(why)))
+                let record = record(ctx, &name, volume, Shown::Nothing);
+                let cells = missing_cells(name, volume, pick("missing", "見つかりません").into());
+                report.row_with(cells, Some(Err(why)), record)
             }
             Some(snapshot) => {
                 let check = check_snapshot(ctx, &known, &name, snapshot, volume);
-                report.row(snapshot_cells(&known, name, snapshot, volume), Some(check))
+                let record = record(ctx, &name, volume, Shown::One(snapshot, ctx.scenario.source.code));
+                report.row_with(snapshot_cells(&known, name, snapshot, volume), Some(check), record)
             }
         }
     }

@@ -64,13 +64,19 @@ pub async fn check(ctx: &LabContext, args: &Args) -> Result<Checked> {
         let seen = examine(ctx, plan, &in_destination, &known);
         let strays: Vec<&LabSnapshot> =
             in_source.iter().filter(|s| s.name == plan.name && s.is_live() && s.id != plan.source.id).collect();
+        let (src, dst) = (known.source.code, known.destination.code);
         match (seen, strays.first()) {
-            (Seen::Missing, Some(stray)) => report
-                .row(verify::cells(ctx, plan, Some(stray), &known), Some(Err(in_source_region(plan, stray, &known)))),
-            (Seen::Missing, None) => {
-                report.row(verify::cells(ctx, plan, None, &known), Some(Err(verify::missing(plan, &known))))
-            }
-            (Seen::Found { copy, check, adopt }, _) => {
+            (Seen::Missing, Some(stray)) => report.row_with(
+                verify::cells(ctx, plan, Some(stray), &known),
+                Some(Err(in_source_region(plan, stray, &known))),
+                verify::record(plan, &known, &[stray], src),
+            ),
+            (Seen::Missing, None) => report.row_with(
+                verify::cells(ctx, plan, None, &known),
+                Some(Err(verify::missing(plan, &known))),
+                verify::record(plan, &known, &[], dst),
+            ),
+            (Seen::Found { copy, check, adopt, all }, _) => {
                 if adopt {
                     adoptable.push(Adoptable {
                         region: destination.region,
@@ -78,11 +84,16 @@ pub async fn check(ctx: &LabContext, args: &Args) -> Result<Checked> {
                         role: plan.name.clone(),
                     });
                 }
-                report.row(verify::cells(ctx, plan, Some(copy), &known), Some(check));
+                // The copy shown first, then the others under its Name.
+                let mut found = vec![copy];
+                found.extend(all.into_iter().filter(|other| other.id != copy.id));
+                let record = verify::record(plan, &known, &found, dst);
+                report.row_with(verify::cells(ctx, plan, Some(copy), &known), Some(check), record);
                 for stray in &strays {
-                    report.row(
+                    report.row_with(
                         verify::cells(ctx, plan, Some(stray), &known),
                         Some(Err(in_source_region(plan, stray, &known))),
+                        verify::record(plan, &known, &[stray], src),
                     );
                 }
             }
@@ -106,11 +117,13 @@ fn source_snapshot<'a>(ctx: &LabContext, snapshots: &'a [LabSnapshot], kind: Key
 /// What was found in the destination for one planned copy.
 enum Seen<'a> {
     Missing,
-    /// The copy shown in the row, its check, and whether `--adopt` may tag it.
+    /// The copy shown in the row, its check, whether `--adopt` may tag it, and every live copy
+    /// under its Name when there are several (else empty).
     Found {
         copy: &'a LabSnapshot,
         check: Result<(), String>,
         adopt: bool,
+        all: Vec<&'a LabSnapshot>,
     },
 }
 
@@ -128,22 +141,27 @@ fn examine<'a>(ctx: &LabContext, plan: &CopyPlan, in_destination: &'a [LabSnapsh
                     Ok(()) => Err(no_name),
                     Err(problem) => Err(format!("{problem}; {no_name}")),
                 };
-                Seen::Found { copy, check, adopt: false }
+                Seen::Found { copy, check, adopt: false, all: Vec::new() }
             }
             None => Seen::Missing,
         },
         [copy] => match copy.verdict(&ctx.scenario, Made::Copy).and_then(|v| v.why_not_ours()) {
-            Some(why) => Seen::Found { copy, check: Err(not_ours(plan, copy, &why)), adopt: false },
+            Some(why) => Seen::Found { copy, check: Err(not_ours(plan, copy, &why)), adopt: false, all: Vec::new() },
             None => {
                 let check = verify::check_copy(copy, plan, known);
                 let adopt = check.is_ok() && !has_labs_tags(copy);
-                Seen::Found { copy, check, adopt }
+                Seen::Found { copy, check, adopt, all: Vec::new() }
             }
         },
         several => {
             let good = several.iter().copied().find(|copy| verify::check_copy(copy, plan, known).is_ok());
             let shown = good.unwrap_or(several[0]);
-            Seen::Found { copy: shown, check: Err(duplicates(plan, several, good, known)), adopt: false }
+            Seen::Found {
+                copy: shown,
+                check: Err(duplicates(plan, several, good, known)),
+                adopt: false,
+                all: several.to_vec(),
+            }
         }
     }
 }
@@ -341,6 +359,34 @@ mod tests {
         plain.encrypted = false;
         let plain = check(&plain).unwrap_err();
         assert!(plain.contains("not encrypted") && plain.contains("--encrypted"), "{plain}");
+    }
+
+    #[test]
+    fn a_copys_record_has_raw_values_and_both_key_kinds() {
+        let plan = plan();
+        let known = Known {
+            source: common::regions::lookup("ap-northeast-1"),
+            destination: common::regions::lookup("us-west-2"),
+            keys: vec![&plan.key],
+            sources: vec![&plan.source],
+        };
+        let mut pending = copy(Some(SRK), "pending");
+        pending.progress = Some("42%".into());
+        let record = verify::record(&plan, &known, &[&pending], "us-west-2");
+        assert_eq!(record["check"], "copy");
+        assert_eq!(
+            (&record["source_key_kind"], &record["destination_key_kind"]),
+            (&"single-region".into(), &"single-region".into())
+        );
+        assert_eq!(record["progress_percent"], 42);
+        assert_eq!((&record["expected"]["kms_key_arn"], &record["found"]["kms_key_arn"]), (&SRK.into(), &SRK.into()));
+        assert_eq!(record["found"]["source_snapshot_id"], SOURCE, "read from the description");
+        let missing = verify::record(&plan, &known, &[], "us-west-2");
+        assert!(missing["found"].is_null() && missing["copy_snapshot_id"].is_null() && missing["region"].is_null());
+        let other = copy(Some(EBS), "completed");
+        let several = verify::record(&plan, &known, &[&pending, &other], "us-west-2");
+        assert_eq!(several["found"].as_array().map(Vec::len), Some(2));
+        assert_eq!(several["state"], "pending", "the first is the one shown");
     }
 
     #[test]

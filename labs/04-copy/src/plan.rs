@@ -17,6 +17,7 @@ use common::tr;
 use common::ui::Report;
 use common::LabContext;
 use lab03_snapshots::find_snapshot;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// What exists before the copy, read at once in both regions.
@@ -114,6 +115,21 @@ impl Plan {
     pub fn report(&self, ctx: &LabContext) -> Report {
         let mut plan = Report::new("plan", pick("Plan", "計画"), &PLAN_COLUMNS);
         for copy in &self.copies {
+            let local = ctx.session.endpoint.is_local();
+            let mut record = json!({
+                "resource": "ebs_snapshot_copy",
+                "name": copy.name,
+                "region": ctx.scenario.destination.code,
+                "source_snapshot_id": copy.source.id,
+                "source_key_kind": copy.source_kind,
+                "destination_key_kind": copy.destination_kind,
+                "destination_key_arn": copy.key.arn,
+                "action": if copy.existing.is_some() { "reuse" } else { "copy" },
+                "copy_snapshot_id": copy.existing.as_ref().map(|existing| &existing.id),
+                "state": copy.existing.as_ref().map(|existing| &existing.state),
+                // The transfer is charged by the GB copied, once: no monthly figure on AWS.
+                "cost_usd_per_month": if copy.existing.is_some() || local { json!(0) } else { Value::Null },
+            });
             let (action, cost) = match &copy.existing {
                 Some(existing) => common::context::reuse_plan(&existing.id, &existing.state),
                 None => (
@@ -123,14 +139,15 @@ impl Plan {
                         region = ctx.session.destination.region,
                         name = copy.name
                     ),
-                    if ctx.session.endpoint.is_local() {
+                    if local {
                         tr!("free (emulator)", "無料 (エミュレーター)")
                     } else {
                         facts::INTER_REGION_TRANSFER.text().into()
                     },
                 ),
             };
-            plan.row(vec![copy.source.name.clone(), copy.key.display_name().into(), action, cost], None);
+            record["message"] = action.clone().into();
+            plan.row_with(vec![copy.source.name.clone(), copy.key.display_name().into(), action, cost], None, record);
         }
         plan
     }

@@ -2,6 +2,8 @@
 //! asked, completed), and the 3×3 matrix of a `--matrix` run. The same rows and messages serve
 //! `--check` (`check.rs`), which adds what only a copy made by hand can get wrong: a copy of the
 //! wrong snapshot, one without its Name, one made in the source region, two under one Name.
+//! In `--output json` each copy's row is its `record` (docs/schemas/04-copy.schema.json); the
+//! matrix is for people and stays out of the document.
 
 use crate::lesson::{COPY_COLUMNS, MATRIX_CORNER};
 use crate::plan::CopyPlan;
@@ -12,6 +14,7 @@ use common::scenario::{KeyKind, Side};
 use common::tr;
 use common::ui::Report;
 use common::LabContext;
+use serde_json::{json, Value};
 use std::collections::BTreeMap;
 
 /// What a copy is checked against besides its plan: the two regions, and the destination keys
@@ -194,6 +197,66 @@ pub fn cells(ctx: &LabContext, plan: &CopyPlan, copy: Option<&LabSnapshot>, know
     cells
 }
 
+/// A copy as scripts see it under `found`: raw values as DescribeSnapshots gives them, and the
+/// source snapshot its description names.
+fn facts(copy: &LabSnapshot, region: &str) -> Value {
+    let source = snapshot_ids(&copy.description).into_iter().find(|id| *id != copy.id);
+    json!({
+        "snapshot_id": copy.id,
+        "name": copy.name,
+        "region": region,
+        "source_snapshot_id": source,
+        "encrypted": copy.encrypted,
+        "kms_key_arn": copy.kms_key_id,
+        "state": copy.state,
+    })
+}
+
+/// `"42%"` → 42.
+fn percent(progress: Option<&str>) -> Option<Value> {
+    let number = progress?.trim().trim_end_matches('%').trim();
+    match number.parse::<u64>() {
+        Ok(whole) => Some(json!(whole)),
+        Err(_) => number.parse::<f64>().ok().map(|fraction| json!(fraction)),
+    }
+}
+
+/// The JSON record of a copy's row (the `copy` check): the planned copy, the snapshot shown
+/// (the first of `found`, which were found in `region`), what the walkthrough expects, and what
+/// was found (null for none, a list for several under one Name).
+pub fn record(plan: &CopyPlan, known: &Known, found: &[&LabSnapshot], region: &str) -> Value {
+    let expected = json!({
+        "name": plan.name,
+        "region": known.destination.code,
+        "source_snapshot_id": plan.source.id,
+        "encrypted": true,
+        "kms_key_arn": plan.key.arn,
+        "state": "completed",
+    });
+    let shown = found.first().copied();
+    let found_json = match found {
+        [] => Value::Null,
+        [one] => facts(one, region),
+        several => several.iter().map(|copy| facts(copy, region)).collect(),
+    };
+    json!({
+        "check": "copy",
+        "name": plan.name,
+        "source_snapshot_id": plan.source.id,
+        "copy_snapshot_id": shown.map(|c| &c.id),
+        "source_key_kind": plan.source_kind,
+        "destination_key_kind": plan.destination_kind,
+        "destination_key_arn": plan.key.arn,
+        "region": shown.map(|_| region),
+        "encrypted": shown.map(|c| c.encrypted),
+        "kms_key_arn": shown.and_then(|c| c.kms_key_id.as_deref()),
+        "state": shown.map(|c| &c.state),
+        "progress_percent": shown.and_then(|c| percent(c.progress.as_deref())),
+        "expected": expected,
+        "found": found_json,
+    })
+}
+
 /// The verification table, empty: one row per copy follows.
 pub fn table(ctx: &LabContext) -> Report {
     Report::new(
@@ -222,7 +285,9 @@ pub fn copies(
             None => Err(missing(plan, &known)),
             Some(copy) => check_copy(copy, plan, &known),
         };
-        report.row(cells(ctx, plan, copy, &known), Some(check));
+        let found: Vec<&LabSnapshot> = copy.into_iter().collect();
+        let record = record(plan, &known, &found, known.destination.code);
+        report.row_with(cells(ctx, plan, copy, &known), Some(check), record);
     }
     report
 }
@@ -232,8 +297,8 @@ pub fn copies(
 pub fn matrix(plans: &[CopyPlan], report: &Report) -> Report {
     let kinds = KeyKind::ALL.map(|kind| kind.to_string());
     let mut columns = vec![MATRIX_CORNER];
-    // JSON keys come from the English header, whatever the learner's language.
     columns.extend(KeyKind::ALL.iter().zip(&kinds).map(|(kind, shown)| (kind.english_label(), shown.as_str())));
+    // Rows without records: a table for people, left out of `--output json`.
     let mut table =
         Report::new("matrix", tr!("Cross-type copy matrix", "キーの種類をまたぐコピーのマトリックス"), &columns);
     for source_kind in KeyKind::ALL {

@@ -4,7 +4,8 @@
 //! score per topic, `--study` to print questions with their answers as a study sheet (no terminal
 //! needed), `--review` to ask again what was missed until it is right twice in a row (progress
 //! in the data directory: `progress`), and `--exam N`, a timed exam with no feedback until the
-//! end. The questions live in `questions.toml` beside this crate.
+//! end. The questions live in `questions.toml` beside this crate. `--study --output json` prints the
+//! study sheet as one JSON document for scripts (docs/schemas/quiz-study.schema.json).
 //!
 //! The quiz builds on `course` alone (no `common`, no AWS SDK): a fresh clone runs it quickly.
 
@@ -197,6 +198,7 @@ const HELP_JA: &[(&str, &str)] = &[
     ("study", "問題を解答と解説付きで表示します (学習シート。端末は不要です)"),
     ("review", "間違えた問題を、続けて 2 回正解するまで出題します (進み具合はデータディレクトリに保存します)"),
     ("reset_progress", "復習の進み具合を消去します"),
+    ("output", "出力形式: json は学習シート (--study) を 1 つの JSON ドキュメントとして出力します (docs/schemas/quiz-study.schema.json)"),
     ("exam", "N 問の模擬試験: トピックをまたいで出題し、最後にまとめて得点、時間、トピック別の得点、復習するトピックを表示します"),
 ];
 
@@ -235,6 +237,115 @@ pub struct Args {
     /// A mock exam of N questions across topics: no feedback until the end, then the score, time, per-topic score and what to review
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "count")]
     pub exam: Option<u16>,
+
+    /// Output format: `json` prints the study sheet (--study) as one JSON document (docs/schemas/quiz-study.schema.json)
+    #[arg(long, value_enum, default_value_t = Output::Table)]
+    pub output: Output,
+}
+
+/// How the quiz prints: text for people, or (with `--study`) one JSON document for scripts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Output {
+    /// Text for a person.
+    Table,
+    /// One JSON document on stdout (the study sheet only).
+    Json,
+}
+
+/// The version of the `--output json` document, as the labs' `schema_version` (docs/schemas/README.md).
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The study sheet for scripts: the selection (seed, topics, count) and each question with ids,
+/// topic, kind, answer ids, sources and facts; the texts a person reads (question, choices,
+/// explanation) only under keys named `message`, so that the document is the same in every
+/// language but for those.
+pub fn study_json(
+    questions: &[Question],
+    lang: Lang,
+    seed: u64,
+    topics: &[String],
+    count: Option<u16>,
+) -> serde_json::Value {
+    let questions: Vec<serde_json::Value> = questions
+        .iter()
+        .map(|q| {
+            let text = q.text(lang);
+            let mut sources = vec![q.source.as_str()];
+            for source in q.facts.iter().filter_map(|id| facts::by_id(id)).flat_map(|fact| fact.sources()) {
+                if !sources.contains(&source) {
+                    sources.push(source);
+                }
+            }
+            let choices: Vec<serde_json::Value> = text
+                .options
+                .iter()
+                .enumerate()
+                .map(|(index, option)| {
+                    serde_json::json!({
+                        "id": choice_id(index),
+                        "correct": q.answers.contains(&index),
+                        "message": option,
+                    })
+                })
+                .collect();
+            serde_json::json!({
+                "id": q.id,
+                "topic": q.topic,
+                "kind": match q.kind { Kind::Single => "single", Kind::Multiple => "multiple" },
+                "answers": q.answers.iter().map(|a| choice_id(*a)).collect::<Vec<_>>(),
+                "sources": sources,
+                "facts": q.facts,
+                "question": { "message": text.text },
+                "choices": choices,
+                "explanation": { "message": text.explanation },
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "seed": seed,
+        "topics": topics,
+        "count": count,
+        "questions": questions,
+    })
+}
+
+/// A choice's id in `--output json`: `a`, `b`, … (the letter the study sheet shows, in lower case).
+fn choice_id(index: usize) -> String {
+    letter(index).to_ascii_lowercase().to_string()
+}
+
+/// The whole `--output json` document: the envelope the labs print (schema_version, binary, ok,
+/// exit_code, error) around `body` (the study sheet's keys, when it was made).
+pub fn json_document(body: Option<serde_json::Value>, failure: Option<(&str, u8, String)>) -> serde_json::Value {
+    let mut document = serde_json::json!({
+        "schema_version": SCHEMA_VERSION,
+        "binary": "quiz",
+        "ok": failure.is_none(),
+        "exit_code": failure.as_ref().map_or(0, |(_, code, _)| *code),
+        "error": failure.map(|(kind, code, message)| serde_json::json!({
+            "kind": kind,
+            "exit_code": code,
+            "aws_operation": null,
+            "aws_error_code": null,
+            "request_id": null,
+            "message": message,
+        })),
+    });
+    if let (Some(serde_json::Value::Object(body)), Some(object)) = (body, document.as_object_mut()) {
+        object.extend(body);
+    }
+    document
+}
+
+/// A document as printed: pretty, one key a line.
+fn json_text(document: &serde_json::Value) -> String {
+    // english-only: serde_json::Value always serializes; a failure here is a bug, not a learner's
+    serde_json::to_string_pretty(document).expect("JSON values serialize")
+}
+
+/// Whether the raw command line asks for `--output json` (read before, or when, clap refuses it).
+fn asked_for_json(args: &[String]) -> bool {
+    args.windows(2).any(|pair| pair[0] == "--output" && pair[1] == "json") || args.iter().any(|a| a == "--output=json")
 }
 
 /// The questions of one session: filtered by topic, shuffled by `seed`, cut to `count`.
@@ -489,6 +600,13 @@ pub fn run(args: Args, cx: &Setup) -> Result<()> {
     let lang = Lang::resolve(args.lang);
     text::set_lang(lang);
     let io = cx.io;
+    if args.output == Output::Json && !args.study {
+        return Err(UsageError(tr!(
+            "--output json prints the study sheet only: add --study",
+            "--output json で出力できるのは学習シートだけです。--study を付けてください"
+        ))
+        .into());
+    }
     if args.reset_progress {
         let dir = cx.data_dir.as_deref().ok_or_else(no_data_dir)?;
         let file = dir.join(progress::FILE_NAME);
@@ -509,6 +627,12 @@ pub fn run(args: Args, cx: &Setup) -> Result<()> {
     }
     let seed = args.seed.unwrap_or_else(|| fastrand::u64(..));
     let bank = bank()?;
+    if args.study && args.output == Output::Json {
+        let questions = select(&bank, &args.topic, seed, args.count);
+        let body = study_json(&questions, lang, seed, &args.topic, args.count);
+        io.say(&json_text(&json_document(Some(body), None)));
+        return Ok(());
+    }
     if args.study {
         io.say(&format!("{} ({} {seed})", lang.pick("Study sheet", "学習シート"), lang.pick("seed", "シード")));
         study(io, &select(&bank, &args.topic, seed, args.count), lang);
@@ -598,14 +722,27 @@ fn parse_args() -> Args {
     if text::lang() == Lang::Ja {
         command = text::in_japanese(command, ABOUT_JA, HELP_JA);
     }
-    let matches = command.get_matches();
-    Args::from_arg_matches(&matches).unwrap_or_else(|error| error.exit())
+    let matches = command.try_get_matches().unwrap_or_else(|error| refuse_arguments(error));
+    Args::from_arg_matches(&matches).unwrap_or_else(|error| refuse_arguments(error))
+}
+
+/// clap's refusal of the command line, as clap prints it (help and version are no refusal); a
+/// run that asked for `--output json` gets its JSON document on stdout too, as the labs do.
+fn refuse_arguments(error: clap::Error) -> ! {
+    let arguments: Vec<String> = std::env::args_os().map(|a| a.to_string_lossy().into_owned()).collect();
+    if asked_for_json(&arguments) && error.use_stderr() {
+        let message = error.render().to_string();
+        let document = json_document(None, Some(("usage", 2, message.trim().to_string())));
+        println!("{}", json_text(&document));
+    }
+    error.exit()
 }
 
 /// The whole of the binary's `main`.
 pub fn main() -> ExitCode {
     use std::io::IsTerminal;
     let args = parse_args();
+    let json = args.output == Output::Json;
     let interactive = std::io::stdin().is_terminal() && std::io::stdout().is_terminal();
     let data_dir = progress::data_dir(std::env::var_os(progress::DATA_DIR_VARIABLE));
     let cx = Setup { io: &io::Terminal, interactive, data_dir };
@@ -620,7 +757,12 @@ pub fn main() -> ExitCode {
                 _ => {}
             }
             eprintln!("{}{error:#}", text::pick("error: ", "エラー: "));
-            ExitCode::from(if error.is::<UsageError>() { 2 } else { 1 })
+            let (kind, code) = if error.is::<UsageError>() { ("usage", 2) } else { ("failure", 1) };
+            if json {
+                let document = json_document(None, Some((kind, code, format!("{error:#}"))));
+                println!("{}", json_text(&document));
+            }
+            ExitCode::from(code)
         }
     }
 }
@@ -808,6 +950,45 @@ mod tests {
         let io = Scripted::new(vec![]);
         run(args(&["--reset-progress"]), &setup(&io, dir.path())).unwrap();
         assert!(!dir.path().join(progress::FILE_NAME).exists());
+    }
+
+    /// `value` with every value under a key named `message` replaced by null.
+    fn without_messages(value: &serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(map) => serde_json::Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        (k.clone(), if k == "message" { serde_json::Value::Null } else { without_messages(v) })
+                    })
+                    .collect(),
+            ),
+            serde_json::Value::Array(items) => items.iter().map(without_messages).collect(),
+            other => other.clone(),
+        }
+    }
+
+    #[test]
+    fn the_json_study_sheet_is_the_same_in_both_languages_but_for_messages() {
+        let all = bank().unwrap();
+        let chosen = select(&all, &["copy".to_string()], 4, Some(3));
+        let en = json_document(Some(study_json(&chosen, Lang::En, 4, &["copy".into()], Some(3))), None);
+        let ja = json_document(Some(study_json(&chosen, Lang::Ja, 4, &["copy".into()], Some(3))), None);
+        assert_ne!(en, ja);
+        assert_eq!(without_messages(&en), without_messages(&ja));
+        assert_eq!(en["ok"], true);
+        assert_eq!(en["error"], serde_json::Value::Null);
+        let first = &en["questions"][0];
+        assert_eq!(first["id"], chosen[0].id.as_str());
+        assert_eq!(first["question"]["message"], chosen[0].en.text.as_str());
+        assert_eq!(first["sources"][0], chosen[0].source.as_str());
+        let correct: Vec<&serde_json::Value> =
+            first["choices"].as_array().unwrap().iter().filter(|c| c["correct"] == true).map(|c| &c["id"]).collect();
+        let answers: Vec<&serde_json::Value> = first["answers"].as_array().unwrap().iter().collect();
+        assert_eq!(correct, answers);
+        // Without --study, --output json is a usage error.
+        let args = Args::try_parse_from(["quiz", "--lang", "en", "--output", "json"]).unwrap();
+        let error = run(args, &Setup { io: &Scripted::new(vec![]), interactive: true, data_dir: None }).unwrap_err();
+        assert!(error.is::<UsageError>() && error.to_string().contains("--study"), "{error}");
     }
 
     #[test]

@@ -6,7 +6,7 @@
 use anyhow::Result;
 use common::ec2::{LabSnapshot, LabVolume};
 use common::facts;
-use common::inventory::{Found, ItemKind};
+use common::inventory::{without_lang_flag, Found, ItemKind};
 use common::kms::KeyInfo;
 use common::manifest::{self, Makes};
 use common::scenario::{KeyKind, Side};
@@ -14,6 +14,7 @@ use common::text::pick;
 use common::tr;
 use common::ui::Report;
 use common::LabContext;
+use serde_json::{json, Value};
 
 pub const TOOL_ID: &str = "status";
 
@@ -31,6 +32,17 @@ pub enum Progress {
     /// Some of it exists, or is still pending.
     Partly,
     NotYet,
+}
+
+impl Progress {
+    /// Its name in `--output json`.
+    pub fn json_name(self) -> &'static str {
+        match self {
+            Progress::Done => "done",
+            Progress::Partly => "partly",
+            Progress::NotYet => "not_yet",
+        }
+    }
 }
 
 fn progress_of(present: usize, total: usize) -> Progress {
@@ -142,16 +154,16 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
 
     ui.report(&picture(&ctx, &found));
     let inventory = found.inventory();
-    if !inventory.not_ours.is_empty() {
-        ui.report(&inventory.not_ours_report());
-    }
-    let resources = inventory.report(None);
-    if !resources.rows.is_empty() {
-        ui.report(&resources);
-    }
-    if !inventory.untagged.is_empty() {
-        ui.report(&inventory.untagged_report(|lab| adopt_command(&ctx, lab)));
-    }
+    // In the JSON document each table is there, empty or not.
+    let show = |report: common::ui::Report| match report.rows.is_empty() {
+        true => ui.data(&report.name, json!([])),
+        false => ui.report(&report),
+    };
+    show(inventory.not_ours_report());
+    show(inventory.report(None));
+    show(inventory.untagged_report(|lab| adopt_command(&ctx, lab)));
+    ui.data("monthly_usd", json!(inventory.monthly_usd()));
+    ui.data("untagged_monthly_usd", json!(inventory.untagged_monthly_usd()));
     let sweep = manifest::command_for(manifest::final_lab()) + " -- --all-regions --all-sets --dry-run";
     ui.say(&tr!(
         "Only {src} and {dst}, and this set, are shown. Lab resources left in other regions or sets (an\n\
@@ -194,11 +206,15 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
             command = ctx.command_for(&manifest::first_lab().id)
         )),
     }
-    ui.data(
-        "progress",
-        common::serde_json_value(progress.iter().map(|(lab, p)| (lab.id.clone(), format!("{p:?}"))).collect()),
-    );
-    ui.data("next", next.map_or(serde_json_null(), |lab| common::serde_json_string(&ctx.command_for(&lab.id))));
+    let records = progress.iter().map(|(lab, p)| {
+        let adopt_needed = untagged.iter().any(|item| item.maker().id == lab.id);
+        json!({ "lab": lab.id, "progress": p.json_name(), "adopt_needed": adopt_needed })
+    });
+    ui.data("progress", Value::Array(records.collect()));
+    // The command without the language flag: the document is the same in either language.
+    ui.data("course_complete", json!(next.is_none()));
+    let next = next.map(|lab| json!({ "lab": lab.id, "command": without_lang_flag(&ctx.command_for(&lab.id)) }));
+    ui.data("next", next.unwrap_or(Value::Null));
     Ok(())
 }
 
@@ -207,10 +223,6 @@ fn adopt_command(ctx: &LabContext, lab: &manifest::LabInfo) -> String {
     let command = ctx.command_for(&lab.id);
     let separator = if command.contains(" -- ") { "" } else { " --" };
     format!("{command}{separator} --adopt")
-}
-
-fn serde_json_null() -> common::JsonValue {
-    common::JsonValue::Null
 }
 
 fn mark_key(key: Option<&KeyInfo>, alias: &str) -> String {
