@@ -95,7 +95,9 @@ def run_lab(emulator, lab, *args):
     """(wall seconds, peak RSS MiB, API calls) of one lab run."""
     binary = os.path.join(TARGET, "debug", lab)
     started = time.perf_counter()
-    result = subprocess.run(["/usr/bin/time", "-f", "%M", binary, "--yes", "--show-api", *args],
+    # status only reads: it takes no --yes (each binary takes only the options it uses).
+    yes = [] if lab == "status" else ["--yes"]
+    result = subprocess.run(["/usr/bin/time", "-f", "%M", binary, *yes, "--show-api", *args],
                             env=emulator.env(), capture_output=True, text=True)
     wall = time.perf_counter() - started
     if result.returncode != 0:
