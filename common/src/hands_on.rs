@@ -251,12 +251,13 @@ where
     }
     (guide.explain)(ctx);
     let first = check().await?;
-    let mut last = first.report.check_counts();
-    if last.0 == 0 {
+    if first.report.check_counts().0 == 0 {
         ctx.ui.say(&tr!("This step is done already.", "このステップはすでに完了しています。"));
         return finish(ctx, guide, &first).await;
     }
-    ctx.ui.say(&how_to(ctx, guide));
+    // The last check, and whether its table is already on screen.
+    let (mut last, mut shown) = (first.report, false);
+    ctx.ui.say(&format!("\n{}", how_to(ctx, guide)));
     loop {
         let question = tr!(
             "Done? Press Enter to check your work (n or Esc to stop)",
@@ -265,18 +266,21 @@ where
         if !ctx.ui.wait_for_learner(&question)? {
             let command = format!("{} --yourself", adopt_command(ctx));
             ctx.ui.say(&tr!("Stopped. To go on later: {command}", "終了しました。続きはあとで: {command}"));
-            // Stopping does not make the step pass.
-            let (failed, total) = last;
+            // Stopping does not make the step pass: where it stands, then exit 4.
+            if !shown {
+                ctx.ui.report(&last);
+            }
+            let (failed, total) = last.check_counts();
             return Err(VerificationFailed { failed, total }.into());
         }
         match check().await {
             Ok(checked) => {
                 let (failed, total) = checked.report.check_counts();
-                last = (failed, total);
                 if failed == 0 {
                     return finish(ctx, guide, &checked).await;
                 }
                 ctx.ui.report(&checked.report);
+                (last, shown) = (checked.report, true);
                 ctx.ui.say(&tr!(
                     "{failed} of {total} checks do not pass yet (✗ above, each with how to fix it). Fix them, then press Enter.",
                     "{total} 件のうち {failed} 件のチェックがまだ通りません (上の ✗ の行に直し方があります)。直してから Enter を押してください。"

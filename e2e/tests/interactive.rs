@@ -56,3 +56,24 @@ async fn declining_the_confirmation_creates_nothing() {
     let volumes = tokyo.ec2.describe_volumes().send().await.unwrap().volumes.unwrap_or_default();
     assert!(volumes.is_empty());
 }
+
+/// `--yourself` through the seam: the learner stops at the first question without doing the step.
+/// Stopping does not pass it: the table of where it stands is shown, the command that goes on is
+/// given, the exit is "verification failed" (4), and nothing was made.
+#[tokio::test(flavor = "multi_thread")]
+async fn stopping_the_yourself_loop_shows_where_the_step_stands_and_does_not_pass_it() {
+    let emulator = Emulator::start();
+    emulator.run_ok("01-keys", &["--yes"]);
+    let (ui, out, _) = Ui::scripted(OutputFormat::Table, false, vec![Answer::No]);
+    let args = lab02_volumes::Args::try_parse_from(["02-volumes", "--yourself"]).unwrap();
+    let ctx = emulator.context("02-volumes", args.common.clone(), ui).await;
+    let error = lab02_volumes::run(ctx, args).await.expect_err("stopping is not passing");
+    assert_eq!(common::errors::exit_status_for(&error), common::ExitStatus::VerificationFailed, "{error:#}");
+
+    let text = out.text();
+    assert!(text.contains("## Do it yourself") && text.contains("aws ec2 create-volume"), "the page's steps:\n{text}");
+    assert!(text.contains("no volume named EBS-encrypted-with-default-key"), "where it stands:\n{text}");
+    assert!(text.contains("To go on later: cargo run --bin 02-volumes -- --yourself"), "{text}");
+    let tokyo = emulator.clients(e2e::TOKYO).await;
+    assert!(describe::lab_volumes(&tokyo.ec2).await.is_empty(), "stopping made something");
+}
