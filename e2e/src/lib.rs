@@ -162,6 +162,28 @@ impl Emulator {
     }
 }
 
+/// The operations of a `--show-api` trace, in order (`api: kms:ListAliases [us-west-2] ok …` →
+/// `kms:ListAliases`).
+pub fn api_operations(stderr: &str) -> Vec<String> {
+    stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("api: "))
+        .filter(|call| call.split_whitespace().nth(1).is_some_and(|region| region.starts_with('[')))
+        .filter_map(|call| call.split_whitespace().next().map(str::to_string))
+        .collect()
+}
+
+/// The operations of `operations` that are not reads (Describe, List or Get): what a read-only
+/// run must not make.
+pub fn writing_operations(operations: &[String]) -> Vec<String> {
+    let reads = ["Describe", "List", "Get"];
+    let is_read = |operation: &str| {
+        let name = operation.split_once(':').map_or(operation, |(_, name)| name);
+        reads.iter().any(|read| name.starts_with(read))
+    };
+    operations.iter().filter(|operation| !is_read(operation)).cloned().collect()
+}
+
 /// The pinned AWS CLI (`scripts/aws-cli.sh` installs it; scripts/test.sh exports its path as
 /// EBS_LABS_AWS_CLI); panics with the fix when it is missing.
 pub fn aws_cli() -> PathBuf {

@@ -223,16 +223,6 @@ async fn keys_made_without_tags_are_adopted_and_the_course_goes_on_with_them() {
     }
 }
 
-/// The operation names of a `--show-api` trace (`api: KMS:ListAliases [us-west-2] ok …`).
-fn operations(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter_map(|line| line.strip_prefix("api: "))
-        .filter(|call| call.split_whitespace().nth(1).is_some_and(|region| region.starts_with('[')))
-        .filter_map(|call| call.split_whitespace().next().map(str::to_string))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn check_only_reads_and_does_not_create_aws_ebs() {
     let emulator = Emulator::start();
@@ -246,7 +236,7 @@ async fn check_only_reads_and_does_not_create_aws_ebs() {
     assert!(stdout.contains("aws kms describe-key --region ap-northeast-1 --key-id alias/aws/ebs"), "{stdout}");
     assert!(stdout.contains("no key Single-region-key in Tokyo (ap-northeast-1): create it"), "{stdout}");
     assert!(stdout.contains("no key Multi-region-key-rep-oregon in Oregon (us-west-2). A replica is made"), "{stdout}");
-    let mut seen = operations(&stderr);
+    let mut seen = e2e::api_operations(&stderr);
     assert_eq!(both_regions(&tokyo, &oregon).await, before, "--check changed something");
 
     // Done, with one alias missing (so the region's keys are listed too): still only reads.
@@ -260,15 +250,9 @@ async fn check_only_reads_and_does_not_create_aws_ebs() {
         stdout.contains(&format!("{key_id} in Tokyo (ap-northeast-1) is tagged as Single-region-key, but no alias"))
     );
     assert!(stdout.contains(&format!("--alias-name alias/Single-region-key --target-key-id {key_id}")), "{stdout}");
-    seen.extend(operations(&stderr));
+    seen.extend(e2e::api_operations(&stderr));
     assert!(seen.iter().any(|op| op == "KMS:ListKeys"), "{seen:?}");
-    let writes: Vec<&String> = seen
-        .iter()
-        .filter(|op| {
-            let name = op.split_once(':').map_or(op.as_str(), |(_, name)| name);
-            !["Describe", "List", "Get"].iter().any(|read| name.starts_with(read))
-        })
-        .collect();
+    let writes = e2e::writing_operations(&seen);
     assert!(writes.is_empty(), "--check made write calls: {writes:?}");
 }
 

@@ -278,16 +278,6 @@ async fn mine_key_id(emulator: &Emulator, kind: &str) -> String {
     panic!("no key with the role {kind}");
 }
 
-/// The `api:` lines of a `--show-api` trace: (service:operation).
-fn api_calls(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter_map(|line| line.strip_prefix("api: "))
-        .filter(|call| call.split_whitespace().nth(1).is_some_and(|region| region.starts_with('[')))
-        .filter_map(|call| call.split_whitespace().next().map(str::to_string))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn check_makes_only_read_calls_and_changes_nothing() {
     let emulator = Emulator::start();
@@ -298,34 +288,9 @@ async fn check_makes_only_read_calls_and_changes_nothing() {
     let before = world(&emulator).await;
     let (code, stdout, stderr) = run(&emulator, &["--check", "--show-api"]);
     assert_eq!(code, 0, "{stdout}\n{stderr}");
-    let calls = api_calls(&stderr);
+    let calls = e2e::api_operations(&stderr);
     assert!(calls.iter().any(|call| call == "EC2:DescribeVolumes"), "the check reads volumes: {calls:?}");
-    let writes = [
-        "Create",
-        "Replicate",
-        "Copy",
-        "Delete",
-        "Schedule",
-        "Tag",
-        "Untag",
-        "Update",
-        "Enable",
-        "Disable",
-        "Cancel",
-        "Modify",
-        "Put",
-        "Attach",
-        "Detach",
-        "Import",
-        "Reset",
-        "Start",
-        "Revoke",
-        "Retire",
-    ];
-    let written: Vec<_> = calls
-        .iter()
-        .filter(|call| call.split_once(':').is_some_and(|(_, op)| writes.iter().any(|w| op.starts_with(w))))
-        .collect();
+    let written = e2e::writing_operations(&calls);
     assert!(written.is_empty(), "--check made write calls: {written:?}\n{stderr}");
     assert_eq!(world(&emulator).await, before, "--check changed something");
 }

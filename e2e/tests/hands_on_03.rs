@@ -262,16 +262,6 @@ async fn untagged_snapshots_pass_are_adopted_alone_and_the_course_goes_on_and_cl
     assert_eq!(foreign_left, foreign_before, "cleanup leaves the look-alikes alone");
 }
 
-/// The `api:` lines of a `--show-api` trace: `SERVICE:Operation`.
-fn api_calls(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter_map(|line| line.strip_prefix("api: "))
-        .filter(|call| call.split_whitespace().nth(1).is_some_and(|region| region.starts_with('[')))
-        .filter_map(|call| call.split_whitespace().next().map(str::to_string))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn check_only_reads() {
     let emulator = Emulator::start();
@@ -284,34 +274,9 @@ async fn check_only_reads() {
     let before = world(&emulator).await;
     let (code, stdout, stderr) = run(&emulator, &["--check", "--show-api"]);
     assert_eq!(code, 4, "{stdout}\n{stderr}");
-    let calls = api_calls(&stderr);
+    let calls = e2e::api_operations(&stderr);
     assert!(calls.iter().filter(|call| *call == "EC2:DescribeSnapshots").count() >= 3, "{calls:?}");
-    let writes = [
-        "Create",
-        "Replicate",
-        "Copy",
-        "Delete",
-        "Schedule",
-        "Tag",
-        "Untag",
-        "Update",
-        "Enable",
-        "Disable",
-        "Cancel",
-        "Modify",
-        "Put",
-        "Attach",
-        "Detach",
-        "Import",
-        "Reset",
-        "Start",
-        "Revoke",
-        "Retire",
-    ];
-    let written: Vec<_> = calls
-        .iter()
-        .filter(|call| call.split_once(':').is_some_and(|(_, op)| writes.iter().any(|w| op.starts_with(w))))
-        .collect();
+    let written = e2e::writing_operations(&calls);
     assert!(written.is_empty(), "--check made write calls: {written:?}\n{stderr}");
     assert_eq!(world(&emulator).await, before, "--check changed something");
 }

@@ -238,16 +238,6 @@ async fn copies_made_without_tags_check_out_get_adopted_and_cleaned_up() {
     }
 }
 
-/// The `api:` lines of a `--show-api` trace: `SERVICE:Operation`.
-fn api_calls(stderr: &str) -> Vec<String> {
-    stderr
-        .lines()
-        .filter_map(|line| line.strip_prefix("api: "))
-        .filter(|call| call.split_whitespace().nth(1).is_some_and(|region| region.starts_with('[')))
-        .filter_map(|call| call.split_whitespace().next().map(str::to_string))
-        .collect()
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn check_only_reads() {
     let emulator = Emulator::start();
@@ -256,13 +246,10 @@ async fn check_only_reads() {
     let before = world(&emulator).await;
     let (code, stdout, stderr) = run(&emulator, &["--check", "--show-api"]);
     assert_eq!(code, 4, "the single-region copy is missing\n{stdout}\n{stderr}");
-    let calls = api_calls(&stderr);
+    let calls = e2e::api_operations(&stderr);
     assert!(calls.iter().any(|call| call == "EC2:DescribeSnapshots"), "{calls:?}");
-    let reads = ["Describe", "List", "Get"];
-    for call in &calls {
-        let operation = call.split(':').nth(1).unwrap_or(call);
-        assert!(reads.iter().any(|read| operation.starts_with(read)), "{call} is not a read\n{calls:?}");
-    }
+    let written = e2e::writing_operations(&calls);
+    assert!(written.is_empty(), "--check made write calls: {written:?}\n{calls:?}");
     assert_eq!(world(&emulator).await, before, "--check changed nothing");
 }
 
