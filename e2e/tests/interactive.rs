@@ -77,3 +77,24 @@ async fn stopping_the_yourself_loop_shows_where_the_step_stands_and_does_not_pas
     let tokyo = emulator.clients(e2e::TOKYO).await;
     assert!(describe::lab_volumes(&tokyo.ec2).await.is_empty(), "stopping made something");
 }
+
+/// `--yourself` waits for a person: with no terminal it refuses like any prompt (exit 2, pointing
+/// to `--check`), `--yes` cannot stand in for the person, and nothing is made either way.
+#[test]
+fn yourself_without_a_terminal_refuses_and_yes_cannot_answer_for_the_learner() {
+    let emulator = Emulator::start();
+    emulator.run_ok("01-keys", &["--yes"]);
+    let output = emulator.lab("02-volumes").arg("--yourself").output().unwrap();
+    let (stdout, stderr) = e2e::output_text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stdout}\n{stderr}");
+    assert!(stderr.contains("--yourself waits for you at a terminal") && stderr.contains("--check"), "{stderr}");
+    let output = emulator.lab("02-volumes").args(["--yourself", "--yes"]).output().unwrap();
+    let (_, stderr) = e2e::output_text(&output);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("cannot be used with"), "clap refuses the pair: {stderr}");
+    let volumes = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let tokyo = emulator.clients(e2e::TOKYO).await;
+        tokyo.ec2.describe_volumes().send().await.unwrap().volumes.unwrap_or_default()
+    });
+    assert!(volumes.is_empty(), "a refused --yourself made volumes: {volumes:?}");
+}
