@@ -90,7 +90,8 @@ async fn teardown(
         }));
         let cost = facts::usd_per_month(inventory.untagged_monthly_usd());
         ui.warn(&tr!(
-            "the untagged look-alikes above are left alone and keep costing about {cost}: adopt them with the lab              that makes them (then run cleanup again), or delete them with the commands shown",
+            "the untagged look-alikes above are left alone and keep costing about {cost}: adopt them with the lab \
+             that makes them (then run cleanup again), or delete them with the commands shown",
             "上のタグのないリソースには触れません。約 {cost} の費用がかかり続けます: 作成するラボの --adopt で\
              引き継いでからもう一度クリーンアップするか、表示したコマンドで削除してください"
         ));

@@ -576,12 +576,20 @@ pub fn judge_unlisted_region(code: &str, listed: &[(String, String)]) -> Result<
         Some((_, status)) if status == "opt-in-not-required" || status == "opted-in" => Ok(()),
         Some((_, status)) => Err(Refusal {
             reason: tr!(
-                "the region {code} is not enabled for this account (DescribeRegions says {status}):                  the labs cannot work there. Nothing was created.",
-                "リージョン {code} はこのアカウントで有効になっていません (DescribeRegions の結果は {status})。                 ラボはこのリージョンで動作できません。何も作成していません。"
+                "the region {code} is not enabled for this account (DescribeRegions says {status}): \
+                 the labs cannot work there. Nothing was created.",
+                "リージョン {code} はこのアカウントで有効になっていません (DescribeRegions の結果は {status})。\
+                 ラボはこのリージョンで動作できません。何も作成していません。"
             ),
             hint: tr!(
-                "enable it (opt in) in the console: Account → AWS Regions → {code} → Enable, or with                  `aws account enable-region --region-name {code}`; enabling can take minutes to hours, and                  `aws account get-region-opt-status --region-name {code}` says ENABLED when it is done. Then run                  the lab again, or choose another region with --source-region / --dest-region",
-                "コンソールで有効にして (オプトインして) ください: アカウント → AWS リージョン → {code} → 有効化。                 または `aws account enable-region --region-name {code}` を実行します。有効になるまで数分から数時間                 かかることがあり、完了すると `aws account get-region-opt-status --region-name {code}` が ENABLED                  を返します。そのあとラボを再実行するか、--source-region / --dest-region で別のリージョンを選んでください"
+                "enable it (opt in) in the console: Account → AWS Regions → {code} → Enable, or with \
+                 `aws account enable-region --region-name {code}`; enabling can take minutes to hours, and \
+                 `aws account get-region-opt-status --region-name {code}` says ENABLED when it is done. Then run \
+                 the lab again, or choose another region with --source-region / --dest-region",
+                "コンソールで有効にして (オプトインして) ください: アカウント → AWS リージョン → {code} → 有効化。\
+                 または `aws account enable-region --region-name {code}` を実行します。有効になるまで数分から数時間\
+                 かかることがあり、完了すると `aws account get-region-opt-status --region-name {code}` が ENABLED \
+                 を返します。そのあとラボを再実行するか、--source-region / --dest-region で別のリージョンを選んでください"
             ),
         }),
         None => {
@@ -596,12 +604,15 @@ pub fn judge_unlisted_region(code: &str, listed: &[(String, String)]) -> Result<
             Err(Refusal {
                 reason: tr!(
                     "{code} is not a region of this account: EC2 DescribeRegions does not list it. Nothing was created.",
-                    "{code} はこのアカウントのリージョンではありません。EC2 の DescribeRegions に含まれていません。                     何も作成していません。"
+                    "{code} はこのアカウントのリージョンではありません。EC2 の DescribeRegions に含まれていません。\
+                     何も作成していません。"
                 ),
                 hint: if alike.is_empty() {
                     tr!(
-                        "check the code: `aws ec2 describe-regions --all-regions --query 'Regions[].RegionName'` lists                          the account's regions",
-                        "コードを確認してください。`aws ec2 describe-regions --all-regions --query 'Regions[].RegionName'`                          でアカウントのリージョンを一覧表示できます"
+                        "check the code: `aws ec2 describe-regions --all-regions --query 'Regions[].RegionName'` lists \
+                         the account's regions",
+                        "コードを確認してください。`aws ec2 describe-regions --all-regions --query 'Regions[].RegionName'` \
+                         でアカウントのリージョンを一覧表示できます"
                     )
                 } else {
                     tr!(
