@@ -184,6 +184,21 @@ pub fn writing_operations(operations: &[String]) -> Vec<String> {
     operations.iter().filter(|operation| !is_read(operation)).cloned().collect()
 }
 
+/// The Python of the pinned checkers' venv (parliament, policy_sentry, jsonschema):
+/// `EBS_LABS_POLICY_PYTHON`, or where `scripts/policy-tools.sh` puts it; panics with the fix
+/// when it is missing.
+pub fn checkers_python() -> PathBuf {
+    let python = std::env::var_os("EBS_LABS_POLICY_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".emulator/policy-venv/bin/python"));
+    assert!(
+        python.exists(),
+        "{} is missing: run `scripts/policy-tools.sh` (scripts/test.sh does it for you)",
+        python.display()
+    );
+    python
+}
+
 /// The pinned AWS CLI (`scripts/aws-cli.sh` installs it; scripts/test.sh exports its path as
 /// EBS_LABS_AWS_CLI); panics with the fix when it is missing.
 pub fn aws_cli() -> PathBuf {

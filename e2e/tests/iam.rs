@@ -161,22 +161,9 @@ fn the_call_parser_reads_the_api_log() {
 
 // ---- The independent tools: parliament and policy_sentry, from the pinned venv. ----
 
-/// The venv's Python: `EBS_LABS_POLICY_PYTHON`, or where `scripts/policy-tools.sh` puts it.
-fn policy_python() -> PathBuf {
-    let python = std::env::var_os("EBS_LABS_POLICY_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_file(".emulator/policy-venv/bin/python"));
-    assert!(
-        python.exists(),
-        "{} is missing: run `scripts/policy-tools.sh` (scripts/test.sh does it for you)",
-        python.display()
-    );
-    python
-}
-
 /// `scripts/check_iam_policy.py MODE POLICY`: one JSON object per line.
 fn check(mode: &str, policy: &std::path::Path) -> Vec<Value> {
-    let output = Command::new(policy_python())
+    let output = Command::new(e2e::checkers_python())
         .arg(workspace_file("scripts/check_iam_policy.py"))
         .args([std::ffi::OsStr::new(mode), policy.as_os_str()])
         .output()

@@ -20,19 +20,6 @@ fn workspace_file(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(path)
 }
 
-/// The pinned venv's Python: `EBS_LABS_POLICY_PYTHON`, or where `scripts/policy-tools.sh` puts it.
-fn schema_python() -> PathBuf {
-    let python = std::env::var_os("EBS_LABS_POLICY_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_file(".emulator/policy-venv/bin/python"));
-    assert!(
-        python.exists(),
-        "{} is missing: run `scripts/policy-tools.sh` (scripts/test.sh does it for you)",
-        python.display()
-    );
-    python
-}
-
 /// The schema file of a binary's documents: docs/schemas/<binary>.schema.json (the quiz's is
 /// quiz-study.schema.json: it prints JSON for `--study` only).
 fn schema_file(binary: &str) -> PathBuf {
@@ -98,7 +85,7 @@ fn run_lab(emulator: &Emulator, binary: &str, args: &[&str], lang: &str) -> Run 
 /// scripts/check_json_schema.py on the run's document.
 fn validate(run: &Run) {
     let schema = schema_file(&run.binary);
-    let mut child = Command::new(schema_python())
+    let mut child = Command::new(e2e::checkers_python())
         .arg(workspace_file("scripts/check_json_schema.py"))
         .arg(&schema)
         .stdin(Stdio::piped())
