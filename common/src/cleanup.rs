@@ -83,11 +83,7 @@ async fn teardown(
         ui.report(&inventory.not_ours_report());
     }
     if !inventory.untagged.is_empty() {
-        ui.report(&inventory.untagged_report(|lab| {
-            let command = ctx.command_for(&lab.id);
-            let separator = if command.contains(" -- ") { "" } else { " --" };
-            format!("{command}{separator} --adopt")
-        }));
+        ui.report(&inventory.untagged_report(|lab| ctx.command_with(&lab.id, "--adopt")));
         let cost = facts::usd_per_month(inventory.untagged_monthly_usd());
         ui.warn(&tr!(
             "the untagged look-alikes above are left alone and keep costing about {cost}: adopt them with the lab \

@@ -55,6 +55,11 @@ impl LabContext {
     /// learner now has and what comes next.
     pub fn conclude(&self, report: &Report, summary: &str) -> Result<()> {
         self.ui.report(report);
+        self.conclude_shown(report, summary)
+    }
+
+    /// [`LabContext::conclude`] once the table is on screen (the hands-on mode shows it first).
+    pub fn conclude_shown(&self, report: &Report, summary: &str) -> Result<()> {
         let (failed, total) = report.check_counts();
         if failed > 0 {
             return Err(VerificationFailed { failed, total }.into());
@@ -143,6 +148,14 @@ impl LabContext {
     /// The command that runs lab `lab_id` on the same regions, prefix and profile as this run.
     pub fn command_for(&self, lab_id: &str) -> String {
         format!("{}{}", manifest::command_for(manifest::lab(lab_id)), self.args.repeat_flags())
+    }
+
+    /// [`LabContext::command_for`] with one more of the lab's flags, e.g. `--adopt`.
+    pub fn command_with(&self, lab_id: &str, flag: &str) -> String {
+        let command = self.command_for(lab_id);
+        // The run's flags already follow `cargo run`'s ` -- `; otherwise the flag needs it.
+        let separator = if command.contains(" -- ") { "" } else { " --" };
+        format!("{command}{separator} {flag}")
     }
 
     /// The closing line: which command comes next in the course.

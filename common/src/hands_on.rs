@@ -82,64 +82,34 @@ where
         HandsOn::Check => {
             ctx.heading();
             let checked = check().await?;
-            conclude(ctx, guide, &checked)
+            ctx.ui.report(&checked.report);
+            if checked.report.check_counts().0 == 0 && !checked.adoptable.is_empty() {
+                say_not_adopted(ctx, &checked.adoptable);
+            }
+            ctx.conclude_shown(&checked.report, &(guide.summary)())
         }
         HandsOn::Adopt => {
             ctx.heading();
             let checked = check().await?;
             ctx.ui.report(&checked.report);
             adopt(ctx, &checked.adoptable).await?;
-            conclude_quietly(ctx, guide, &checked.report)
+            ctx.conclude_shown(&checked.report, &(guide.summary)())
         }
         HandsOn::Yourself => yourself(ctx, guide, check).await,
     }
-}
-
-/// The verification table, then: ✗ is exit 4; ✓ names what is not adopted yet, the summary and
-/// the next step.
-fn conclude(ctx: &LabContext, guide: &Guide, checked: &Checked) -> Result<()> {
-    let (failed, _) = checked.report.check_counts();
-    if failed == 0 && !checked.adoptable.is_empty() {
-        ctx.ui.report(&checked.report);
-        say_not_adopted(ctx, &checked.adoptable);
-        return conclude_quietly(ctx, guide, &checked.report);
-    }
-    ctx.conclude(&checked.report, &(guide.summary)())
-}
-
-/// [`LabContext::conclude`] without showing the table again.
-fn conclude_quietly(ctx: &LabContext, guide: &Guide, report: &Report) -> Result<()> {
-    let (failed, total) = report.check_counts();
-    if failed > 0 {
-        return Err(VerificationFailed { failed, total }.into());
-    }
-    ctx.ui.say(&tr!("✓ All {total} checks passed.", "✓ {total} 件のチェックにすべて合格しました。"));
-    ctx.ui.teach(&(guide.summary)());
-    ctx.say_next_step();
-    Ok(())
 }
 
 /// Says which passing resources carry no ownership tags, and the command that adopts them.
 fn say_not_adopted(ctx: &LabContext, adoptable: &[Adoptable]) {
     let list: Vec<String> = adoptable.iter().map(|item| format!("  - {} ({})", item.role, item.id())).collect();
     let list = list.join("\n");
-    let command = format!("{} --adopt", adopt_command(ctx));
+    let command = ctx.command_with(&ctx.lab.id, "--adopt");
     ctx.ui.say(&tr!(
         "Done by you, not tagged: status and cleanup do not see these until you adopt them:\n{list}\n\
          To have the labs treat them as their own (and clean them up): {command}",
         "あなたが作成し、タグが付いていないもの: 引き継ぐまで status とクリーンアップの対象になりません:\n{list}\n\
          ラボのリソースとして扱う (クリーンアップもする) には: {command}"
     ));
-}
-
-/// This lab's command with the run's flags, ready for one more flag.
-fn adopt_command(ctx: &LabContext) -> String {
-    let command = ctx.command_for(&ctx.lab.id);
-    if command.contains(" -- ") {
-        command
-    } else {
-        format!("{command} --")
-    }
 }
 
 /// Tags `adoptable` with the ownership tags of this lab and set, after one confirmation
@@ -264,7 +234,7 @@ where
             "できましたか? Enter を押すと確認します (n または Esc で終了)"
         );
         if !ctx.ui.wait_for_learner(&question)? {
-            let command = format!("{} --yourself", adopt_command(ctx));
+            let command = ctx.command_with(&ctx.lab.id, "--yourself");
             ctx.ui.say(&tr!("Stopped. To go on later: {command}", "終了しました。続きはあとで: {command}"));
             // Stopping does not make the step pass: where it stands, then exit 4.
             if !shown {
@@ -300,7 +270,7 @@ async fn finish(ctx: &LabContext, guide: &Guide, checked: &Checked) -> Result<()
         say_not_adopted(ctx, &checked.adoptable);
         adopt(ctx, &checked.adoptable).await?;
     }
-    conclude_quietly(ctx, guide, &checked.report)
+    ctx.conclude_shown(&checked.report, &(guide.summary)())
 }
 
 /// The README's "do it yourself" section in the learner's language, with the run's regions and

@@ -291,7 +291,7 @@ pub fn plan(ctx: &LabContext, found: &LabKeys) -> Result<Plan> {
                 "--name-prefix を付けて (例: `--name-prefix lab-`) ラボのエイリアスに別の名前を付け、\
                  すべてのラボに同じプレフィックスを指定してください{taken}。ウォークスルーのために自分で作ったキーなら、\
                  `{check}` で確認してから、--adopt でラボに引き継いでください",
-                check = check_command(ctx)
+                check = ctx.command_with(&ctx.lab.id, "--check")
             ),
         }
         .into());
@@ -345,11 +345,4 @@ fn plan_key(
     };
     let alias_target = region.alias_target(&wanted.alias).map(str::to_string);
     Ok(PlannedKey { wanted, existing, alias, alias_target })
-}
-
-/// This lab's command with the run's flags and `--check`.
-fn check_command(ctx: &LabContext) -> String {
-    let command = ctx.command_for(&ctx.lab.id);
-    let separator = if command.contains(" -- ") { "" } else { " --" };
-    format!("{command}{separator} --check")
 }

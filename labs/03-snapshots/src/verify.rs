@@ -55,15 +55,6 @@ pub(crate) fn create_command(ctx: &LabContext, volume: &LabVolume, name: &str) -
     )
 }
 
-/// A lab's command (`LabContext::command_for`) with one more flag of the lab's.
-pub(crate) fn with_flag(command: String, flag: &str) -> String {
-    if command.contains(" -- ") {
-        format!("{command} {flag}")
-    } else {
-        format!("{command} -- {flag}")
-    }
-}
-
 /// The AWS CLI command that deletes snapshot `id` in `region`.
 pub(crate) fn delete_command(region: &str, id: &str) -> String {
     format!("aws ec2 delete-snapshot --region {region} --snapshot-id {id}")
@@ -108,7 +99,7 @@ pub(crate) fn check_snapshot(
     }
     if !snapshot.encrypted {
         let volumes_lab = manifest::lab_that_makes(Makes::Volumes).id.as_str();
-        let command = with_flag(ctx.command_for(volumes_lab), "--check");
+        let command = ctx.command_with(volumes_lab, "--check");
         return Err(tr!(
             "{name} ({id}) is not encrypted, because its volume {expected} is not: a snapshot always has its \
              volume's encryption and key. Make the volume right first (`{command}`), then delete this \

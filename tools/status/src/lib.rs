@@ -144,7 +144,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
         };
         ui.say(&format!("  {mark} {:<14} {}", lab.id, lab.name()));
         if untagged.iter().any(|item| item.maker().id == lab.id) {
-            let adopt = adopt_command(&ctx, lab);
+            let adopt = ctx.command_with(&lab.id, "--adopt");
             ui.say(&tr!(
                 "                 done by you, not tagged: run {adopt} (status and cleanup then see it)",
                 "                 あなたが作成し、タグがありません: {adopt} を実行してください (status とクリーンアップの対象になります)"
@@ -161,7 +161,7 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     };
     show(inventory.not_ours_report());
     show(inventory.report(None));
-    show(inventory.untagged_report(|lab| adopt_command(&ctx, lab)));
+    show(inventory.untagged_report(|lab| ctx.command_with(&lab.id, "--adopt")));
     ui.data("monthly_usd", json!(inventory.monthly_usd()));
     ui.data("untagged_monthly_usd", json!(inventory.untagged_monthly_usd()));
     let sweep = manifest::command_for(manifest::final_lab()) + " -- --all-regions --all-sets --dry-run";
@@ -216,13 +216,6 @@ pub async fn run(ctx: LabContext, _args: Args) -> Result<()> {
     let next = next.map(|lab| json!({ "lab": lab.id, "command": without_lang_flag(&ctx.command_for(&lab.id)) }));
     ui.data("next", next.unwrap_or(Value::Null));
     Ok(())
-}
-
-/// The command that adopts what the learner made by hand for `lab`'s step.
-fn adopt_command(ctx: &LabContext, lab: &manifest::LabInfo) -> String {
-    let command = ctx.command_for(&lab.id);
-    let separator = if command.contains(" -- ") { "" } else { " --" };
-    format!("{command}{separator} --adopt")
 }
 
 fn mark_key(key: Option<&KeyInfo>, alias: &str) -> String {
